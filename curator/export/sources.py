@@ -1,0 +1,47 @@
+"""Round-trip export of every imported list to `<out>/sources/<name>.md`.
+
+Input: an open session, the output dir. Output: `SourceExport` per source. Bytes equal
+the imported file when nothing changed in the DB (same text, same encoding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from curator.errors import NotFoundError
+from curator.fsutil import atomic_write_bytes
+from curator.models import Source
+from curator.render import render_source
+
+
+@dataclass(frozen=True, slots=True)
+class SourceExport:
+    source: str
+    path: Path
+    written: bool  # False when the file already had these bytes
+    edited_entries: int
+
+
+def source_filename(name: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip(".")
+    return f"{safe or 'source'}.md"
+
+
+def export_sources(session: Session, out_dir: Path, only: str | None = None) -> list[SourceExport]:
+    stmt = select(Source).order_by(Source.name)
+    if only:
+        stmt = stmt.where(Source.name == only)
+    sources = session.execute(stmt).scalars().all()
+    if only and not sources:
+        raise NotFoundError(f"no source named {only!r}")
+    results = []
+    for source in sources:
+        rendered = render_source(session, source)
+        path = out_dir / "sources" / source_filename(source.name)
+        written = atomic_write_bytes(path, rendered.text.encode(rendered.encoding))
+        results.append(SourceExport(source.name, path, written, rendered.edited_entries))
+    return results

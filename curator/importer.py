@@ -1,0 +1,375 @@
+"""Import stage: list files → parsed documents → rows in SQLite, with a version diff.
+
+Input: paths (files or directories of `.md`), an optional source name (`--as`). Output:
+`ImportResult` per source (+added −removed ~changed). Everything is read and parsed before
+the first write, and all writes happen in one transaction: a bad file leaves the DB as it
+was. Entries are matched to the previous version by a stable key (normalized main URL,
+else category path + title), so their ids, and the user data hanging off them, survive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlmodel import Session
+
+from curator.errors import InputError
+from curator.models import Category, Entry, Link, Source, SourceVersion, Url
+from curator.parse import ParsedDocument, ParsedEntry, decode_bytes, parse_markdown
+from curator.parse.model import CURATED_KINDS
+from curator.urls import LinkKind, host_of, normalize
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    source: str
+    path: str
+    version: int
+    unchanged: bool
+    added: int
+    removed: int
+    changed: int
+    entries: int
+    links: int
+    rows_written: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    name: str
+    path: Path
+    text: str
+    encoding: str
+    sha256: str
+    doc: ParsedDocument
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def collect_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in MARKDOWN_SUFFIXES and p.is_file()
+            )
+            if not found:
+                raise InputError(f"{path}: no Markdown files (*.md) in this directory")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def load_file(path: Path, name: str) -> _Loaded:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    decoded = decode_bytes(data, str(path))
+    doc = parse_markdown(decoded.text)
+    if not doc.curated and not any(e.links for e in doc.entries):
+        raise InputError(f"{path}: no list entries or links found (is it only prose?)")
+    sha = hashlib.sha256(data).hexdigest()
+    return _Loaded(name, path, decoded.text, decoded.encoding, sha, doc)
+
+
+def stable_keys(entries: list[ParsedEntry]) -> list[str]:
+    seen: dict[str, int] = {}
+    keys: list[str] = []
+    for e in entries:
+        if e.url and e.curated:
+            base = "u:" + normalize(e.url)
+        else:
+            base = f"t:{e.kind.value}:{'/'.join(e.category)}|{e.title}"
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        keys.append(base if n == 1 else f"{base}#{n}")
+    return keys
+
+
+def _signature(e: ParsedEntry) -> tuple[Any, ...]:
+    return (
+        e.kind.value,
+        e.title,
+        e.url,
+        e.description,
+        e.notes,
+        tuple(e.category),
+        tuple(sorted((e.columns or {}).items())),
+        tuple((lk.href, lk.text, lk.role.value) for lk in e.links),
+    )
+
+
+def _row_signature(row: Any) -> tuple[Any, ...]:
+    return (
+        row.kind,
+        row.title,
+        row.url,
+        row.description,
+        row.notes,
+        tuple(row.category or ()),
+        tuple(sorted((row.columns or {}).items())),
+    )
+
+
+def import_paths(
+    engine: Engine, paths: list[Path], as_name: str | None = None, now: datetime | None = None
+) -> list[ImportResult]:
+    files = collect_files(paths)
+    if as_name and len(files) != 1:
+        raise InputError(f"--as takes exactly one file, got {len(files)}")
+    loaded = [load_file(f, as_name or f.stem) for f in files]
+    names = [item.name for item in loaded]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"two files would become the same source: {', '.join(dupes)}")
+    now = now or utcnow()
+    from curator.db import write_session
+
+    with write_session(engine) as session:
+        return [_store(session, item, now) for item in loaded]
+
+
+def _url_ids(session: Session, hrefs: set[str]) -> dict[str, int]:
+    """Normalized URL → url.id, inserting the missing ones."""
+    by_norm: dict[str, str] = {}
+    for href in hrefs:
+        by_norm.setdefault(normalize(href), href)
+    ids: dict[str, int] = {}
+    norms = list(by_norm)
+    for i in range(0, len(norms), 500):
+        chunk = norms[i : i + 500]
+        for uid, norm in session.execute(
+            select(Url.id, Url.normalized).where(Url.normalized.in_(chunk))  # type: ignore[union-attr,attr-defined]
+        ):
+            ids[norm] = uid
+    missing = [n for n in norms if n not in ids]
+    if missing:
+        next_id = (session.execute(select(func.max(Url.id))).scalar() or 0) + 1
+        rows = []
+        for n in missing:
+            ids[n] = next_id
+            rows.append({"id": next_id, "normalized": n, "url": by_norm[n], "host": host_of(n)})
+            next_id += 1
+        session.execute(insert(Url), rows)
+    return ids
+
+
+def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
+    source = session.execute(select(Source).where(Source.name == item.name)).scalar_one_or_none()
+    doc = item.doc
+    n_links = sum(len(e.links) for e in doc.entries)
+    n_entries = len(doc.curated)
+    version_no = 1
+    if source is not None:
+        current = session.get(SourceVersion, source.current_version_id)
+        if current is not None and current.sha256 == item.sha256:
+            return ImportResult(
+                item.name, str(item.path), current.number, True, 0, 0, 0, n_entries, n_links, 0
+            )
+        version_no = (current.number + 1) if current is not None else 1
+    else:
+        source = Source(name=item.name, path=str(item.path), created_at=now)
+        session.add(source)
+        session.flush()
+    assert source.id is not None
+    sid = source.id
+    written = 0
+
+    keys = stable_keys(doc.entries)
+    existing = {
+        row.stable_key: row
+        for row in session.execute(
+            select(
+                Entry.id,
+                Entry.stable_key,
+                Entry.kind,
+                Entry.title,
+                Entry.url,
+                Entry.description,
+                Entry.notes,
+                Entry.category,
+                Entry.columns,
+                Entry.removed_at,
+            ).where(Entry.source_id == sid)
+        ).all()
+    }
+    old_links: dict[int, list[tuple[str, str, str]]] = {}
+    if existing:
+        for eid, href, text, role in session.execute(
+            select(Link.entry_id, Link.orig_href, Link.text, Link.role)
+            .join(Entry, Entry.id == Link.entry_id)
+            .where(Entry.source_id == sid)
+            .order_by(Link.entry_id, Link.position)
+        ):
+            old_links.setdefault(eid, []).append((href, text, role))
+
+    next_id = (session.execute(select(func.max(Entry.id))).scalar() or 0) + 1
+    ids: list[int] = []
+    added = changed = 0
+    new_rows: list[dict[str, Any]] = []
+    upd_rows: list[dict[str, Any]] = []
+    for e, key in zip(doc.entries, keys, strict=True):
+        row = existing.pop(key, None)
+        values = {
+            "kind": e.kind.value,
+            "title": e.title,
+            "orig_title": e.title,
+            "url": e.url,
+            "description": e.description,
+            "notes": e.notes,
+            "category": list(e.category),
+            "position": e.index,
+            "depth": e.depth,
+            "line_start": e.line_start,
+            "line_end": e.line_end,
+            "columns": e.columns,
+            "ignored": e.ignored,
+            "removed_at": None,
+        }
+        if row is None:
+            ids.append(next_id)
+            new_rows.append(
+                {
+                    "id": next_id,
+                    "source_id": sid,
+                    "stable_key": key,
+                    "created_at": now,
+                    "updated_at": now,
+                    "parent_id": None,
+                    **values,
+                }
+            )
+            next_id += 1
+            if e.curated:
+                added += 1
+            continue
+        ids.append(row.id)
+        sig = _signature(e)
+        old_sig = (*_row_signature(row), tuple(old_links.get(row.id, ())))
+        if row.removed_at is not None:
+            if e.curated:
+                added += 1
+        elif sig != old_sig and e.curated:
+            changed += 1
+        upd_rows.append({"b_id": row.id, "updated_at": now, **values})
+    removed_ids = [row.id for row in existing.values() if row.removed_at is None]
+    removed = sum(
+        1 for row in existing.values() if row.removed_at is None and row.kind in CURATED_KINDS
+    )
+    for rows in (new_rows,):
+        if rows:
+            session.execute(insert(Entry), rows)
+            written += len(rows)
+    if upd_rows:
+        from sqlalchemy import bindparam
+
+        stmt = update(Entry).where(Entry.id == bindparam("b_id"))  # type: ignore[arg-type]
+        session.connection().execute(stmt, upd_rows)
+        written += len(upd_rows)
+    if removed_ids:
+        for i in range(0, len(removed_ids), 500):
+            session.execute(
+                update(Entry)
+                .where(Entry.id.in_(removed_ids[i : i + 500]))  # type: ignore[union-attr]
+                .values(removed_at=now, updated_at=now)
+            )
+        written += len(removed_ids)
+    # Parents refer to entry ids, known only now.
+    parent_rows = [
+        {"b_id": ids[e.index], "parent_id": ids[e.parent]}
+        for e in doc.entries
+        if e.parent is not None
+    ]
+    if parent_rows:
+        from sqlalchemy import bindparam
+
+        session.connection().execute(
+            update(Entry).where(Entry.id == bindparam("b_id")), parent_rows
+        )  # type: ignore[arg-type]
+    # Links and categories are rewritten whole: they are cheap and carry line numbers.
+    session.execute(
+        delete(Link).where(
+            Link.entry_id.in_(  # type: ignore[union-attr,attr-defined]
+                select(Entry.id).where(Entry.source_id == sid)
+            )
+        )
+    )
+    web = {lk.href for e in doc.entries for lk in e.links if lk.kind == LinkKind.WEB}
+    url_ids = _url_ids(session, web)
+    link_rows = []
+    for e in doc.entries:
+        for pos, lk in enumerate(e.links):
+            link_rows.append(
+                {
+                    "entry_id": ids[e.index],
+                    "href": lk.href,
+                    "orig_href": lk.href,
+                    "text": lk.text,
+                    "kind": lk.kind.value,
+                    "role": lk.role.value,
+                    "line": lk.line,
+                    "position": pos,
+                    "excluded": e.ignored,
+                    "url_id": url_ids.get(normalize(lk.href)) if lk.kind == LinkKind.WEB else None,
+                }
+            )
+    if link_rows:
+        session.execute(insert(Link), link_rows)
+        written += len(link_rows)
+    session.execute(delete(Category).where(Category.source_id == sid))  # type: ignore[arg-type]
+    cat_rows = [
+        {
+            "source_id": sid,
+            "path": list(c.path),
+            "title": c.title,
+            "level": c.level,
+            "line": c.line,
+            "kind": c.kind.value,
+        }
+        for c in doc.categories
+    ]
+    if cat_rows:
+        session.execute(insert(Category), cat_rows)
+        written += len(cat_rows)
+    summary = {"added": added, "removed": removed, "changed": changed}
+    version = SourceVersion(
+        source_id=sid,
+        number=version_no,
+        text=item.text,
+        encoding=item.encoding,
+        sha256=item.sha256,
+        path=str(item.path),
+        imported_at=now,
+        summary=summary,
+    )
+    session.add(version)
+    session.flush()
+    source.current_version_id = version.id
+    source.path = str(item.path)
+    session.add(source)
+    written += 2
+    return ImportResult(
+        item.name,
+        str(item.path),
+        version_no,
+        False,
+        added,
+        removed,
+        changed,
+        n_entries,
+        len(link_rows),
+        written,
+    )

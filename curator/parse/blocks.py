@@ -1,0 +1,590 @@
+"""Markdown text → `ParsedDocument`, by walking markdown-it-py block tokens.
+
+Input: the decoded text of one list. Output: categories (headings, pseudo headings and
+outline lines), entries (bullets, paragraphs, table rows, heading links, HTML links, plus
+ToC and badge holders) and every link GitHub would render, each with its source line.
+Config: none; the text heuristics live in `heuristics.py`. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from curator.parse.heuristics import (
+    heading_title,
+    is_generic_label,
+    looks_like_pseudo_heading,
+    outline_level,
+    split_title,
+    strip_leading_separators,
+)
+from curator.parse.inline import Run, flatten, line_text, read_tags
+from curator.parse.model import (
+    CategoryKind,
+    EntryKind,
+    LinkRole,
+    ParsedCategory,
+    ParsedDocument,
+    ParsedEntry,
+    ParsedLink,
+)
+from curator.urls import LinkKind, classify, strip_invisible
+
+IGNORE_MARKER = "curator-ignore"
+
+
+def make_markdown() -> MarkdownIt:
+    # GFM as GitHub renders lists: tables, strikethrough, raw HTML, and bare-URL autolinks.
+    md = MarkdownIt("commonmark", {"html": True, "linkify": True})
+    md.enable(["table", "strikethrough", "linkify"])
+    return md
+
+
+_MD = make_markdown()
+
+
+@dataclass(slots=True)
+class Node:
+    type: str
+    token: Token
+    children: list[Node] = field(default_factory=list)
+
+    @property
+    def map(self) -> tuple[int, int]:
+        m = self.token.map
+        return (m[0], m[1]) if m else (0, 0)
+
+
+def build_tree(tokens: list[Token]) -> list[Node]:
+    root: list[Node] = []
+    stack = [root]
+    for tok in tokens:
+        if tok.nesting == 1:
+            node = Node(tok.type[:-5], tok)  # strip "_open"
+            stack[-1].append(node)
+            stack.append(node.children)
+        elif tok.nesting == -1:
+            if len(stack) > 1:
+                stack.pop()
+        else:
+            stack[-1].append(Node(tok.type, tok))
+    return root
+
+
+def _link_from_run(run: Run, role: LinkRole) -> ParsedLink:
+    kind = LinkKind.IMAGE if run.image else classify(run.href or "")
+    if run.badge:
+        role = LinkRole.BADGE
+    elif run.image:
+        role = LinkRole.IMAGE
+    return ParsedLink(run.href or "", run.text, kind, role, run.line)
+
+
+def _links(runs: list[Run], main_href: str | None) -> list[ParsedLink]:
+    links: list[ParsedLink] = []
+    main_done = False
+    for run in runs:
+        if run.href is None:
+            continue
+        role = LinkRole.SUB
+        if not main_done and main_href is not None and run.href == main_href and not run.image:
+            role, main_done = LinkRole.MAIN, True
+        links.append(_link_from_run(run, role))
+    return links
+
+
+def _first_target(runs: list[Run]) -> Run | None:
+    for run in runs:
+        if run.href is not None and not run.image and not run.badge:
+            return run
+    return None
+
+
+def _text(runs: list[Run]) -> str:
+    return strip_invisible(" ".join("".join(r.text for r in runs if not r.image).split()))
+
+
+@dataclass(slots=True)
+class _Head:
+    """The first paragraph of an item (or a paragraph), read as title/url/description."""
+
+    title: str
+    url: str | None
+    description: str
+    runs: list[Run]
+    starts_with_link: bool
+
+
+def read_head(lines: list[list[Run]]) -> _Head:
+    runs = [r for line in lines for r in line]
+    visible = [r for r in runs if r.image or r.href or r.text.strip()]
+    target = _first_target(runs)
+    if visible and visible[0] is target and target is not None:
+        rest = _text(runs[runs.index(target) + 1 :])
+        title = _text([target]) or (target.href or "")
+        return _Head(title, target.href, strip_leading_separators(rest), runs, True)
+    if target is not None:
+        before = _text(runs[: runs.index(target)])
+        title = before.rstrip(" :：,，;；-—").strip()
+        if title:
+            rest = _text(runs[runs.index(target) :])
+            return _Head(title, target.href, strip_leading_separators(rest), runs, False)
+    title, desc = split_title(_text(runs))
+    return _Head(title, target.href if target else None, desc, runs, False)
+
+
+class _Walker:
+    def __init__(self, text: str, lines: list[str], outline: bool) -> None:
+        self.text = text
+        self.src_lines = lines
+        self.outline = outline
+        self.entries: list[ParsedEntry] = []
+        self.categories: list[ParsedCategory] = []
+        self.headings: list[tuple[int, str]] = []
+        self.stack: list[tuple[int, str]] = []  # (level, title)
+        self.heading_level = 0
+        self.ignore_lines: set[int] = set()
+        self.owner: int | None = None  # heading-link entry that owns the following lists
+
+    # -- categories -------------------------------------------------------------------
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple(t for _, t in self.stack)
+
+    def push_category(self, level: int, title: str, line: int, kind: CategoryKind) -> None:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, title))
+        self.categories.append(ParsedCategory(self.path, title, level, line, kind))
+
+    # -- entries ----------------------------------------------------------------------
+    def add(self, entry: ParsedEntry) -> ParsedEntry:
+        entry.index = len(self.entries)
+        if self._ignored(entry.line_start):
+            entry.ignored = True
+        self.entries.append(entry)
+        return entry
+
+    def _ignored(self, line: int) -> bool:
+        prev = line - 1
+        while prev >= 0 and prev < len(self.src_lines) and not self.src_lines[prev].strip():
+            prev -= 1
+        return prev in self.ignore_lines
+
+    def new_entry(
+        self, kind: EntryKind, head: _Head, span: tuple[int, int], parent: ParsedEntry | None
+    ) -> ParsedEntry:
+        return self.add(
+            ParsedEntry(
+                index=0,
+                kind=kind,
+                title=head.title,
+                url=head.url,
+                description=head.description,
+                category=self.path,
+                line_start=span[0],
+                line_end=span[1],
+                parent=parent.index if parent else None,
+                depth=(parent.depth + 1) if parent else 0,
+                links=_links(head.runs, head.url),
+            )
+        )
+
+    # -- walking ----------------------------------------------------------------------
+    def walk(self, nodes: list[Node]) -> None:
+        i = 0
+        while i < len(nodes):
+            node = nodes[i]
+            nxt = nodes[i + 1] if i + 1 < len(nodes) else None
+            t = node.type
+            if t == "heading":
+                self.heading(node)
+            elif t == "paragraph":
+                if self.paragraph(node, nxt):
+                    i += 1  # the following list was consumed as this entry's notes
+            elif t in ("bullet_list", "ordered_list"):
+                self.top_list(node)
+            elif t == "table":
+                self.table(node)
+            elif t == "html_block":
+                self.html_block(node)
+            elif t == "blockquote":
+                self.walk(node.children)
+            # fences, code blocks, hr: never mined for links
+            i += 1
+
+    def heading(self, node: Node) -> None:
+        inline = node.children[0].token if node.children else None
+        level = int(node.token.tag[1:]) if node.token.tag[1:].isdigit() else 1
+        text = flatten(inline) if inline else None
+        runs = text.runs() if text else []
+        plain = _text(runs)
+        self.headings.append((node.map[0], plain))
+        target = _first_target(runs)
+        others = [r for r in runs if r.href is None and r.text.strip()]
+        if target is not None and not others and classify(target.href or "") != LinkKind.ANCHOR:
+            # `#### [title](url)`: an entry, and the bullets under it are its notes.
+            head = read_head(text.lines if text else [])
+            entry = self.new_entry(EntryKind.HEADING_LINK, head, node.map, None)
+            self.owner = entry.index
+            self.heading_level = level
+            return
+        self.owner = None
+        self.heading_level = level
+        self.push_category(level, plain, node.map[0], CategoryKind.HEADING)
+
+    def paragraph(self, node: Node, nxt: Node | None) -> bool:
+        lines = flatten(node.children[0].token).lines
+        following = nxt if nxt is not None and nxt.type.endswith("_list") else None
+        return self._lines_with_outline(lines, node.map, following, None)
+
+    def _outline_hit(self, line: list[Run]) -> tuple[int, str] | None:
+        if not self.outline or any(r.href for r in line):
+            return None
+        plain = line_text(line)
+        hit = outline_level(plain)
+        return (hit[0], plain) if hit else None
+
+    def _lines_with_outline(
+        self,
+        lines: list[list[Run]],
+        span: tuple[int, int],
+        following: Node | None,
+        entry: ParsedEntry | None,
+    ) -> bool:
+        """Walk paragraph lines in order; outline lines switch the category mid-paragraph.
+
+        With `entry`, the lines before the first outline line already belong to it.
+        """
+        group: list[list[Run]] = []
+        start = span[0]
+        consumed = False
+        seen_outline = False
+        for k, line in enumerate(lines):
+            hit = self._outline_hit(line)
+            if hit is None:
+                group.append(line)
+                continue
+            if group and (seen_outline or entry is None):
+                self._paragraph_group(group, (start, span[1]), None)
+            group = []
+            seen_outline = True
+            self.push_category(hit[0], hit[1], span[0] + k, CategoryKind.OUTLINE)
+            start = span[0] + k + 1
+        if group and (seen_outline or entry is None):
+            consumed = self._paragraph_group(group, (start, span[1]), following)
+        return consumed
+
+    def _paragraph_group(
+        self, lines: list[list[Run]], span: tuple[int, int], following_list: Node | None
+    ) -> bool:
+        runs = [r for line in lines for r in line]
+        plain = _text(runs)
+        links = [r for r in runs if r.href is not None]
+        content_links = [r for r in links if not r.image and not r.badge]
+        if not links:
+            strong_only = all(r.strong for r in runs if r.text.strip())
+            if following_list is not None and looks_like_pseudo_heading(plain, strong_only):
+                self.push_category(
+                    self.heading_level + 1, heading_title(plain), span[0], CategoryKind.PSEUDO
+                )
+                return False
+            if following_list is not None and plain and len(plain) <= 80 and len(lines) == 1:
+                head = read_head(lines)
+                end = following_list.map[1]
+                entry = self.new_entry(EntryKind.PARAGRAPH, head, (span[0], end), None)
+                self.notes_list(following_list, entry, titled_items=True)
+                return True
+            return False  # prose
+        if not content_links:
+            self.add(
+                ParsedEntry(
+                    0,
+                    EntryKind.BADGE,
+                    plain,
+                    None,
+                    "",
+                    self.path,
+                    span[0],
+                    span[1],
+                    links=_links(runs, None),
+                )
+            )
+            return False
+        head = read_head(lines)
+        if not head.starts_with_link and (len(plain) > 200 or len(head.title) > 40):
+            self.add(
+                ParsedEntry(
+                    0,
+                    EntryKind.PROSE,
+                    plain[:80],
+                    None,
+                    "",
+                    self.path,
+                    span[0],
+                    span[1],
+                    links=_links(runs, None),
+                )
+            )
+            return False
+        end = following_list.map[1] if following_list is not None else span[1]
+        owner = self.entries[self.owner] if self.owner is not None else None
+        entry = self.new_entry(EntryKind.PARAGRAPH, head, (span[0], end), owner)
+        if following_list is not None:
+            self.notes_list(following_list, entry, titled_items=True)
+            return True
+        return False
+
+    def top_list(self, node: Node) -> None:
+        if self._is_toc(node):
+            runs = [r for item in node.children for r in self._item_runs(item)]
+            self.add(
+                ParsedEntry(
+                    0,
+                    EntryKind.TOC,
+                    "",
+                    None,
+                    "",
+                    self.path,
+                    node.map[0],
+                    node.map[1],
+                    links=_links(runs, None),
+                )
+            )
+            return
+        if self.owner is not None:
+            self.notes_list(node, self.entries[self.owner])
+            return
+        for item in node.children:
+            self.item(item, None)
+
+    def _item_runs(self, item: Node) -> list[Run]:
+        runs: list[Run] = []
+        for child in item.children:
+            if child.type == "paragraph":
+                runs.extend(flatten(child.children[0].token).runs())
+            elif child.type in ("bullet_list", "ordered_list"):
+                for sub in child.children:
+                    runs.extend(self._item_runs(sub))
+        return runs
+
+    def _is_toc(self, node: Node) -> bool:
+        runs = [r for item in node.children for r in self._item_runs(item)]
+        links = [r for r in runs if r.href is not None]
+        return bool(links) and all(classify(r.href or "") == LinkKind.ANCHOR for r in links)
+
+    def _head_lines(self, item: Node) -> tuple[list[list[Run]], list[Node]]:
+        first = item.children[0] if item.children else None
+        if first is not None and first.type == "paragraph":
+            return flatten(first.children[0].token).lines, item.children[1:]
+        return [], item.children
+
+    def item(self, item: Node, parent: ParsedEntry | None) -> None:
+        lines, rest = self._head_lines(item)
+        cut = next((k for k, ln in enumerate(lines) if self._outline_hit(ln)), len(lines))
+        entry = self.new_entry(EntryKind.BULLET, read_head(lines[:cut]), item.map, parent)
+        if cut < len(lines):
+            # `1.2,设计模式教程` arrived as a lazy continuation line of this item.
+            self._lines_with_outline(lines, item.map, None, entry)
+        self._item_body(rest, entry)
+        self._promote_main(entry)
+
+    def _promote_main(self, entry: ParsedEntry) -> None:
+        """An entry without a link of its own takes its first web sub-link as main URL."""
+        if entry.url is not None:
+            return
+        for k, link in enumerate(entry.links):
+            if link.kind == LinkKind.WEB and link.role == LinkRole.SUB:
+                entry.url = link.href
+                entry.links[k] = ParsedLink(
+                    link.href, link.text, link.kind, LinkRole.MAIN, link.line
+                )
+                return
+
+    def _item_body(self, blocks: list[Node], entry: ParsedEntry) -> None:
+        for block in blocks:
+            if block.type in ("bullet_list", "ordered_list"):
+                self.notes_list(block, entry)
+            elif block.type == "paragraph":
+                self._merge_notes(entry, flatten(block.children[0].token).lines)
+            elif block.type == "table":
+                self.table(block, entry)
+            elif block.type == "html_block":
+                self.html_block(block, entry)
+            elif block.type == "blockquote":
+                self._item_body(block.children, entry)
+
+    def notes_list(self, node: Node, owner: ParsedEntry, titled_items: bool = False) -> None:
+        """Items under an entry: curated items become nested entries, the rest notes.
+
+        `titled_items`: under a paragraph entry, `Title: [link](url)` items are curated too.
+        """
+        for item in node.children:
+            lines, rest = self._head_lines(item)
+            head = read_head(lines)
+            curated = head.starts_with_link and head.url and not is_generic_label(head.title)
+            if not curated and titled_items and head.url and not head.starts_with_link:
+                before = _text(
+                    head.runs[: next(k for k, r in enumerate(head.runs) if r.href == head.url)]
+                )
+                curated = before.rstrip().endswith((":", "：")) and len(before) > 4
+            if curated:
+                self.item(item, owner)
+                continue
+            self._merge_notes(owner, lines)
+            self._item_body(rest, owner)
+        self._promote_main(owner)
+
+    def _merge_notes(self, entry: ParsedEntry, lines: list[list[Run]]) -> None:
+        runs = [r for line in lines for r in line]
+        note = _text(runs)
+        if note:
+            entry.notes = f"{entry.notes}\n{note}" if entry.notes else note
+        entry.links.extend(_links(runs, None))
+
+    def table(self, node: Node, owner: ParsedEntry | None = None) -> None:
+        header: list[str] = []
+        for section in node.children:
+            for row in section.children:
+                cells = [
+                    flatten(c.children[0].token, row.map[0]) if c.children else None
+                    for c in row.children
+                ]
+                if section.type == "thead":
+                    header = [c.plain() if c else "" for c in cells]
+                    continue
+                columns: dict[str, str] = {}
+                runs: list[Run] = []
+                for k, cell in enumerate(cells):
+                    name = header[k] if k < len(header) and header[k] else f"col{k + 1}"
+                    if name in columns:
+                        name = f"{name}_{k + 1}"
+                    columns[name] = _text(cell.runs()) if cell else ""
+                    if cell:
+                        runs.extend(cell.runs())
+                first = cells[0].runs() if cells and cells[0] else []
+                target = _first_target(runs)
+                title = _text(first) or (target.text if target else "")
+                url = target.href if target else None
+                head = _Head(title, url, "", runs, False)
+                entry = self.new_entry(EntryKind.TABLE_ROW, head, row.map, owner)
+                entry.columns = columns
+                entry.description = (
+                    " | ".join(
+                        v for k2, v in list(columns.items())[1:] if v and not k2.startswith("col")
+                    )
+                    if header
+                    else ""
+                )
+
+    def html_block(self, node: Node, owner: ParsedEntry | None = None) -> None:
+        content = node.token.content
+        start = node.map[0]
+        if "<!--" in content:
+            for k, text_line in enumerate(content.split("\n")):
+                if IGNORE_MARKER in text_line:
+                    self.ignore_lines.add(start + k)
+        href: str | None = None
+        text: list[str] = []
+        line = start
+        badges: list[ParsedLink] = []
+        line_of = _line_locator(content, start)
+        pos = 0
+        for tag, attrs in read_tags(content):
+            if tag == "a" and attrs.get("href"):
+                href, text = attrs["href"], []
+                pos = content.find(attrs["href"], pos)
+                line = line_of(pos)
+            elif tag == "/a" and href is not None:
+                title = " ".join("".join(text).split())
+                if title:
+                    link = ParsedLink(href, title, classify(href), LinkRole.MAIN, line)
+                    if owner is not None:
+                        owner.links.append(ParsedLink(href, title, link.kind, LinkRole.SUB, line))
+                    else:
+                        self.add(
+                            ParsedEntry(
+                                0,
+                                EntryKind.HTML,
+                                title,
+                                href,
+                                "",
+                                self.path,
+                                line,
+                                line + 1,
+                                links=[link],
+                            )
+                        )
+                else:
+                    badges.append(ParsedLink(href, "", classify(href), LinkRole.BADGE, line))
+                href = None
+            elif tag == "img" and attrs.get("src"):
+                pos = max(pos, content.find(attrs["src"], pos))
+                badges.append(
+                    ParsedLink(
+                        attrs["src"],
+                        attrs.get("alt", ""),
+                        LinkKind.IMAGE,
+                        LinkRole.IMAGE,
+                        line_of(pos),
+                    )
+                )
+            elif tag == "#text" and href is not None:
+                text.append(attrs["data"])
+        if badges:
+            if owner is not None:
+                owner.links.extend(badges)
+            else:
+                self.add(
+                    ParsedEntry(
+                        0,
+                        EntryKind.BADGE,
+                        "",
+                        None,
+                        "",
+                        self.path,
+                        start,
+                        node.map[1],
+                        links=badges,
+                    )
+                )
+
+
+def _line_locator(content: str, start: int):  # type: ignore[no-untyped-def]
+    def line_of(pos: int) -> int:
+        return start + content.count("\n", 0, max(pos, 0))
+
+    return line_of
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as markdown-it numbers them (it normalizes CR LF and CR to LF), with ends."""
+    out: list[str] = []
+    start = 0
+    n = len(text)
+    i = 0
+    while i < n:
+        c = text[i]
+        if c == "\n" or c == "\r":
+            end = i + 2 if c == "\r" and i + 1 < n and text[i + 1] == "\n" else i + 1
+            out.append(text[start:end])
+            start = i = end
+            continue
+        i += 1
+    if start < n:
+        out.append(text[start:])
+    return out
+
+
+def parse_markdown(text: str) -> ParsedDocument:
+    src = text[1:] if text.startswith("\ufeff") else text
+    tokens = _MD.parse(src)
+    tree = build_tree(tokens)
+    has_headings = any(n.type == "heading" for n in tree)
+    lines = split_lines(text)
+    walker = _Walker(text, lines, outline=not has_headings)
+    walker.walk(tree)
+    return ParsedDocument(text, walker.entries, walker.categories, len(lines), walker.headings)

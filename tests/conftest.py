@@ -1,0 +1,58 @@
+"""Shared fixtures: the bundled seed lists, a fresh DB path, and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import io
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LISTS = ROOT / "data" / "lists"
+SEEDS = {
+    "v1": LISTS / "deep_learning_system-v1.md",
+    "dls": LISTS / "deep_learning_system.md",
+    "models": LISTS / "dl_models_and_algorithms.md",
+    "study": LISTS / "study_resources.md",
+    "frameworks": LISTS / "ml_frameworks.md",
+}
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str | Path) -> CliResult:
+    """Run `curator ARGS` in-process through `cli.main`, capturing output and exit code."""
+    from curator.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "curator.db"
+
+
+@pytest.fixture
+def cli():  # type: ignore[no-untyped-def]
+    return run_cli
+
+
+@pytest.fixture(autouse=True)
+def _no_env_db(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CURATOR_DB", raising=False)
+    monkeypatch.setattr(sys, "argv", ["curator"])
