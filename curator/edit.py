@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from curator.errors import InputError, NotFoundError
 from curator.models import Entry, Link, Url
@@ -44,15 +43,11 @@ def set_url(session: Session, old: str, new: str) -> SetUrlResult:
     candidates = (
         session.execute(
             select(Link)
-            .join(Entry, Entry.id == Link.entry_id)
-            .where(Entry.removed_at.is_(None))  # type: ignore[union-attr]
+            .join(Entry, col(Entry.id) == col(Link.entry_id))
+            .where(col(Entry.removed_at).is_(None))
             .where(
-                (Link.href == old)
-                | (
-                    Link.url_id.in_(  # type: ignore[union-attr]
-                        select(Url.id).where(Url.normalized == old_norm)
-                    )
-                )
+                (col(Link.href) == old)
+                | col(Link.url_id).in_(select(col(Url.id)).where(Url.normalized == old_norm))
             )
         )
         .scalars()

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import Engine, bindparam, delete, func, insert, select, update
+from sqlmodel import Session, col
 
 from curator.errors import InputError
 from curator.models import Category, Entry, Link, Source, SourceVersion, Url
@@ -152,12 +152,12 @@ def _url_ids(session: Session, hrefs: set[str]) -> dict[str, int]:
     for i in range(0, len(norms), 500):
         chunk = norms[i : i + 500]
         for uid, norm in session.execute(
-            select(Url.id, Url.normalized).where(Url.normalized.in_(chunk))  # type: ignore[union-attr,attr-defined]
+            select(col(Url.id), col(Url.normalized)).where(col(Url.normalized).in_(chunk))
         ):
             ids[norm] = uid
     missing = [n for n in norms if n not in ids]
     if missing:
-        next_id = (session.execute(select(func.max(Url.id))).scalar() or 0) + 1
+        next_id = (session.execute(select(func.max(col(Url.id)))).scalar() or 0) + 1
         rows = []
         for n in missing:
             ids[n] = next_id
@@ -168,7 +168,9 @@ def _url_ids(session: Session, hrefs: set[str]) -> dict[str, int]:
 
 
 def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
-    source = session.execute(select(Source).where(Source.name == item.name)).scalar_one_or_none()
+    source = session.execute(
+        select(Source).where(col(Source.name) == item.name)
+    ).scalar_one_or_none()
     doc = item.doc
     n_links = sum(len(e.links) for e in doc.entries)
     n_entries = len(doc.curated)
@@ -193,30 +195,30 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
         row.stable_key: row
         for row in session.execute(
             select(
-                Entry.id,
-                Entry.stable_key,
-                Entry.kind,
-                Entry.title,
-                Entry.url,
-                Entry.description,
-                Entry.notes,
-                Entry.category,
-                Entry.columns,
-                Entry.removed_at,
-            ).where(Entry.source_id == sid)
+                col(Entry.id),
+                col(Entry.stable_key),
+                col(Entry.kind),
+                col(Entry.title),
+                col(Entry.url),
+                col(Entry.description),
+                col(Entry.notes),
+                col(Entry.category),
+                col(Entry.columns),
+                col(Entry.removed_at),
+            ).where(col(Entry.source_id) == sid)
         ).all()
     }
     old_links: dict[int, list[tuple[str, str, str]]] = {}
     if existing:
         for eid, href, text, role in session.execute(
-            select(Link.entry_id, Link.orig_href, Link.text, Link.role)
-            .join(Entry, Entry.id == Link.entry_id)
-            .where(Entry.source_id == sid)
-            .order_by(Link.entry_id, Link.position)
+            select(col(Link.entry_id), col(Link.orig_href), col(Link.text), col(Link.role))
+            .join(Entry, col(Entry.id) == col(Link.entry_id))
+            .where(col(Entry.source_id) == sid)
+            .order_by(col(Link.entry_id), col(Link.position))
         ):
             old_links.setdefault(eid, []).append((href, text, role))
 
-    next_id = (session.execute(select(func.max(Entry.id))).scalar() or 0) + 1
+    next_id = (session.execute(select(func.max(col(Entry.id)))).scalar() or 0) + 1
     ids: list[int] = []
     added = changed = 0
     new_rows: list[dict[str, Any]] = []
@@ -274,16 +276,14 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
             session.execute(insert(Entry), rows)
             written += len(rows)
     if upd_rows:
-        from sqlalchemy import bindparam
-
-        stmt = update(Entry).where(Entry.id == bindparam("b_id"))  # type: ignore[arg-type]
+        stmt = update(Entry).where(col(Entry.id) == bindparam("b_id"))
         session.connection().execute(stmt, upd_rows)
         written += len(upd_rows)
     if removed_ids:
         for i in range(0, len(removed_ids), 500):
             session.execute(
                 update(Entry)
-                .where(Entry.id.in_(removed_ids[i : i + 500]))  # type: ignore[union-attr]
+                .where(col(Entry.id).in_(removed_ids[i : i + 500]))
                 .values(removed_at=now, updated_at=now)
             )
         written += len(removed_ids)
@@ -294,17 +294,13 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
         if e.parent is not None
     ]
     if parent_rows:
-        from sqlalchemy import bindparam
-
         session.connection().execute(
-            update(Entry).where(Entry.id == bindparam("b_id")), parent_rows
-        )  # type: ignore[arg-type]
+            update(Entry).where(col(Entry.id) == bindparam("b_id")), parent_rows
+        )
     # Links and categories are rewritten whole: they are cheap and carry line numbers.
     session.execute(
         delete(Link).where(
-            Link.entry_id.in_(  # type: ignore[union-attr,attr-defined]
-                select(Entry.id).where(Entry.source_id == sid)
-            )
+            col(Link.entry_id).in_(select(col(Entry.id)).where(col(Entry.source_id) == sid))
         )
     )
     web = {lk.href for e in doc.entries for lk in e.links if lk.kind == LinkKind.WEB}
@@ -329,7 +325,7 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
     if link_rows:
         session.execute(insert(Link), link_rows)
         written += len(link_rows)
-    session.execute(delete(Category).where(Category.source_id == sid))  # type: ignore[arg-type]
+    session.execute(delete(Category).where(col(Category.source_id) == sid))
     cat_rows = [
         {
             "source_id": sid,

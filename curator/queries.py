@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from curator.errors import NotFoundError
 from curator.models import Entry, Link, Source, Tag, Url
@@ -80,10 +80,10 @@ def _source_ids(session: Session, source: str | None) -> dict[int, Source]:
     stmt = select(Source)
     if source:
         stmt = stmt.where(Source.name == source)
-    rows = {s.id: s for s in session.execute(stmt).scalars()}
+    rows = {s.id: s for s in session.execute(stmt).scalars() if s.id is not None}
     if source and not rows:
         raise NotFoundError(f"no source named {source!r} (see `curator stats`)")
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 def list_entries(
@@ -97,18 +97,20 @@ def list_entries(
 ) -> list[EntryView]:
     sources = _source_ids(session, source)
     stmt = select(Entry).where(
-        Entry.removed_at.is_(None),  # type: ignore[union-attr]
-        Entry.source_id.in_(list(sources)),
-    )  # type: ignore[attr-defined]
+        col(Entry.removed_at).is_(None),
+        col(Entry.source_id).in_(list(sources)),
+    )
     if not include_all_kinds:
-        stmt = stmt.where(Entry.kind.in_(CURATED))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Entry.kind).in_(CURATED))
     if tag:
         stmt = stmt.where(
-            Entry.id.in_(  # type: ignore[union-attr]
-                select(Tag.entry_id).where(Tag.name == tag, Tag.origin != "removed")
+            col(Entry.id).in_(
+                select(col(Tag.entry_id)).where(Tag.name == tag, Tag.origin != "removed")
             )
         )
-    entries = session.execute(stmt.order_by(Entry.source_id, Entry.position)).scalars().all()
+    entries = (
+        session.execute(stmt.order_by(col(Entry.source_id), col(Entry.position))).scalars().all()
+    )
     if category:
         needle = category.casefold()
         entries = [e for e in entries if any(needle in c.casefold() for c in e.category)]
@@ -126,14 +128,12 @@ def list_entries(
         chunk = ids[i : i + 900]
         for lk in session.execute(
             select(Link)
-            .where(Link.entry_id.in_(chunk))  # type: ignore[attr-defined]
-            .order_by(Link.entry_id, Link.position)
+            .where(col(Link.entry_id).in_(chunk))
+            .order_by(col(Link.entry_id), col(Link.position))
         ).scalars():
             links[lk.entry_id].append(LinkView(lk.href, lk.text, lk.kind, lk.role, lk.line + 1))
         for t in session.execute(
-            select(Tag)
-            .where(Tag.entry_id.in_(chunk))  # type: ignore[attr-defined]
-            .order_by(Tag.name)
+            select(Tag).where(col(Tag.entry_id).in_(chunk)).order_by(col(Tag.name))
         ).scalars():
             tags[t.entry_id].append(TagView(t.name, t.origin, t.reason))
     out = []
@@ -173,12 +173,12 @@ class Duplicate:
 def find_duplicates(session: Session) -> list[Duplicate]:
     rows = session.execute(
         select(Url.normalized, Source.name, Link.line, Entry.title)
-        .join(Link, Link.url_id == Url.id)
-        .join(Entry, Entry.id == Link.entry_id)
-        .join(Source, Source.id == Entry.source_id)
-        .where(Entry.removed_at.is_(None), Entry.kind.in_(CURATED))  # type: ignore[union-attr,attr-defined]
-        .where(Link.role.in_(["main", "sub"]))  # type: ignore[attr-defined]
-        .order_by(Url.normalized, Source.name, Link.line)
+        .join(Link, col(Link.url_id) == col(Url.id))
+        .join(Entry, col(Entry.id) == col(Link.entry_id))
+        .join(Source, col(Source.id) == col(Entry.source_id))
+        .where(col(Entry.removed_at).is_(None), col(Entry.kind).in_(CURATED))
+        .where(col(Link.role).in_(["main", "sub"]))
+        .order_by(col(Url.normalized), col(Source.name), col(Link.line))
     ).all()
     by_url: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for norm, src, line, title in rows:
@@ -209,27 +209,27 @@ def collect_stats(session: Session) -> Stats:
     per_source = []
     cat_counts: list[tuple[str, str, int]] = []
     kinds: Counter[str] = Counter()
-    for src in session.execute(select(Source).order_by(Source.name)).scalars():
+    for src in session.execute(select(Source).order_by(col(Source.name))).scalars():
         version = session.get(SourceVersion, src.current_version_id)
         entries = (
             session.execute(
                 select(Entry.category).where(
                     Entry.source_id == src.id,
-                    Entry.removed_at.is_(None),  # type: ignore[union-attr]
-                    Entry.kind.in_(CURATED),
+                    col(Entry.removed_at).is_(None),
+                    col(Entry.kind).in_(CURATED),
                 )
             )
             .scalars()
             .all()
-        )  # type: ignore[attr-defined]
+        )
         n_links = (
             session.execute(
-                select(func.count(Link.id))
+                select(func.count(col(Link.id)))
                 .join(Entry)
-                .where(Entry.source_id == src.id, Entry.removed_at.is_(None))
+                .where(Entry.source_id == src.id, col(Entry.removed_at).is_(None))
             ).scalar()
             or 0
-        )  # type: ignore[union-attr]
+        )
         cats = Counter(" / ".join(c) or "(no category)" for c in entries)
         per_source.append(
             SourceStats(
@@ -240,7 +240,7 @@ def collect_stats(session: Session) -> Stats:
         for kind, n in session.execute(
             select(Link.kind, func.count())
             .join(Entry)
-            .where(Entry.source_id == src.id, Entry.removed_at.is_(None))  # type: ignore[union-attr]
+            .where(Entry.source_id == src.id, col(Entry.removed_at).is_(None))
             .group_by(Link.kind)
         ).all():
             kinds[kind] += n

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlmodel import Session
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from curator.errors import NotFoundError
 from curator.models import Entry, Link, Source, SourceVersion
@@ -80,16 +80,17 @@ def render_source(session: Session, source: Source) -> Rendered:
     if version is None:
         raise NotFoundError(f"source {source.name!r} has no imported version")
     lines = split_lines(version.text)
+    changed_links = select(col(Link.entry_id)).where(col(Link.href) != col(Link.orig_href))
     edited = (
         session.execute(
             select(Entry)
-            .where(Entry.source_id == source.id, Entry.removed_at.is_(None))  # type: ignore[union-attr]
+            .where(Entry.source_id == source.id, col(Entry.removed_at).is_(None))
             .where(
                 or_(
-                    Entry.title != Entry.orig_title,
-                    Entry.id.in_(select(Link.entry_id).where(Link.href != Link.orig_href)),
+                    col(Entry.title) != col(Entry.orig_title),
+                    col(Entry.id).in_(changed_links),
                 )
-            )  # type: ignore[union-attr]
+            )
         )
         .scalars()
         .all()
@@ -97,7 +98,7 @@ def render_source(session: Session, source: Source) -> Rendered:
     for entry in edited:
         links = (
             session.execute(
-                select(Link).where(Link.entry_id == entry.id, Link.href != Link.orig_href)
+                select(Link).where(Link.entry_id == entry.id, col(Link.href) != col(Link.orig_href))
             )
             .scalars()
             .all()

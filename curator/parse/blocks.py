@@ -8,6 +8,7 @@ Config: none; the text heuristics live in `heuristics.py`. Pure: no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
@@ -553,7 +554,7 @@ class _Walker:
                 )
 
 
-def _line_locator(content: str, start: int):  # type: ignore[no-untyped-def]
+def _line_locator(content: str, start: int) -> Callable[[int], int]:
     def line_of(pos: int) -> int:
         return start + content.count("\n", 0, max(pos, 0))
 

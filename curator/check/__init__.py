@@ -1,0 +1,8 @@
+"""Check stage: web links in the DB → HTTP checks → check results and per-URL state.
+
+Modules: `types.py` (outcomes, results, config), `guard.py` (SSRF: refuse private
+addresses on every hop), `fetch.py` (one URL: redirects, caps, retries), `classify.py`
+(response → outcome), `titles.py` (charset + bs4 titles), `engine.py` (scheduler: per-host
+clients and limits), `state.py` (history → state, pure), `store.py` (DB reads/writes),
+`runner.py` (one `curator check` run: select, check, store, signals).
+"""

@@ -1,0 +1,76 @@
+"""Types shared by the checker: outcomes, link states, fetch results and configuration.
+
+Input: nothing. Output: enums and frozen dataclasses; no behaviour beyond trivial helpers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """What one check of one URL found (a taxonomy, not a status code)."""
+
+    OK = "ok"
+    REDIRECTED = "redirected"  # permanent move (301/308 somewhere in the chain); final_url set
+    GONE = "gone"  # 404/410, NXDOMAIN
+    BLOCKED = "blocked"  # 401/403/429, bot walls (Cloudflare challenge, LinkedIn 999)
+    TRANSIENT = "transient"  # 5xx, connection reset, other network errors
+    TIMEOUT = "timeout"
+    INVALID = "invalid"  # not http(s), refused by the SSRF guard, malformed, redirect loop
+    EXCLUDED = "excluded"  # matched an exclusion or `<!-- curator-ignore -->`
+    SKIPPED = "skipped"  # checked OK recently (--max-age)
+    LOCAL = "local"  # a relative link (resolved against --root/--base-url when given)
+
+    @property
+    def is_failure(self) -> bool:
+        return self in (Outcome.GONE, Outcome.BLOCKED, Outcome.TRANSIENT, Outcome.TIMEOUT)
+
+
+class LinkState(StrEnum):
+    """Where a URL stands after its history of checks (see state.py)."""
+
+    UNCHECKED = "unchecked"
+    OK = "ok"
+    SUSPECT = "suspect"  # failed once (or not yet confirmed)
+    BROKEN = "broken"  # gone in >= confirm_runs checks spanning >= confirm_days
+    FLAKY = "flaky"  # alternates between passing and failing
+    RECOVERED = "recovered"  # passing again after having been suspect/broken/flaky
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    url: str
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """The result of checking one URL once (after retries)."""
+
+    url: str
+    outcome: Outcome
+    status: int | None = None
+    final_url: str | None = None
+    redirects: tuple[Hop, ...] = ()
+    title: str | None = None
+    description: str | None = None
+    error: str | None = None
+    attempts: int = 1
+    elapsed_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConfig:
+    concurrency: int = 128
+    per_host: int = 10
+    timeout: float = 10.0  # seconds, connect and read, per attempt
+    retries: int = 2
+    max_body: int = 256 * 1024  # bytes read from an HTML body (for the title)
+    max_redirects: int = 10
+    max_retry_after: float = 60.0
+    allow_private: bool = False
+    user_agent: str = "curator-linkcheck/0.1 (+https://github.com/curator)"
+    # host → token; sent only to that exact host, never across a redirect to another host.
+    tokens: dict[str, str] = field(default_factory=dict)
