@@ -104,8 +104,14 @@ def render_source(session: Session, source: Source) -> Rendered:
             .all()
         )
         for link in links:
-            if not _patch_href(lines, link.line, entry.line_end, link.orig_href, link.href):
-                _patch_reference(lines, link.orig_href, link.href)
+            if _patch_href(lines, link.line, entry.line_end, link.orig_href, link.href):
+                continue
+            if _patch_reference(lines, link.orig_href, link.href):
+                continue
+            # A bare `www.x.com` autolink: the href gained a scheme the text never had.
+            bare = link.orig_href.removeprefix("http://")
+            if bare != link.orig_href and link.text == bare:
+                _patch_href(lines, link.line, entry.line_end, bare, link.href)
         if entry.title != entry.orig_title and entry.orig_title:
             for i in range(entry.line_start, min(entry.line_end, len(lines))):
                 old = f"[{entry.orig_title}]"

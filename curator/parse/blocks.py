@@ -41,6 +41,9 @@ def make_markdown() -> MarkdownIt:
     # GFM as GitHub renders lists: tables, strikethrough, raw HTML, and bare-URL autolinks.
     md = MarkdownIt("commonmark", {"html": True, "linkify": True})
     md.enable(["table", "strikethrough", "linkify"])
+    # Keep hrefs as written (markdown-it would percent-encode them): the round trip edits
+    # the source text by finding the href in it, and users type URLs as they see them.
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
     return md
 
 

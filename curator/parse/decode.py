@@ -16,6 +16,8 @@ from charset_normalizer import from_bytes
 from curator.errors import InputError
 
 MAX_BYTES = 50 * 1024 * 1024
+_PREFERENCE = ["gb18030", "gbk", "gb2312", "big5", "big5hkscs", "shift_jis", "euc_jp", "cp949",
+               "euc_kr", "utf_16", "cp1252", "latin_1"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +57,14 @@ def decode_bytes(data: bytes, name: str) -> Decoded:
 def _guess(data: bytes, name: str) -> tuple[str, str]:
     if b"\x00" in data[:4096] and data.count(b"\x00") > len(data) // 20:
         raise InputError(f"{name}: looks like a binary file, not a Markdown list")
-    best = from_bytes(data).best()
-    if best is None:
+    matches = list(from_bytes(data))
+    if not matches:
         raise InputError(f"{name}: cannot tell the text encoding (save it as UTF-8)")
-    encoding = best.encoding
+    # Short CJK texts decode cleanly in several legacy encodings (chaos 0 for cp949 and
+    # gb18030 alike); among equally clean candidates prefer the likeliest for lists.
+    least = min(m.chaos for m in matches)
+    clean = [m.encoding for m in matches if m.chaos <= least + 0.01]
+    encoding = min(clean, key=lambda e: _PREFERENCE.index(e) if e in _PREFERENCE else 99)
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
