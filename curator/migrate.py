@@ -1,19 +1,196 @@
-"""Schema creation and upgrades.
+"""Schema creation and upgrades with Alembic, run in-process.
 
-Input: an engine and its DB path. Output: a DB whose schema matches `models.py`.
-A fresh DB gets every table. (Alembic migrations, backups before upgrade and the
-refusal of newer schemas are added by the hardening work; see CHANGELOG.)
+Input: an engine and its DB path. Output: a DB whose schema matches `models.py`, or a
+`DatabaseError`/`SchemaTooNewError` with the DB left as it was. Config: `HEAD`, the newest
+revision in `migrations/versions/` (a test keeps the two in step).
+
+- At head (the common case): one query on `alembic_version`; Alembic is not even imported.
+- Fresh DB: `create_all` and stamp head, in one write transaction.
+- Older DB (or one from before Alembic: tables but no `alembic_version`, read as 0001):
+  a backup copy `<db>.bak-<revision>` is made next to it with SQLite's backup API, then
+  the migrations run, all inside one `BEGIN IMMEDIATE` transaction, so no other curator
+  writes while the copy is taken and a failed upgrade leaves the old schema in place.
+- Unknown revision (written by a newer curator): `SchemaTooNewError`; nothing is touched.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlmodel import SQLModel
 
 from curator import models  # noqa: F401  (registers the tables)
+from curator.errors import DatabaseError, SchemaTooNewError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD = "0001"
+BASE = "0001"  # what a DB made before Alembic (tables, no alembic_version) is taken to be
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_VERSION_DDL = (
+    "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UpgradeResult:
+    path: Path
+    from_revision: str | None  # None: the DB was empty and was created at head
+    to_revision: str
+    backup: Path | None  # the copy made before migrating, if any
+
+    @property
+    def changed(self) -> bool:
+        return self.from_revision != self.to_revision
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config built in code (no alembic.ini), bound to `connection`."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def script_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _current(conn: Connection) -> tuple[str | None, bool]:
+    """(revision, has_tables). A DB with tables but no alembic_version reads as BASE."""
+    try:
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except SADatabaseError:
+        rows = None
+    if rows:
+        if len(rows) > 1:  # branches: never made by curator, so a newer one made it
+            return ",".join(sorted(rows)), True
+        return rows[0], True
+    has_tables = bool(
+        conn.execute(
+            text(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+            )
+        ).scalar()
+    )
+    return (BASE if has_tables else None), has_tables
+
+
+def _too_new(path: Path, revision: str) -> SchemaTooNewError:
+    return SchemaTooNewError(
+        f"{path} was written by a newer curator (schema revision {revision}; this curator "
+        f"knows up to {HEAD}). Upgrade curator to use it; the database was not changed."
+    )
+
+
+def _backup_path(path: Path, revision: str) -> Path:
+    candidate = path.with_name(f"{path.name}.bak-{revision}")
+    n = 1
+    while candidate.exists():  # never overwrite an older backup
+        candidate = path.with_name(f"{path.name}.bak-{revision}.{n}")
+        n += 1
+    return candidate
+
+
+def _backup(path: Path, revision: str) -> Path:
+    target = _backup_path(path, revision)
+    src = sqlite3.connect(path)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise DatabaseError(f"cannot back up {path} before upgrading: {exc}") from exc
+    finally:
+        src.close()
+    return target
+
+
+def _stamp(conn: Connection, revision: str) -> None:
+    conn.execute(text(_VERSION_DDL))
+    conn.execute(text("DELETE FROM alembic_version"))
+    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision})
+
+
+def upgrade(engine: Engine, path: Path) -> UpgradeResult:
+    """Bring the DB at `path` to HEAD (see the module docstring for each case)."""
+    bound = engine.execution_options(curator_immediate=True)
+    try:
+        with bound.begin() as conn:  # BEGIN IMMEDIATE: one upgrader at a time
+            current, has_tables = _current(conn)
+            if current == HEAD:
+                if not _has_version_table(conn):  # made before Alembic, same schema
+                    _stamp(conn, HEAD)
+                return UpgradeResult(path, HEAD, HEAD, None)
+            if current is None:
+                SQLModel.metadata.create_all(conn)
+                _stamp(conn, HEAD)
+                return UpgradeResult(path, None, HEAD, None)
+            if current not in known_revisions():
+                raise _too_new(path, current)
+            backup = _backup(path, current)
+            from alembic import command
+
+            if not _has_version_table(conn):
+                _stamp(conn, current)
+            command.upgrade(alembic_config(conn), "head")
+            return UpgradeResult(path, current, HEAD, backup)
+    except SADatabaseError as exc:  # not a database, disk full, locked past the busy timeout
+        raise DatabaseError(f"cannot open {path}: {exc.orig}") from exc
+
+
+def _has_version_table(conn: Connection) -> bool:
+    return bool(
+        conn.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+        ).first()
+    )
 
 
 def ensure_schema(engine: Engine, path: Path) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Called by `db.open_engine` for every command: cheap when the DB is at head."""
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+            conn.rollback()
+    except SADatabaseError:
+        rows = []
+    if rows == [HEAD]:
+        return
+    upgrade(engine, path)
+
+
+def upgrade_database(db: str | Path | None) -> UpgradeResult:
+    """`curator db upgrade`: open the DB without auto-migrating, then migrate explicitly."""
+    from curator.db import open_engine, resolve_db_path
+
+    path = resolve_db_path(db)
+    engine = open_engine(path, migrate=False)
+    try:
+        return upgrade(engine, path)
+    finally:
+        engine.dispose()

@@ -94,7 +94,7 @@ def test_bare_name_paragraph_with_sub_links_is_one_entry() -> None:
     ]
     # A bare name takes its first web sub-link as main URL.
     assert dinov2.url == hrefs[0]
-    assert [lk.role for lk in dinov2.links][0] is LinkRole.MAIN
+    assert dinov2.links[0].role is LinkRole.MAIN
     # The note bullets are not entries of their own.
     assert not [e for e in doc.entries if e.parent == dinov2.index]
 
