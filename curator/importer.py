@@ -20,8 +20,9 @@ from sqlmodel import Session, col
 
 from curator.errors import InputError
 from curator.models import Category, Entry, Link, Source, SourceVersion, Url
-from curator.parse import ParsedDocument, ParsedEntry, decode_bytes, parse_markdown
+from curator.parse import ParsedDocument, ParsedEntry, decode_bytes
 from curator.parse.model import CURATED_KINDS
+from curator.parse.parallel import parse_document
 from curator.urls import LinkKind, host_of, normalize
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -48,7 +49,7 @@ class _Loaded:
     text: str
     encoding: str
     sha256: str
-    doc: ParsedDocument
+    doc: ParsedDocument | None  # None: same bytes as the current version, not parsed
 
 
 def utcnow() -> datetime:
@@ -72,17 +73,32 @@ def collect_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_file(path: Path, name: str) -> _Loaded:
+def load_file(path: Path, name: str, known_sha: str | None = None) -> _Loaded:
+    """Read, decode and parse one list; skip decoding and parsing when its bytes are known."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    sha = hashlib.sha256(data).hexdigest()
+    if sha == known_sha:
+        return _Loaded(name, path, "", "", sha, None)
     decoded = decode_bytes(data, str(path))
-    doc = parse_markdown(decoded.text)
+    doc = parse_document(decoded.text)
     if not doc.curated and not any(e.links for e in doc.entries):
         raise InputError(f"{path}: no list entries or links found (is it only prose?)")
-    sha = hashlib.sha256(data).hexdigest()
     return _Loaded(name, path, decoded.text, decoded.encoding, sha, doc)
+
+
+def _current_shas(engine: Engine) -> dict[str, str]:
+    from curator.db import read_session
+
+    with read_session(engine) as session:
+        rows = session.execute(
+            select(col(Source.name), col(SourceVersion.sha256)).join(
+                SourceVersion, col(SourceVersion.id) == col(Source.current_version_id)
+            )
+        ).all()
+    return {name: sha for name, sha in rows}
 
 
 def stable_keys(entries: list[ParsedEntry]) -> list[str]:
@@ -130,7 +146,8 @@ def import_paths(
     files = collect_files(paths)
     if as_name and len(files) != 1:
         raise InputError(f"--as takes exactly one file, got {len(files)}")
-    loaded = [load_file(f, as_name or f.stem) for f in files]
+    known = _current_shas(engine)
+    loaded = [load_file(f, as_name or f.stem, known.get(as_name or f.stem)) for f in files]
     names = [item.name for item in loaded]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -163,21 +180,32 @@ def _url_ids(session: Session, hrefs: set[str]) -> dict[str, int]:
             ids[n] = next_id
             rows.append({"id": next_id, "normalized": n, "url": by_norm[n], "host": host_of(n)})
             next_id += 1
-        session.execute(insert(Url), rows)
+        session.connection().execute(insert(Url.__table__), rows)  # type: ignore[attr-defined]
     return ids
+
+
+def _counts(session: Session, source_id: int | None) -> tuple[int, int]:
+    live = select(col(Entry.id)).where(
+        col(Entry.source_id) == source_id, col(Entry.removed_at).is_(None)
+    )
+    entries = session.execute(
+        select(func.count()).where(col(Entry.id).in_(live), col(Entry.kind).in_(CURATED_KINDS))
+    ).scalar()
+    links = session.execute(
+        select(func.count(col(Link.id))).where(col(Link.entry_id).in_(live))
+    ).scalar()
+    return int(entries or 0), int(links or 0)
 
 
 def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
     source = session.execute(
         select(Source).where(col(Source.name) == item.name)
     ).scalar_one_or_none()
-    doc = item.doc
-    n_links = sum(len(e.links) for e in doc.entries)
-    n_entries = len(doc.curated)
     version_no = 1
     if source is not None:
         current = session.get(SourceVersion, source.current_version_id)
         if current is not None and current.sha256 == item.sha256:
+            n_entries, n_links = _counts(session, source.id)
             return ImportResult(
                 item.name, str(item.path), current.number, True, 0, 0, 0, n_entries, n_links, 0
             )
@@ -186,6 +214,11 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
         source = Source(name=item.name, path=str(item.path), created_at=now)
         session.add(source)
         session.flush()
+    if item.doc is None:  # the bytes matched when read, but the DB moved on meanwhile
+        item = load_file(item.path, item.name)
+    doc = item.doc
+    assert doc is not None
+    n_entries = len(doc.curated)
     assert source.id is not None
     sid = source.id
     written = 0
@@ -273,7 +306,7 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
     )
     for rows in (new_rows,):
         if rows:
-            session.execute(insert(Entry), rows)
+            session.connection().execute(insert(Entry.__table__), rows)  # type: ignore[attr-defined]
             written += len(rows)
     if upd_rows:
         stmt = update(Entry).where(col(Entry.id) == bindparam("b_id"))
@@ -305,25 +338,29 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
     )
     web = {lk.href for e in doc.entries for lk in e.links if lk.kind == LinkKind.WEB}
     url_ids = _url_ids(session, web)
-    link_rows = []
-    for e in doc.entries:
-        for pos, lk in enumerate(e.links):
-            link_rows.append(
-                {
-                    "entry_id": ids[e.index],
-                    "href": lk.href,
-                    "orig_href": lk.href,
-                    "text": lk.text,
-                    "kind": lk.kind.value,
-                    "role": lk.role.value,
-                    "line": lk.line,
-                    "position": pos,
-                    "excluded": e.ignored,
-                    "url_id": url_ids.get(normalize(lk.href)) if lk.kind == LinkKind.WEB else None,
-                }
-            )
+    # Links are the biggest table: plain DBAPI executemany (no per-row type processing).
+    link_rows = [
+        (
+            ids[e.index],
+            url_ids.get(normalize(lk.href)) if lk.kind == LinkKind.WEB else None,
+            lk.href,
+            lk.href,
+            lk.text,
+            lk.kind.value,
+            lk.role.value,
+            lk.line,
+            pos,
+            e.ignored,
+        )
+        for e in doc.entries
+        for pos, lk in enumerate(e.links)
+    ]
     if link_rows:
-        session.execute(insert(Link), link_rows)
+        session.connection().exec_driver_sql(
+            "INSERT INTO link (entry_id, url_id, href, orig_href, text, kind, role, line,"
+            " position, excluded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            link_rows,
+        )
         written += len(link_rows)
     session.execute(delete(Category).where(col(Category.source_id) == sid))
     cat_rows = [
@@ -338,7 +375,7 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
         for c in doc.categories
     ]
     if cat_rows:
-        session.execute(insert(Category), cat_rows)
+        session.connection().execute(insert(Category.__table__), cat_rows)  # type: ignore[attr-defined]
         written += len(cat_rows)
     summary = {"added": added, "removed": removed, "changed": changed}
     version = SourceVersion(

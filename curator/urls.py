@@ -7,7 +7,9 @@ trailing-slash difference, no fragment), and the host. Pure functions, no I/O, n
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 # Zero-width and BOM characters survive copy-paste from web pages into lists; GitHub drops
@@ -36,13 +38,17 @@ def clean_href(href: str) -> str:
     return strip_invisible(href).strip()
 
 
+@lru_cache(maxsize=65536)
 def classify(href: str) -> LinkKind:
     href = clean_href(href)
     if not href:
         return LinkKind.OTHER
     if href.startswith("#"):
         return LinkKind.ANCHOR
-    scheme = urlsplit(href).scheme.lower() if ":" in href else ""
+    try:
+        scheme = urlsplit(href).scheme.lower() if ":" in href else ""
+    except ValueError:  # linkify can yield `http://1.1,](`: an unbalanced bracket in the host
+        scheme = href.split(":", 1)[0].lower()
     if scheme in ("http", "https"):
         return LinkKind.WEB
     if scheme == "mailto":
@@ -54,6 +60,7 @@ def classify(href: str) -> LinkKind:
     return LinkKind.RELATIVE
 
 
+@lru_cache(maxsize=65536)
 def host_of(url: str) -> str:
     try:
         return (urlsplit(clean_href(url)).hostname or "").lower()
@@ -61,34 +68,56 @@ def host_of(url: str) -> str:
         return ""
 
 
+_PLAIN_PATH = re.compile(r"^[A-Za-z0-9/._~!$&'()*+,;=:@-]*$")
+
+
+@lru_cache(maxsize=65536)
 def normalize(href: str) -> str:
     """Identity form of a URL. Non-web hrefs are only cleaned, never rewritten."""
     href = clean_href(href)
-    if classify(href) is not LinkKind.WEB:
-        return href
+    head = href[:8].lower()
     if href.startswith("//"):
         href = "https:" + href
+    elif not head.startswith(("http://", "https://")):
+        return href
     try:
         parts = urlsplit(href)
-        host = (parts.hostname or "").lower().rstrip(".")
-        port = parts.port
+        netloc = parts.netloc
+        userinfo, _, hostport = netloc.rpartition("@")
+        host, port = _split_hostport(hostport)
     except ValueError:
         return href
     scheme = parts.scheme.lower()
-    netloc = host
-    if ":" in host:  # IPv6 literal
-        netloc = f"[{host}]"
-    if parts.username:
-        netloc = f"{parts.username}{':' + parts.password if parts.password else ''}@{netloc}"
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+    netloc = host.lower().rstrip(".")
+    if port and port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{netloc}:{port}"
-    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=~%-._") or "/"
+    if userinfo:
+        netloc = f"{userinfo}@{netloc}"
+    path = parts.path
+    if not _PLAIN_PATH.match(path):  # only re-encode what needs it (hot loop on import)
+        path = quote(unquote(path), safe="/:@!$&'()*+,;=~%-._")
+    path = path or "/"
     if path != "/" and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    query_pairs = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_KEYS
-    ]
-    query = urlencode(query_pairs, doseq=True) if query_pairs else ""
+    query = parts.query
+    if query:
+        pairs = [
+            (k, v)
+            for k, v in parse_qsl(query, keep_blank_values=True)
+            if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_KEYS
+        ]
+        query = urlencode(pairs, doseq=True) if pairs else ""
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def _split_hostport(hostport: str) -> tuple[str, int | None]:
+    if hostport.startswith("["):  # IPv6 literal keeps its brackets
+        end = hostport.find("]")
+        host, rest = hostport[: end + 1], hostport[end + 1 :]
+        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+    host, sep, port = hostport.rpartition(":")
+    if sep and port.isdigit():
+        return host, int(port)
+    if sep and not port:
+        return host, None
+    return hostport, None

@@ -22,7 +22,7 @@ def test_import_all_bundled_lists(db: Path) -> None:
     assert "dl_models_and_algorithms: v1 +92 -0 ~0" in r.stdout
     assert row_count(db, "source") == 5
     listed = json.loads(run_cli("list", "--format", "json", "--db", db).stdout)
-    assert len(listed) == 52 + 64 + 92 + 90 + 85
+    assert len(listed) == 52 + 64 + 92 + 91 + 85
 
 
 @pytest.mark.parametrize("key", list(SEEDS))

@@ -8,12 +8,15 @@ Config: none; the text heuristics live in `heuristics.py`. Pure: no I/O.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from curator.parse.autolink import enable_autolinks
 from curator.parse.heuristics import (
     heading_title,
     is_generic_label,
@@ -38,9 +41,10 @@ IGNORE_MARKER = "curator-ignore"
 
 
 def make_markdown() -> MarkdownIt:
-    # GFM as GitHub renders lists: tables, strikethrough, raw HTML, and bare-URL autolinks.
-    md = MarkdownIt("commonmark", {"html": True, "linkify": True})
-    md.enable(["table", "strikethrough", "linkify"])
+    # GFM as GitHub renders lists: tables, strikethrough, raw HTML, bare-URL autolinks.
+    md = MarkdownIt("commonmark", {"html": True})
+    md.enable(["table", "strikethrough"])
+    enable_autolinks(md)
     # Keep hrefs as written (markdown-it would percent-encode them): the round trip edits
     # the source text by finding the href in it, and users type URLs as they see them.
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
@@ -152,6 +156,11 @@ class _Walker:
         self.heading_level = 0
         self.ignore_lines: set[int] = set()
         self.owner: int | None = None  # heading-link entry that owns the following lists
+        # For chunked parsing (parallel.py): the lowest heading level pushed so far, seen by
+        # each entry and category, says how much of the previous chunk's path still applies.
+        self.min_level = 1_000
+        self.entry_min_levels: list[int] = []
+        self.category_min_levels: list[int] = []
 
     # -- categories -------------------------------------------------------------------
     @property
@@ -162,7 +171,9 @@ class _Walker:
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
         self.stack.append((level, title))
+        self.min_level = min(self.min_level, level)
         self.categories.append(ParsedCategory(self.path, title, level, line, kind))
+        self.category_min_levels.append(self.min_level)
 
     # -- entries ----------------------------------------------------------------------
     def add(self, entry: ParsedEntry) -> ParsedEntry:
@@ -170,6 +181,7 @@ class _Walker:
         if self._ignored(entry.line_start):
             entry.ignored = True
         self.entries.append(entry)
+        self.entry_min_levels.append(self.min_level)
         return entry
 
     def _ignored(self, line: int) -> bool:
@@ -564,31 +576,43 @@ def _line_locator(content: str, start: int) -> Callable[[int], int]:
     return line_of
 
 
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
+
+
 def split_lines(text: str) -> list[str]:
     """Lines as markdown-it numbers them (it normalizes CR LF and CR to LF), with ends."""
-    out: list[str] = []
-    start = 0
-    n = len(text)
-    i = 0
-    while i < n:
-        c = text[i]
-        if c == "\n" or c == "\r":
-            end = i + 2 if c == "\r" and i + 1 < n and text[i + 1] == "\n" else i + 1
-            out.append(text[start:end])
-            start = i = end
-            continue
-        i += 1
-    if start < n:
-        out.append(text[start:])
-    return out
+    parts = _LINE_END.split(text)
+    lines = [parts[k] + parts[k + 1] for k in range(0, len(parts) - 1, 2)]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def walk_text(
+    text: str,
+    lines: list[str],
+    *,
+    outline: bool | None = None,
+    line_offset: int = 0,
+    env: dict[str, Any] | None = None,
+) -> _Walker:
+    """Tokenize `text` (all of a document, or a chunk of it starting at `line_offset`) and
+    walk it. `lines` are the whole document's lines; token maps are shifted to match."""
+    src = text[1:] if text.startswith("\ufeff") else text
+    tokens = _MD.parse(src, env if env is not None else {})
+    if line_offset:
+        for tok in tokens:
+            if tok.map:
+                tok.map = [tok.map[0] + line_offset, tok.map[1] + line_offset]
+    tree = build_tree(tokens)
+    if outline is None:
+        outline = not any(n.type == "heading" for n in tree)
+    walker = _Walker(text, lines, outline=outline)
+    walker.walk(tree)
+    return walker
 
 
 def parse_markdown(text: str) -> ParsedDocument:
-    src = text[1:] if text.startswith("\ufeff") else text
-    tokens = _MD.parse(src)
-    tree = build_tree(tokens)
-    has_headings = any(n.type == "heading" for n in tree)
     lines = split_lines(text)
-    walker = _Walker(text, lines, outline=not has_headings)
-    walker.walk(tree)
+    walker = walk_text(text, lines)
     return ParsedDocument(text, walker.entries, walker.categories, len(lines), walker.headings)

@@ -16,8 +16,20 @@ from charset_normalizer import from_bytes
 from curator.errors import InputError
 
 MAX_BYTES = 50 * 1024 * 1024
-_PREFERENCE = ["gb18030", "gbk", "gb2312", "big5", "big5hkscs", "shift_jis", "euc_jp", "cp949",
-               "euc_kr", "utf_16", "cp1252", "latin_1"]
+_PREFERENCE = [
+    "gb18030",
+    "gbk",
+    "gb2312",
+    "big5",
+    "big5hkscs",
+    "shift_jis",
+    "euc_jp",
+    "cp949",
+    "euc_kr",
+    "utf_16",
+    "cp1252",
+    "latin_1",
+]
 
 
 @dataclass(frozen=True, slots=True)
