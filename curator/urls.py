@@ -68,6 +68,15 @@ def host_of(url: str) -> str:
         return ""
 
 
+def host_of_normalized(norm: str) -> str:
+    """Host of a URL already in `normalize` form (lowercase, no default port): string ops."""
+    rest = norm.split("://", 1)[-1]
+    hostport = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    if hostport.startswith("["):
+        return hostport[1 : hostport.find("]")]
+    return hostport.rsplit(":", 1)[0] if ":" in hostport else hostport
+
+
 _PLAIN_PATH = re.compile(r"^[A-Za-z0-9/._~!$&'()*+,;=:@-]*$")
 
 

@@ -47,3 +47,13 @@ def test_classify(href: str, kind: LinkKind) -> None:
 def test_host() -> None:
     assert host_of("https://User@GitHub.com:8443/x") == "github.com"
     assert host_of("not a url") == ""
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://GitHub.com/x", "http://u:p@h.example:8080/p?q=1", "http://[::1]:81/", "https://a.b"],
+)
+def test_host_of_normalized_agrees_with_host_of(url: str) -> None:
+    from curator.urls import host_of_normalized
+
+    assert host_of_normalized(normalize(url)) == host_of(url)
