@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,8 +17,12 @@ import typer
 from rich.console import Console
 
 from curator import output
+from curator.check.report import CheckSummary, FailOn, ReportFormat, TableFormat
+from curator.check.types import LinkState
+from curator.ci import ReportFormat as RotFormat
 from curator.db import open_engine, read_session, write_session
 from curator.errors import CuratorError, ExitCode
+from curator.report import Scope as RotScope
 
 app = typer.Typer(
     help="Keep awesome-style Markdown reading lists healthy: import, check, tag, export.",
@@ -89,16 +94,26 @@ def list_cmd(
 
 
 @app.command("stats")
-def stats_cmd(fmt: FormatOption = output.OutputFormat.TABLE, db: DbOption = None) -> None:
-    """Counts per source, category and link kind, and duplicate URLs."""
+def stats_cmd(
+    fmt: FormatOption = output.OutputFormat.TABLE,
+    taxonomy: Annotated[
+        Path | None,
+        typer.Option(help="Taxonomy file (default: data/taxonomy.toml, else the bundled one)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Counts per source, category and link kind, duplicate URLs, and the taxonomy mapping."""
     from curator.queries import collect_stats
+    from curator.taxonomy import load_taxonomy, taxonomy_report
 
+    tax = load_taxonomy(taxonomy)
     with read_session(open_engine(db)) as session:
         stats = collect_stats(session)
+        report = taxonomy_report(session, tax)
     if fmt == output.OutputFormat.JSON:
-        echo(output.stats_json(stats))
+        echo(output.stats_json(stats, report))
     else:
-        for table in output.stats_tables(stats):
+        for table in [*output.stats_tables(stats), *output.taxonomy_tables(report)]:
             out.print(table)
 
 
@@ -136,16 +151,48 @@ def export_cmd(
     sources: Annotated[
         bool, typer.Option("--sources", help="Only the round-trip copies of the imported lists.")
     ] = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md: README.md, <category>.md, tags/, sources/, CHANGES.md; "
+            "json: curator.json with everything; csv: curator.csv, one row per entry.",
+        ),
+    ] = "md",
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Tag rules file, for the tag legend.")
+    ] = None,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", help="Taxonomy file (canonical categories).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Regenerate README files under exports/."""
-    from curator.export.sources import export_sources
+    """Regenerate the exports: category, tag and source pages, index and CHANGES.md."""
+    if sources:
+        from curator.export.sources import export_sources
 
-    with read_session(open_engine(db)) as session:
-        results = export_sources(session, out_dir)
-    for r in results:
-        state = "written" if r.written else "unchanged"
-        echo(f"{r.path}: {state} ({r.edited_entries} edited entries)\n")
+        with read_session(open_engine(db)) as session:
+            results = export_sources(session, out_dir)
+        for r in results:
+            state = "written" if r.written else "unchanged"
+            echo(f"{r.path}: {state} ({r.edited_entries} edited entries)\n")
+        return
+    from curator.errors import InputError
+    from curator.export.run import ExportFormat, export_all
+
+    if fmt not in {f.value for f in ExportFormat}:
+        raise InputError(f"--format must be md, json or csv, not {fmt!r}")
+    result = export_all(open_engine(db), out_dir, ExportFormat(fmt), rules, taxonomy)
+    for f in result.files:
+        echo(f"{f.path}: {'written' if f.written else 'unchanged'}\n")
+    for path in result.removed:
+        echo(f"{path}: removed (its category or tag has no entries now)\n")
+    echo(
+        f"{result.entries} entries in {result.categories} categories, {result.tags} tags\n"
+    )
+    if result.stale_tags:
+        err.print("note: entries were imported after the last `curator tag`; run it to tag them")
 
 
 db_app = typer.Typer(help="Database maintenance (schema upgrades).", no_args_is_help=True)
@@ -164,6 +211,393 @@ def db_upgrade_cmd(db: DbOption = None) -> None:
         echo(f"{r.path}: schema already at {r.to_revision}, nothing to do\n")
     else:
         echo(f"{r.path}: schema {r.from_revision} -> {r.to_revision} (backup: {r.backup})\n")
+
+
+def _emit_check(
+    summary: CheckSummary, fmt: ReportFormat, output_file: Path | None, interactive: bool
+) -> None:
+    from curator.check import report
+    from curator.fsutil import atomic_write_text
+
+    if output_file is not None:
+        atomic_write_text(output_file, report.render(summary, fmt))
+        err.print(f"report written to {output_file}", markup=False, highlight=False)
+    if output_file is None and fmt is not ReportFormat.TEXT:
+        echo(report.render(summary, fmt))
+    elif interactive:
+        out.print(report.summary_table(summary))
+        for line in report.problem_lines(summary):
+            out.print(line, markup=False, highlight=False)
+    else:
+        echo(report.render_text(summary))
+
+
+def _diff_urls(ref: str) -> frozenset[str]:
+    from curator.diffmode import select_added_links
+
+    selection = select_added_links(ref)
+    err.print(
+        f"--diff {ref}: {len(selection.urls)} URLs on added lines of {len(selection.files)} files",
+        markup=False,
+        highlight=False,
+    )
+    return selection.urls
+
+
+@app.command("check")
+def check_cmd(
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Requests in flight at once, over all hosts.")
+    ] = 128,
+    per_host: Annotated[int, typer.Option(min=1, help="Requests in flight per host.")] = 10,
+    timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds for connect and for each read.")
+    ] = 10.0,
+    retries: Annotated[
+        int, typer.Option(min=0, help="Retries after timeouts, resets, 5xx, 408, 429.")
+    ] = 2,
+    max_age: Annotated[
+        str, typer.Option(help="Skip URLs checked OK more recently (30m, 12h, 1d, 7d; 0: none).")
+    ] = "1d",
+    only_new: Annotated[bool, typer.Option(help="Check only URLs never checked before.")] = False,
+    budget: Annotated[
+        int | None, typer.Option(min=0, help="Check at most N URLs, the oldest-checked first.")
+    ] = None,
+    allow_private: Annotated[
+        bool, typer.Option(help="Allow loopback/private addresses (local test servers).")
+    ] = False,
+    confirm_runs: Annotated[
+        int, typer.Option(min=1, help="`gone` in this many checks before a link is broken.")
+    ] = 2,
+    confirm_days: Annotated[
+        float, typer.Option(min=0, help="...and the first of them at least this many days ago.")
+    ] = 2.0,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Exit 1 on: confirmed broken links, any gone, or never.")
+    ] = FailOn.CONFIRMED,
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = (
+        ReportFormat.TEXT
+    ),
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Check relative links as files under DIR.")
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="Check relative links as web URLs under this URL.")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only the links of this source.")] = None,
+    diff: Annotated[
+        str | None,
+        typer.Option(
+            "--diff", metavar="REF", help="Only links on lines added since git REF (pull requests)."
+        ),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(envvar="CURATOR_NOW", hidden=True, help="Pretend it is this ISO time."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Check web links that are due; record results and each URL's state."""
+    from curator.check.progress import is_interactive, make_progress
+    from curator.check.report import CheckInterrupted
+    from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
+    from curator.check.types import CheckConfig
+
+    token = os.environ.get("GITHUB_TOKEN", "").strip()
+    config = CheckConfig(
+        concurrency=concurrency,
+        per_host=per_host,
+        timeout=timeout,
+        retries=retries,
+        allow_private=allow_private,
+        tokens={"github.com": token, "api.github.com": token} if token else {},
+    )
+    options = CheckOptions(
+        config=config,
+        source=source,
+        max_age=parse_duration(max_age),
+        only_new=only_new,
+        budget=budget,
+        confirm_runs=confirm_runs,
+        confirm_days=confirm_days,
+        fail_on=fail_on,
+        root=root,
+        base_url=base_url,
+        now=parse_time(now) if now else None,
+        only_urls=_diff_urls(diff) if diff else None,
+    )
+    interactive = is_interactive()
+    try:
+        summary = run_check(open_engine(db), options, progress=make_progress(err, interactive))
+    except CheckInterrupted as exc:
+        _emit_check(exc.summary, fmt, output_file, interactive)
+        raise
+    _emit_check(summary, fmt, output_file, interactive)
+    if summary.exit_code:
+        raise typer.Exit(int(summary.exit_code))
+
+
+@app.command("status")
+def status_cmd(
+    broken: Annotated[bool, typer.Option("--broken", help="Only confirmed broken URLs.")] = False,
+    state: Annotated[
+        list[LinkState] | None, typer.Option("--state", help="Only URLs in this state (repeat).")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only the links of this source.")] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TableFormat.TABLE
+    ),
+    db: DbOption = None,
+) -> None:
+    """What is broken, flaky or suspect, since when, and where (file:line)."""
+    from curator.check import report
+    from curator.check.store import load_status
+
+    states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
+    with read_session(open_engine(db)) as session:
+        rows = load_status(session, states or None, source=source)
+    if fmt is TableFormat.JSON:
+        echo(report.status_json(rows))
+    else:
+        out.print(report.status_table(rows))
+
+
+exclude_app = typer.Typer(
+    help="Exclude URLs from checks: glob patterns, or `re:REGEX`.", no_args_is_help=True
+)
+app.add_typer(exclude_app, name="exclude")
+
+
+def _now() -> datetime:
+    from curator.check.runner import parse_time
+
+    env = os.environ.get("CURATOR_NOW")
+    return parse_time(env, "CURATOR_NOW") if env else datetime.now(UTC)
+
+
+@exclude_app.command("add")
+def exclude_add_cmd(
+    pattern: Annotated[str, typer.Argument(help="Glob (https://x.com/*) or re:REGEX.")],
+    reason: Annotated[str, typer.Option(help="Why it is excluded (shown in reports).")],
+    expires: Annotated[
+        str | None, typer.Option(help="Stop excluding after this ISO date/time.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Add an exclusion (or update the reason/expiry of an existing one)."""
+    from curator.check.runner import parse_time
+    from curator.check.store import add_exclusion
+
+    until = parse_time(expires, "--expires") if expires else None
+    with write_session(open_engine(db)) as session:
+        created = add_exclusion(session, pattern, reason, until, _now())
+    echo(f"{'added' if created else 'updated'} exclusion {pattern.strip()}\n")
+
+
+@exclude_app.command("list")
+def exclude_list_cmd(
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TableFormat.TABLE
+    ),
+    db: DbOption = None,
+) -> None:
+    """List exclusions (expired ones are shown but no longer apply)."""
+    from curator.check import report
+    from curator.check.store import list_exclusions
+
+    with read_session(open_engine(db)) as session:
+        rows = list_exclusions(session, _now())
+    if fmt is TableFormat.JSON:
+        echo(report.exclusions_json(rows))
+    else:
+        out.print(report.exclusions_table(rows))
+
+
+@exclude_app.command("remove")
+def exclude_remove_cmd(
+    pattern: Annotated[str, typer.Argument(help="The pattern exactly as added.")],
+    db: DbOption = None,
+) -> None:
+    """Remove an exclusion."""
+    from curator.check.store import remove_exclusion
+
+    with write_session(open_engine(db)) as session:
+        remove_exclusion(session, pattern)
+    echo(f"removed exclusion {pattern.strip()}\n")
+
+
+@app.command("report")
+def report_cmd(
+    fmt: Annotated[
+        RotFormat,
+        typer.Option("--format", "-f", help="markdown (fits a GitHub issue) or json (all rows)."),
+    ] = RotFormat.MARKDOWN,
+    since: Annotated[
+        str, typer.Option(help="Compare with `last-run` (the run before the latest) or a date.")
+    ] = "last-run",
+    scope: Annotated[
+        RotScope,
+        typer.Option(help="all: every link in the lists; run: only links the latest run checked."),
+    ] = RotScope.ALL,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="What sets the `exit-code` output to 1 and makes ::error.")
+    ] = FailOn.CONFIRMED,
+    output_file: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    github: Annotated[
+        bool | None,
+        typer.Option(
+            "--github/--no-github",
+            help="Step summary, annotations, outputs (default: when GITHUB_ACTIONS=true).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Link rot since the last run: newly/still broken, recovered, moved (fits an issue)."""
+    from curator.ci import make_report
+
+    run = make_report(
+        open_engine(db),
+        fmt=fmt,
+        since=since,
+        scope=scope,
+        fail_on=fail_on,
+        output=output_file,
+        ci=github,
+    )
+    for line in run.commands:
+        echo(line + "\n")
+    if output_file is None:
+        echo(run.text)
+    else:
+        err.print(
+            f"report written to {output_file}: {run.report.broken} confirmed broken",
+            markup=False,
+            highlight=False,
+        )
+
+
+ci_app = typer.Typer(
+    help="CI helpers: the self-updating GitHub link-rot issue.", no_args_is_help=True
+)
+app.add_typer(ci_app, name="ci")
+
+
+@ci_app.command("sync-issue")
+def ci_sync_issue_cmd(
+    repo: Annotated[
+        str,
+        typer.Option(envvar="GITHUB_REPOSITORY", help="OWNER/NAME (default: $GITHUB_REPOSITORY)."),
+    ],
+    label: Annotated[str, typer.Option(help="Label that marks the tracking issue.")] = "link-rot",
+    title: Annotated[str, typer.Option(help="Title of a new tracking issue.")] = "Link rot report",
+    report_file: Annotated[
+        Path | None,
+        typer.Option("--report", help="A `curator report` file (JSON/Markdown); default: the DB."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Open, update or close the one link-rot issue (token from $GITHUB_TOKEN)."""
+    from curator.ci import sync_tracking_issue
+
+    result = sync_tracking_issue(
+        open_engine(db) if report_file is None else None,
+        repo=repo,
+        label=label,
+        title=title,
+        report_file=report_file,
+    )
+    where = f" {result.url}" if result.url else ""
+    echo(f"{result.action.value}: {result.message}{where}\n")
+
+
+tag_app = typer.Typer(
+    help="Tag entries: `curator tag` re-applies the rules; `tag add`/`tag remove` by hand.",
+    invoke_without_command=True,
+)
+app.add_typer(tag_app, name="tag")
+RulesOption = Annotated[
+    Path | None,
+    typer.Option("--rules", help="Tag rules (TOML; default: data/tags.toml, else the bundled one)."),
+]
+
+
+@tag_app.callback()
+def tag_cmd(ctx: typer.Context, rules: RulesOption = None, db: DbOption = None) -> None:
+    """(Re)apply the tagging rules to every entry; manual tags and removals are kept."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from curator.tags import apply_rules, load_rules
+
+    ruleset = load_rules(rules)
+    with write_session(open_engine(db)) as session:
+        r = apply_rules(session, ruleset)
+    counts = ", ".join(f"{t} {n}" for t, n in r.per_tag.items()) or "none"
+    echo(
+        f"{r.entries} entries tagged with {r.rules}: +{r.added} -{r.removed} ~{r.updated} "
+        f"rule tags ({r.manual} manual tags kept, {r.vetoed} vetoed by hand)\n"
+        f"entries per tag: {counts}\n"
+    )
+
+
+EntryIdArg = Annotated[int, typer.Argument(help="Entry id (see `curator list`).")]
+TagArg = Annotated[str, typer.Argument(help="Tag name, e.g. perf.")]
+
+
+@tag_app.command("add")
+def tag_add_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
+    """Tag an entry by hand (wins over rules, survives re-import)."""
+    from curator.tags import add_manual
+
+    with write_session(open_engine(db)) as session:
+        r = add_manual(session, entry_id, tag)
+    state = "tagged" if r.changed else "already tagged"
+    echo(f"{r.entry_id} {r.title}: {state} {r.tag} (manual)\n")
+
+
+@tag_app.command("remove")
+def tag_remove_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
+    """Remove a tag by hand; the rules will not add it back to this entry."""
+    from curator.tags import remove_manual
+
+    with write_session(open_engine(db)) as session:
+        r = remove_manual(session, entry_id, tag)
+    state = "removed" if r.changed else "already removed"
+    echo(f"{r.entry_id} {r.title}: {state} {r.tag} (rules will not re-add it)\n")
+
+
+@app.command("categorize")
+def categorize_cmd(
+    entry_id: EntryIdArg,
+    category: Annotated[
+        str | None, typer.Argument(help="Canonical category (see `curator stats`).")
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Drop the override: back to the headings' category.")
+    ] = False,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", help="Taxonomy file (canonical categories).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Put one entry in a canonical category, whatever its headings say."""
+    from curator.errors import InputError
+    from curator.taxonomy import categorize, load_taxonomy
+
+    if (category is None) == (not clear):
+        raise InputError("give a CATEGORY, or --clear to remove the override")
+    tax = load_taxonomy(taxonomy)
+    with write_session(open_engine(db)) as session:
+        r = categorize(session, tax, entry_id, None if clear else category)
+    if r.category is None:
+        echo(f"{r.entry_id} {r.title}: override cleared, category {r.computed} (from headings)\n")
+    else:
+        echo(f"{r.entry_id} {r.title}: category {r.category} (headings say {r.computed})\n")
 
 
 def main(argv: list[str] | None = None) -> None:

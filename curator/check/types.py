@@ -74,3 +74,8 @@ class CheckConfig:
     user_agent: str = "curator-linkcheck/0.1 (+https://github.com/curator)"
     # host → token; sent only to that exact host, never across a redirect to another host.
     tokens: dict[str, str] = field(default_factory=dict)
+    backoff_base: float = 0.5  # seconds before the first retry; doubles, with jitter
+    # Worker processes that share the hosts of a big run (0: one per core, at most 4;
+    # 1: everything in the calling process). Small runs always stay in-process.
+    workers: int = 0
+    shard_min_urls: int = 1000  # fewer URLs than this are never sharded

@@ -1,0 +1,261 @@
+"""Check one URL: guarded redirect hops, GET/HEAD, retries with backoff and Retry-After.
+
+Input: a URL and a `Hosts` registry (per-host client and gate, global slots) from
+engine.py. Output: one `FetchResult`. Config: `CheckConfig` (timeout, retries, backoff_base,
+max_redirects, max_retry_after, max_body, allow_private, tokens); `sleep`, `clock` and
+`jitter` are injectable so tests need not wait.
+
+Choices: each hop is a streaming GET (a page's title needs the body; HEAD first would
+double the requests for HTML). When the GET answers 405/501, the same hop is tried once
+with HEAD and that answer is used unless it is 405/501 too. Retries are per hop;
+`attempts` is 1 + the retries made over the whole chain (the HEAD fallback is not a retry).
+A Retry-After pauses the whole host (every job for it waits) and a waiting job gives its
+global slot back meanwhile, so the rest of the run keeps going. Each attempt has an overall
+deadline of `timeout`, since httpx's read timeout restarts with every trickled byte. The
+guard runs before every hop; tokens go only to their exact host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+
+from curator.check import body, classify, guard
+from curator.check.titles import PageMeta, charset_from_content_type, extract_meta
+from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
+
+_KEPT_HEADERS = ("location", "retry-after", "content-type", "server", "cf-ray", "cf-mitigated")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+DRAIN_LIMIT = 64 * 1024  # bodies this small are read to the end to keep the connection
+
+Sleep = Callable[[float], Awaitable[None]]
+_NO_META = PageMeta()
+
+
+class HostGate:
+    """Per-host concurrency limit and Retry-After pause."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._sem = asyncio.Semaphore(max(1, limit))
+        self._clock = clock
+        self.paused_until = 0.0
+        self.active = 0
+
+    def pause_left(self) -> float:
+        return max(0.0, self.paused_until - self._clock())
+
+    def pause(self, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, self._clock() + seconds)
+
+    async def __aenter__(self) -> HostGate:
+        await self._sem.acquire()
+        self.active += 1
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.active -= 1
+        self._sem.release()
+
+
+class Hosts(Protocol):
+    """What the fetcher needs from the engine: per-host clients and gates, global slots."""
+
+    slots: asyncio.Semaphore
+
+    def client(self, host: str) -> httpx.AsyncClient: ...
+
+    def gate(self, host: str) -> HostGate: ...
+
+    def released(self, host: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    headers: dict[str, str]
+    meta: PageMeta = _NO_META
+
+
+@dataclass(slots=True)
+class _Hop:
+    """The outcome of one hop after its retries: an answer or an error verdict."""
+
+    attempts: int
+    answer: _Answer | None = None
+    error: classify.ErrorVerdict | None = None
+
+
+@dataclass
+class Fetcher:
+    config: CheckConfig
+    hosts: Hosts
+    sleep: Sleep = asyncio.sleep
+    clock: Callable[[], float] = time.monotonic
+    jitter: Callable[[], float] = random.random
+    _tokens: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._tokens = {h.lower(): t for h, t in self.config.tokens.items()}
+
+    async def check(self, url: str) -> FetchResult:
+        """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
+        start = self.clock()
+        hops: list[Hop] = []
+        seen = {url}
+        current, retries, permanent = url, 0, True
+
+        def result(outcome: Outcome, **kw: Any) -> FetchResult:
+            return FetchResult(
+                url=url,
+                outcome=outcome,
+                final_url=current if hops else None,
+                redirects=tuple(hops),
+                attempts=1 + retries,
+                elapsed_ms=int((self.clock() - start) * 1000),
+                **kw,
+            )
+
+        parsed: httpx.URL | None = None
+        while True:
+            reason = guard.refusal(current, self.config.allow_private)
+            if reason:
+                return result(Outcome.INVALID, error=f"refused: {reason}")
+            try:
+                parsed = parsed or httpx.URL(current)
+            except (httpx.InvalidURL, ValueError) as exc:
+                return result(Outcome.INVALID, error=f"malformed URL: {exc}")
+            hop = await self._hop(parsed)
+            retries += hop.attempts - 1
+            if hop.error is not None:
+                return result(hop.error.outcome, error=hop.error.message)
+            assert hop.answer is not None
+            status, headers = hop.answer.status, hop.answer.headers
+            if status in classify.REDIRECT_STATUSES and not classify.is_bot_wall(status, headers):
+                location = headers.get("location")
+                if not location:
+                    return result(Outcome.INVALID, status=status, error="redirect without Location")
+                hops.append(Hop(current, status))
+                permanent = permanent and status in classify.PERMANENT_STATUSES
+                try:
+                    parsed = parsed.join(location)
+                except (httpx.InvalidURL, ValueError) as exc:
+                    return result(Outcome.INVALID, status=status, error=f"bad Location: {exc}")
+                target = str(parsed)
+                if target in seen:
+                    return result(Outcome.INVALID, status=status, error=f"redirect loop: {target}")
+                if len(hops) > self.config.max_redirects:
+                    return result(
+                        Outcome.INVALID,
+                        status=status,
+                        error=f"too many redirects (more than {self.config.max_redirects})",
+                    )
+                seen.add(target)
+                current = target
+                continue
+            outcome = classify.outcome_for_status(status, headers, permanent and bool(hops))
+            return result(
+                outcome,
+                status=status,
+                title=hop.answer.meta.title,
+                description=hop.answer.meta.description,
+                error=None if outcome in (Outcome.OK, Outcome.REDIRECTED) else f"HTTP {status}",
+            )
+
+    async def _hop(self, url: httpx.URL) -> _Hop:
+        """One URL (no redirects followed) with retries; GET, then HEAD on 405/501."""
+        host = url.host.lower()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                answer = await self._attempt(url, host, "GET")
+                if answer.status in classify.METHOD_REJECTED:
+                    head = await self._attempt(url, host, "HEAD")
+                    if head.status not in classify.METHOD_REJECTED:
+                        answer = head
+            except Exception as exc:
+                verdict = classify.verdict_for_error(exc)
+                if verdict.retry and attempt <= self.config.retries:
+                    await self._idle(self._backoff(attempt))
+                    continue
+                return _Hop(attempt, error=verdict)
+            if attempt <= self.config.retries and classify.retryable_status(
+                answer.status, answer.headers
+            ):
+                wait = classify.retry_after_seconds(
+                    answer.headers.get("retry-after"),
+                    datetime.now(UTC),
+                    self.config.max_retry_after,
+                )
+                if wait is None:
+                    await self._idle(self._backoff(attempt))
+                else:
+                    self.hosts.gate(host).pause(wait)
+                continue
+            return _Hop(attempt, answer=answer)
+
+    def _backoff(self, attempt: int) -> float:
+        return classify.backoff_seconds(attempt, self.config.backoff_base, self.jitter())
+
+    async def _idle(self, seconds: float) -> None:
+        """Wait without holding a global slot, so other hosts' requests can use it."""
+        if seconds <= 0:
+            return
+        self.hosts.slots.release()
+        try:
+            await self.sleep(seconds)
+        finally:
+            await self.hosts.slots.acquire()
+
+    async def _attempt(self, url: httpx.URL, host: str, method: str) -> _Answer:
+        gate = self.hosts.gate(host)
+        while (left := gate.pause_left()) > 0:
+            await self._idle(left)
+        headers = {}
+        token = self._tokens.get(host)
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            async with gate:
+                client = self.hosts.client(host)
+                request = client.build_request(method, url, headers=headers)
+                deadline = asyncio.get_running_loop().time() + self.config.timeout
+                async with asyncio.timeout_at(deadline):
+                    response = await client.send(request, stream=True)
+                try:
+                    return await self._read(response, method, deadline)
+                finally:
+                    await response.aclose()
+        finally:
+            self.hosts.released(host)
+
+    async def _read(self, response: httpx.Response, method: str, deadline: float) -> _Answer:
+        raw_headers = response.headers
+        headers = {k: raw_headers[k] for k in _KEPT_HEADERS if k in raw_headers}
+        content_type = headers.get("content-type", "")
+        head: bytearray | None = None
+        if (
+            method == "GET"
+            and 200 <= response.status_code < 300
+            and content_type.split(";", 1)[0].strip().lower() in _HTML_TYPES
+        ):
+            head = bytearray()
+        try:
+            async with asyncio.timeout_at(deadline):
+                if head is not None:
+                    await body.read_head(response, self.config.max_body, head, DRAIN_LIMIT)
+                else:
+                    await body.drain(response, DRAIN_LIMIT)
+        except (TimeoutError, httpx.TransportError):
+            pass  # the status is in; a body that stalls or breaks later does not change it
+        meta = (
+            extract_meta(bytes(head), charset_from_content_type(content_type)) if head else _NO_META
+        )
+        return _Answer(response.status_code, headers, meta)

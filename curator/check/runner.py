@@ -1,0 +1,358 @@
+"""One `curator check` run: select due URLs, check them, commit results, summarize.
+
+Input: an engine, `CheckOptions` (selection, state thresholds, --fail-on, --root /
+--base-url, the clock) and the HTTP engine function (`engine.run_checks`, injectable for
+tests). Output: a `CheckSummary` whose `exit_code` the CLI uses, or `CheckInterrupted`
+(exit 130/143) after a SIGINT/SIGTERM, raised once every finished result is committed.
+Results are committed by `store.ResultWriter` in batches while the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import signal
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urljoin, urlsplit
+
+from sqlalchemy import Engine
+
+from curator.check import store
+from curator.check.progress import NullProgress, ProgressSink
+from curator.check.report import CheckInterrupted, CheckSummary, FailOn, UrlReport
+from curator.check.types import CheckConfig, FetchResult, Outcome
+from curator.db import read_session
+from curator.errors import ExitCode, InputError
+from curator.urls import normalize
+
+STOP_GRACE_S = 5.0  # how long a stopped engine may take to hand back before it is cancelled
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_UNITS = {"": 86400, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class EngineFn(Protocol):
+    def __call__(
+        self,
+        urls: Sequence[str],
+        config: CheckConfig,
+        on_result: Callable[[FetchResult], None],
+        stop: asyncio.Event | None = None,
+    ) -> Awaitable[None]: ...
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30m', '12h', '1d', '7d', '90s', '2w'; a bare number means days; '0' means none."""
+    m = _DURATION.match(text)
+    if not m:
+        raise InputError(f"bad duration {text!r}: use e.g. 30m, 12h, 1d or 7d")
+    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def parse_time(text: str, what: str = "--now") -> datetime:
+    """An ISO date or date-time; naive values are taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"{what}: {text!r} is not an ISO date/time (2024-05-01T12:00)") from exc
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    config: CheckConfig = field(default_factory=CheckConfig)
+    source: str | None = None
+    max_age: timedelta = timedelta(days=1)
+    only_new: bool = False
+    budget: int | None = None
+    confirm_runs: int = 2
+    confirm_days: float = 2.0
+    fail_on: FailOn = FailOn.CONFIRMED
+    root: Path | None = None
+    base_url: str | None = None
+    now: datetime | None = None  # a fixed clock (tests, simulations); else the real time
+    only_urls: frozenset[str] | None = None  # normalized URLs to keep (`--diff`)
+
+    def clock(self) -> datetime:
+        return self.now or datetime.now(UTC)
+
+    def as_arguments(self) -> dict[str, Any]:
+        c = self.config
+        return {
+            "source": self.source,
+            "max_age_s": self.max_age.total_seconds(),
+            "only_new": self.only_new,
+            "budget": self.budget,
+            "confirm_runs": self.confirm_runs,
+            "confirm_days": self.confirm_days,
+            "fail_on": self.fail_on.value,
+            "root": str(self.root) if self.root else None,
+            "base_url": self.base_url,
+            "concurrency": c.concurrency,
+            "per_host": c.per_host,
+            "timeout": c.timeout,
+            "retries": c.retries,
+            "allow_private": c.allow_private,
+            "now": self.now.isoformat() if self.now else None,
+        }
+
+
+def _validate(options: CheckOptions) -> None:
+    if options.root is not None and not options.root.is_dir():
+        raise InputError(f"--root {options.root}: not a directory")
+    if options.base_url is not None:
+        parts = urlsplit(options.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InputError(f"--base-url {options.base_url!r}: must be an http(s) URL")
+    if options.budget is not None and options.budget < 0:
+        raise InputError("--budget must be 0 or more")
+
+
+def _local_on_disk(link: store.LocalLink, root: Path) -> UrlReport:
+    path = unquote(urlsplit(link.href).path)
+    target = root / path.lstrip("/") if path else root
+    found = target.exists()
+    return UrlReport(
+        url=link.href,
+        outcome=Outcome.OK if found else Outcome.GONE,
+        error=None if found else f"no such file: {target}",
+        locations=link.locations,
+    )
+
+
+class _Run:
+    """Mutable bookkeeping of one run; everything the event loop touches lives here."""
+
+    def __init__(self, options: CheckOptions, plan: store.Plan, progress: ProgressSink) -> None:
+        self.options, self.progress = options, progress
+        self.requests: dict[str, list[store.Target | store.LocalLink]] = {}
+        self.by_norm: dict[str, str] = {}
+        for t in plan.check:
+            self._want(t.url, t)
+        self.local_reports: list[UrlReport] = []
+        for link in plan.local:
+            if options.root is not None:
+                self.local_reports.append(_local_on_disk(link, options.root))
+            elif options.base_url is not None:
+                self._want(urljoin(options.base_url, link.href), link)
+            else:
+                self.local_reports.append(
+                    UrlReport(
+                        link.href,
+                        Outcome.LOCAL,
+                        error="relative link, not checked (give --root or --base-url)",
+                        locations=link.locations,
+                    )
+                )
+        self.results: dict[str, FetchResult] = {}
+        self.writer: store.ResultWriter | None = None
+
+    def _want(self, url: str, who: store.Target | store.LocalLink) -> None:
+        key = self.by_norm.setdefault(normalize(url), url)
+        self.requests.setdefault(key, []).append(who)
+
+    def on_result(self, result: FetchResult) -> None:
+        key = result.url if result.url in self.requests else self.by_norm.get(normalize(result.url))
+        if key is None or key in self.results:
+            return  # not ours, or a duplicate: each URL counts once per run
+        self.results[key] = result
+        at = self.options.clock()
+        assert self.writer is not None
+        for who in self.requests[key]:
+            if isinstance(who, store.Target):
+                self.writer.submit(who.url_id, result, at)
+        self.progress.update(result)
+
+
+async def _drive(
+    run: _Run, engine: Engine, run_id: int, engine_fn: EngineFn, options: CheckOptions
+) -> str | None:
+    """Run the engine with SIGINT/SIGTERM turned into a stop; return the signal's name."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    received: list[str] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        if not received:
+            received.append(sig.name)
+        stop.set()
+
+    def on_write_error(_exc: BaseException) -> None:
+        loop.call_soon_threadsafe(stop.set)
+
+    run.writer = store.ResultWriter(
+        engine, run_id, options.confirm_runs, options.confirm_days, on_error=on_write_error
+    ).start()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread (embedded use): the caller handles signals
+    try:
+        task = asyncio.ensure_future(
+            engine_fn(list(run.requests), options.config, run.on_result, stop=stop)
+        )
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            await asyncio.wait({task}, timeout=STOP_GRACE_S)
+            task.cancel()
+        stopped.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        try:
+            run.writer.close()  # commits every result handed over so far
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+    return received[0] if received else None
+
+
+def _run_loop(coro: Coroutine[Any, Any, str | None]) -> str | None:
+    try:
+        import uvloop  # about 15 % less CPU per request than the default loop
+    except ImportError:
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
+def run_check(
+    engine: Engine,
+    options: CheckOptions,
+    *,
+    engine_fn: EngineFn | None = None,
+    progress: ProgressSink | None = None,
+) -> CheckSummary:
+    """Check what is due; raise `CheckInterrupted` after a signal (results committed)."""
+    _validate(options)
+    if engine_fn is None:
+        from curator.check.engine import run_checks
+
+        engine_fn = run_checks
+    progress = progress or NullProgress()
+    started = options.clock()
+    t0 = time.monotonic()
+    with read_session(engine) as session:
+        plan = store.select_targets(
+            session,
+            started,
+            source=options.source,
+            max_age=options.max_age,
+            only_new=options.only_new,
+            budget=options.budget,
+        )
+    if options.only_urls is not None:  # pull-request mode: only the links it adds
+        keep = options.only_urls
+        plan = replace(
+            plan,
+            check=tuple(t for t in plan.check if t.normalized in keep),
+            excluded=tuple(e for e in plan.excluded if e[0].normalized in keep),
+            skipped=tuple(t for t in plan.skipped if t.normalized in keep),
+            local=(),
+        )
+    run = _Run(options, plan, progress)
+    run_id = store.start_run(engine, options.as_arguments(), started)
+    progress.start(len(run.requests))
+    try:
+        signame = _run_loop(_drive(run, engine, run_id, engine_fn, options))
+    except BaseException:
+        store.finish_run(engine, run_id, {"checked": len(run.results)}, "failed", options.clock())
+        raise
+    finally:
+        progress.finish()
+    summary = _summarize(run, plan, run_id, started, time.monotonic() - t0, signame)
+    counts: dict[str, Any] = {o.value: n for o, n in summary.counts.items() if n}
+    counts.update(checked=summary.checked, broken=summary.confirmed_broken)
+    status = "interrupted" if signame else "done"
+    store.finish_run(engine, run_id, counts, status, options.clock())
+    if signame:
+        raise CheckInterrupted(
+            f"{signame}: stopped after {summary.checked} of {summary.to_check} URLs; "
+            "finished results are saved (run again to continue)",
+            summary.exit_code,
+            summary,
+        )
+    return summary
+
+
+def _summarize(
+    run: _Run,
+    plan: store.Plan,
+    run_id: int,
+    started: datetime,
+    elapsed: float,
+    signame: str | None,
+) -> CheckSummary:
+    assert run.writer is not None
+    stored = run.writer.stored
+    reports: list[UrlReport] = list(run.local_reports)
+    for key, result in run.results.items():
+        for who in run.requests[key]:
+            s = stored.get(who.url_id) if isinstance(who, store.Target) else None
+            reports.append(
+                UrlReport(
+                    url=result.url if isinstance(who, store.LocalLink) else who.url,
+                    outcome=result.outcome,
+                    status=result.status,
+                    final_url=result.final_url,
+                    redirects=result.redirects,
+                    title=result.title or (s.title if s else None),
+                    error=result.error,
+                    attempts=result.attempts,
+                    elapsed_ms=result.elapsed_ms,
+                    state=s.record.state if s else None,
+                    locations=who.locations,
+                    title_drift=s.title_drift if s else False,
+                    since=s.record.first_failure_at if s else None,
+                )
+            )
+    not_checked: list[tuple[store.Target, Outcome, str | None]]
+    not_checked = [(t, Outcome.SKIPPED, None) for t in plan.skipped]
+    not_checked += [(t, Outcome.EXCLUDED, why) for t, why in plan.excluded]
+    for t, outcome, why in not_checked:
+        reports.append(
+            UrlReport(
+                url=t.url,
+                outcome=outcome,
+                status=t.prev.last_status if t.prev and outcome is Outcome.SKIPPED else None,
+                final_url=t.final_url,
+                title=t.title,
+                error=why,
+                state=t.prev.state if t.prev else None,
+                locations=t.locations,
+                title_drift=t.title_drift,
+                since=t.prev.first_failure_at if t.prev else None,
+            )
+        )
+    reports.sort(key=lambda r: (r.url, r.locations))
+    tally = Counter(r.outcome for r in reports)
+    summary = CheckSummary(
+        run_id=run_id,
+        started_at=started,
+        elapsed_s=elapsed,
+        to_check=len(run.requests),
+        checked=len(run.results),
+        results=tuple(reports),
+        exit_code=ExitCode.OK,
+        fail_on=run.options.fail_on,
+        interrupted_by=signame,
+        counts={o: tally.get(o, 0) for o in Outcome},
+    )
+    if signame:
+        code = ExitCode.TERMINATED if signame == "SIGTERM" else ExitCode.INTERRUPTED
+    elif run.options.fail_on is FailOn.CONFIRMED:
+        code = ExitCode.BROKEN if summary.confirmed_broken else ExitCode.OK
+    elif run.options.fail_on is FailOn.GONE:
+        code = ExitCode.BROKEN if tally.get(Outcome.GONE) else ExitCode.OK
+    else:
+        code = ExitCode.OK
+    return replace(summary, exit_code=code)

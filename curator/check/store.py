@@ -1,0 +1,550 @@
+"""DB side of the checker: what to check, writing results and states, runs, exclusions.
+
+Input: an engine/session, the current time and selection options (source, --max-age,
+--only-new, --budget). Output: a `Plan` (URLs to check, excluded, skipped, relative
+links), `ResultWriter` (a thread that commits results in batches: one transaction per
+~200 results or per second, so an interrupt loses only requests still in flight),
+`StatusRow`s for `curator status`, exclusion CRUD. Every check result goes into
+`check_result`; `url_state` holds the state computed by `state.transition`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import queue
+import re
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, insert
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from curator.check.state import PASSING, StateRecord, title_drifted, transition
+from curator.check.types import FetchResult, LinkState, Outcome
+from curator.db import write_session
+from curator.errors import InputError, NotFoundError
+from curator.models import CheckResult, Entry, Exclusion, Link, Run, Source, Url, UrlState
+from curator.urls import LinkKind
+
+_CHUNK = 500
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One normalized web URL and everything the report needs to say about it."""
+
+    url_id: int
+    url: str  # what is requested
+    normalized: str
+    locations: tuple[str, ...]  # "source_path:line", 1-based
+    ignored: bool  # every link to it sits in a `<!-- curator-ignore -->` entry
+    prev: StateRecord | None
+    title: str | None = None
+    final_url: str | None = None
+    title_drift: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LocalLink:
+    href: str  # as written, e.g. ./docs/x.md
+    locations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    check: tuple[Target, ...]
+    excluded: tuple[tuple[Target, str], ...]  # with the reason
+    skipped: tuple[Target, ...]
+    local: tuple[LocalLink, ...]
+
+
+def record_of(row: UrlState | None) -> StateRecord | None:
+    if row is None:
+        return None
+    return StateRecord(
+        state=LinkState(row.state),
+        last_outcome=Outcome(row.last_outcome) if row.last_outcome else None,
+        last_status=row.last_status,
+        first_failure_at=row.first_failure_at,
+        consecutive_failures=row.consecutive_failures,
+        flips=row.flips,
+        last_ok_at=row.last_ok_at,
+        last_checked_at=row.last_checked_at,
+    )
+
+
+def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def _states(session: Session, url_ids: Sequence[int]) -> dict[int, UrlState]:
+    rows: dict[int, UrlState] = {}
+    for chunk in _chunks(url_ids):
+        stmt = select(UrlState).where(col(UrlState.url_id).in_(chunk))
+        rows.update((r.url_id, r) for r in session.exec(stmt))
+    return rows
+
+
+# --- exclusions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionView:
+    pattern: str
+    reason: str
+    expires_at: datetime | None
+    created_at: datetime
+    active: bool
+
+
+def _compile(pattern: str) -> Callable[[str], bool]:
+    if pattern.startswith("re:"):
+        try:
+            rx = re.compile(pattern[3:])
+        except re.error as exc:
+            raise InputError(f"bad regular expression {pattern!r}: {exc}") from exc
+        return lambda url: rx.search(url) is not None
+    return lambda url: fnmatch.fnmatchcase(url, pattern)
+
+
+class ExclusionMatcher:
+    """Active exclusions; `match` returns the reason an URL is excluded, or None."""
+
+    def __init__(self, exclusions: Iterable[ExclusionView]) -> None:
+        self._rules = [(_compile(e.pattern), e) for e in exclusions if e.active]
+
+    def match(self, *spellings: str) -> str | None:
+        for test, ex in self._rules:
+            if any(test(s) for s in spellings):
+                return f"exclusion {ex.pattern}" + (f": {ex.reason}" if ex.reason else "")
+        return None
+
+
+def list_exclusions(session: Session, now: datetime) -> list[ExclusionView]:
+    rows = session.exec(select(Exclusion).order_by(col(Exclusion.pattern))).all()
+    return [
+        ExclusionView(
+            r.pattern,
+            r.reason,
+            r.expires_at,
+            r.created_at,
+            r.expires_at is None or r.expires_at > now,
+        )
+        for r in rows
+    ]
+
+
+def add_exclusion(
+    session: Session, pattern: str, reason: str, expires_at: datetime | None, now: datetime
+) -> bool:
+    """Add (True) or update (False) the exclusion `pattern`."""
+    pattern = pattern.strip()
+    if not pattern or pattern == "re:":
+        raise InputError("an exclusion needs a non-empty pattern")
+    _compile(pattern)
+    if expires_at is not None and expires_at <= now:
+        raise InputError(f"--expires {expires_at:%Y-%m-%d %H:%M} is already in the past")
+    row = session.exec(select(Exclusion).where(Exclusion.pattern == pattern)).first()
+    created = row is None
+    if row is None:
+        row = Exclusion(pattern=pattern, reason=reason, expires_at=expires_at, created_at=now)
+    else:
+        row.reason, row.expires_at = reason, expires_at
+    session.add(row)
+    return created
+
+
+def remove_exclusion(session: Session, pattern: str) -> None:
+    row = session.exec(select(Exclusion).where(Exclusion.pattern == pattern.strip())).first()
+    if row is None:
+        raise NotFoundError(f"no exclusion {pattern!r} (see `curator exclude list`)")
+    session.delete(row)
+
+
+# --- selection ----------------------------------------------------------------------------
+
+
+def _link_rows(session: Session, source: str | None) -> list[Any]:
+    if source is not None:
+        found = session.exec(select(Source.id).where(Source.name == source)).first()
+        if found is None:
+            names = ", ".join(session.exec(select(Source.name).order_by(col(Source.name)))) or "-"
+            raise NotFoundError(f"no source named {source!r} (known: {names})")
+    stmt = (
+        sa_select(
+            col(Link.url_id),
+            col(Link.href),
+            col(Link.kind),
+            col(Link.line),
+            col(Link.excluded),
+            col(Source.path),
+        )
+        .join(Entry, col(Entry.id) == col(Link.entry_id))
+        .join(Source, col(Source.id) == col(Entry.source_id))
+        .where(col(Entry.removed_at).is_(None))
+        .where(col(Link.kind).in_([LinkKind.WEB.value, LinkKind.RELATIVE.value]))
+    )
+    if source is not None:
+        stmt = stmt.where(col(Source.name) == source)
+    return list(session.execute(stmt))
+
+
+def select_targets(
+    session: Session,
+    now: datetime,
+    *,
+    source: str | None = None,
+    max_age: timedelta = timedelta(days=1),
+    only_new: bool = False,
+    budget: int | None = None,
+) -> Plan:
+    """Group live links by URL and split them into check / excluded / skipped / local."""
+    if session.exec(select(Source.id)).first() is None:
+        raise InputError("the database has no lists yet: run `curator import FILE` first")
+    locs: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    ignored: dict[int, bool] = {}
+    local: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for url_id, href, kind, line, excluded, path in _link_rows(session, source):
+        if kind == LinkKind.RELATIVE.value:
+            local[href].add((path, line + 1))
+        elif url_id is not None:
+            locs[url_id].add((path, line + 1))
+            ignored[url_id] = ignored.get(url_id, True) and bool(excluded)
+    ids = sorted(locs)
+    urls: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(ids):
+        stmt = select(Url.id, Url.url, Url.normalized).where(col(Url.id).in_(chunk))
+        urls.update((uid, (url, norm)) for uid, url, norm in session.exec(stmt) if uid)
+    states = _states(session, ids)
+    matcher = ExclusionMatcher(list_exclusions(session, now))
+
+    due: list[Target] = []
+    out_excluded: list[tuple[Target, str]] = []
+    skipped: list[Target] = []
+    for uid in ids:
+        url, norm = urls[uid]
+        row = states.get(uid)
+        target = Target(
+            uid,
+            url,
+            norm,
+            tuple(f"{p}:{n}" for p, n in sorted(locs[uid])),
+            ignored[uid],
+            record_of(row),
+            row.title if row else None,
+            row.final_url if row else None,
+            row.title_drift if row else False,
+        )
+        reason = "<!-- curator-ignore -->" if target.ignored else matcher.match(url, norm)
+        if reason is not None:
+            out_excluded.append((target, reason))
+        elif _is_due(target.prev, now, max_age, only_new):
+            due.append(target)
+        else:
+            skipped.append(target)
+    if budget is not None and len(due) > budget:
+        due.sort(key=lambda t: (_last_checked(t.prev), t.url_id))
+        skipped.extend(due[budget:])
+        due = due[:budget]
+    return Plan(
+        tuple(due),
+        tuple(out_excluded),
+        tuple(skipped),
+        tuple(
+            LocalLink(href, tuple(f"{p}:{n}" for p, n in sorted(where)))
+            for href, where in sorted(local.items())
+        ),
+    )
+
+
+def _last_checked(prev: StateRecord | None) -> datetime:
+    return prev.last_checked_at if prev and prev.last_checked_at else _EPOCH
+
+
+def _is_due(prev: StateRecord | None, now: datetime, max_age: timedelta, only_new: bool) -> bool:
+    if prev is None or prev.last_checked_at is None:
+        return True
+    if only_new:
+        return False
+    # Only a recent *pass* is trusted; a recent failure is checked again.
+    fresh = now - prev.last_checked_at < max_age
+    return not (prev.last_outcome in PASSING and fresh)
+
+
+# --- runs and results ---------------------------------------------------------------------
+
+
+def start_run(engine: Engine, arguments: dict[str, Any], now: datetime) -> int:
+    with write_session(engine) as session:
+        run = Run(kind="check", started_at=now, arguments=arguments)
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+def finish_run(
+    engine: Engine, run_id: int, counts: dict[str, Any], status: str, now: datetime
+) -> None:
+    with write_session(engine) as session:
+        run = session.get(Run, run_id)
+        if run is not None:
+            run.finished_at, run.counts, run.status = now, counts, status
+            session.add(run)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a committed result left in `url_state`."""
+
+    record: StateRecord
+    title: str | None
+    final_url: str | None
+    title_drift: bool
+
+
+_Item = tuple[int, FetchResult, datetime]
+_STATE_COLS = (
+    "state",
+    "last_outcome",
+    "last_status",
+    "first_failure_at",
+    "consecutive_failures",
+    "flips",
+    "last_ok_at",
+    "last_checked_at",
+    "final_url",
+    "title",
+    "description",
+    "title_drift",
+)
+
+
+class ResultWriter:
+    """Commits results from a background thread, in batches, so the event loop never
+    waits on SQLite (another `curator check` may hold the write lock for a moment)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: int,
+        confirm_runs: int,
+        confirm_days: float,
+        *,
+        batch_size: int = 200,
+        interval: float = 1.0,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self._engine, self._run_id = engine, run_id
+        self._confirm = (confirm_runs, confirm_days)
+        self._batch_size, self._interval = batch_size, interval
+        self._on_error = on_error
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="curator-writer", daemon=True)
+        self.stored: dict[int, Stored] = {}
+        self.batches = 0
+        self.error: BaseException | None = None
+
+    def start(self) -> ResultWriter:
+        self._thread.start()
+        return self
+
+    def submit(self, url_id: int, result: FetchResult, checked_at: datetime) -> None:
+        self._queue.put((url_id, result, checked_at))
+
+    def close(self) -> None:
+        """Commit everything submitted so far; re-raise a write error."""
+        self._queue.put(None)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _loop(self) -> None:
+        batch: list[_Item] = []
+        deadline = time.monotonic() + self._interval
+        while True:
+            try:
+                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                item = ()  # type: ignore[assignment]  # a tick: time to flush
+            if item is None:
+                self._flush(batch)
+                return
+            if item:
+                batch.append(item)
+            if len(batch) >= self._batch_size or time.monotonic() >= deadline:
+                self._flush(batch)
+                batch = []
+                deadline = time.monotonic() + self._interval
+
+    def _flush(self, batch: list[_Item]) -> None:
+        if not batch or self.error is not None:
+            return
+        try:
+            self._write(batch)
+            self.batches += 1
+        except BaseException as exc:  # reported by close(); the run is stopped
+            self.error = exc
+            if self._on_error is not None:
+                self._on_error(exc)
+
+    def _write(self, batch: list[_Item]) -> None:
+        runs, days = self._confirm
+        results: list[dict[str, Any]] = []
+        states: list[dict[str, Any]] = []
+        stored: dict[int, Stored] = {}
+        with write_session(self._engine) as session:
+            rows = _states(session, [uid for uid, _, _ in batch])
+            for uid, res, at in batch:
+                row = rows.get(uid)
+                record = transition(record_of(row), res.outcome, at, runs, days, res.status)
+                title, description, drift = _titles(row, res)
+                final_url = row.final_url if row else None
+                if res.outcome is Outcome.REDIRECTED:
+                    final_url = res.final_url
+                elif res.outcome is Outcome.OK:
+                    final_url = None
+                results.append(
+                    {
+                        "url_id": uid,
+                        "run_id": self._run_id,
+                        "checked_at": at,
+                        "status": res.status,
+                        "outcome": res.outcome.value,
+                        "final_url": res.final_url,
+                        "redirects": [{"url": h.url, "status": h.status} for h in res.redirects],
+                        "elapsed_ms": res.elapsed_ms,
+                        "attempts": res.attempts,
+                        "error": res.error,
+                        "title": res.title,
+                        "description": res.description,
+                    }
+                )
+                values = {
+                    "state": record.state.value,
+                    "last_outcome": record.last_outcome.value if record.last_outcome else None,
+                    "last_status": record.last_status,
+                    "first_failure_at": record.first_failure_at,
+                    "consecutive_failures": record.consecutive_failures,
+                    "flips": record.flips,
+                    "last_ok_at": record.last_ok_at,
+                    "last_checked_at": record.last_checked_at,
+                    "final_url": final_url,
+                    "title": title,
+                    "description": description,
+                    "title_drift": drift,
+                }
+                states.append({"url_id": uid, **values})
+                stored[uid] = Stored(record, title, final_url, drift)
+            session.execute(insert(CheckResult), results)
+            upsert = sqlite_insert(UrlState)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=[col(UrlState.url_id)],
+                set_={c: upsert.excluded[c] for c in _STATE_COLS},
+            )
+            session.execute(upsert, states)
+        self.stored.update(stored)
+
+
+def _titles(row: UrlState | None, res: FetchResult) -> tuple[str | None, str | None, bool]:
+    """(title, description, drift) to store. Only a passing page may change them, never
+    to empty; a drifted title keeps the old one as the reference until it comes back."""
+    title = row.title if row else None
+    description = row.description if row else None
+    drift = row.title_drift if row else False
+    if res.outcome not in PASSING:
+        return title, description, drift
+    new_title = (res.title or "").strip() or None
+    if new_title is not None:
+        drift = title_drifted(title, new_title)
+        if not drift:
+            title = new_title
+    new_desc = (res.description or "").strip()
+    if new_desc and not drift:
+        description = new_desc
+    return title, description, drift
+
+
+# --- status -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    url: str
+    state: LinkState
+    since: datetime | None  # first_failure_at
+    last_outcome: Outcome | None
+    last_status: int | None
+    last_checked_at: datetime | None
+    final_url: str | None
+    title: str | None
+    title_drift: bool
+    locations: tuple[str, ...]
+
+
+_STATE_ORDER = {s: i for i, s in enumerate([LinkState.BROKEN, LinkState.FLAKY, LinkState.SUSPECT])}
+
+
+def load_status(
+    session: Session, states: Collection[LinkState] | None = None, source: str | None = None
+) -> list[StatusRow]:
+    """URLs with live links in the given states (default: everything not `ok`)."""
+    wanted = {s.value for s in states} if states else None
+    locs: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    for url_id, _href, kind, line, _excluded, path in _link_rows(session, source):
+        if kind == LinkKind.WEB.value and url_id is not None:
+            locs[url_id].add((path, line + 1))
+    out: list[StatusRow] = []
+    ids = sorted(locs)
+    rows = _states(session, ids)
+    urls: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        urls.update(session.exec(select(Url.id, Url.url).where(col(Url.id).in_(chunk))).all())  # type: ignore[arg-type]
+    for uid, row in rows.items():
+        state = LinkState(row.state)
+        if wanted is not None and state.value not in wanted:
+            continue
+        if wanted is None and state in (LinkState.OK, LinkState.UNCHECKED):
+            continue
+        out.append(
+            StatusRow(
+                urls[uid],
+                state,
+                row.first_failure_at,
+                Outcome(row.last_outcome) if row.last_outcome else None,
+                row.last_status,
+                row.last_checked_at,
+                row.final_url,
+                row.title,
+                row.title_drift,
+                tuple(f"{p}:{n}" for p, n in sorted(locs[uid])),
+            )
+        )
+    if wanted is not None and LinkState.UNCHECKED.value in wanted:
+        out.extend(
+            StatusRow(
+                urls[uid],
+                LinkState.UNCHECKED,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                False,
+                tuple(f"{p}:{n}" for p, n in sorted(locs[uid])),
+            )
+            for uid in ids
+            if uid not in rows
+        )
+    out.sort(key=lambda r: (_STATE_ORDER.get(r.state, 9), r.since or _EPOCH, r.url))
+    return out

@@ -1,0 +1,78 @@
+"""httpx clients for the checker: one per host, guarded, cookie-less, one shared SSL context.
+
+Input: a `CheckConfig`, a `GuardedBackend` (shared by every client of a run) and the shared
+`ssl.SSLContext`. Output: `new_client()`, an `httpx.AsyncClient` that never follows
+redirects itself, keeps no cookies, ignores proxy/netrc environment variables (a proxy would
+bypass the address guard) and dials only addresses the guard vetted. Config: `per_host`
+(pool size), `timeout`, `user_agent`.
+"""
+
+from __future__ import annotations
+
+import ssl
+from http.cookiejar import Cookie, CookieJar
+from typing import Any
+
+import httpcore
+import httpx
+
+from curator.check.guard import GuardedBackend
+from curator.check.types import CheckConfig
+
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+# Only what body.py can decode within the byte cap.
+ACCEPT_ENCODING = "gzip, deflate"
+KEEPALIVE_S = 30.0
+
+
+def new_ssl_context() -> ssl.SSLContext:
+    """Load the CA bundle once (about 25 ms); every client of a run shares the context."""
+    return httpx.create_ssl_context()
+
+
+class NoCookieJar(CookieJar):
+    """A jar that never stores anything, so no cookie travels between requests or hosts."""
+
+    def set_cookie(self, cookie: Cookie) -> None:
+        return None
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport with its connection pool rebuilt on the guarded backend.
+
+    httpx offers no parameter for the network backend, so the pool it built is replaced
+    by an identical one that dials through `backend`.
+    """
+
+    def __init__(
+        self, backend: GuardedBackend, ssl_context: ssl.SSLContext, max_connections: int
+    ) -> None:
+        super().__init__(verify=ssl_context, trust_env=False)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=KEEPALIVE_S,
+            network_backend=backend,
+        )
+
+
+def new_client(
+    config: CheckConfig, backend: GuardedBackend, ssl_context: ssl.SSLContext
+) -> httpx.AsyncClient:
+    t = config.timeout
+    return httpx.AsyncClient(
+        transport=GuardedTransport(backend, ssl_context, max(1, config.per_host)),
+        timeout=httpx.Timeout(connect=t, read=t, write=t, pool=None),
+        follow_redirects=False,
+        cookies=NoCookieJar(),
+        trust_env=False,
+        headers={
+            "User-Agent": config.user_agent,
+            "Accept": ACCEPT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
+    )
