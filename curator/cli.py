@@ -19,9 +19,9 @@ from rich.console import Console
 from curator import output
 from curator.check.report import CheckSummary, FailOn, ReportFormat, TableFormat
 from curator.check.types import LinkState
-from curator.ci import ReportFormat as RotFormat
 from curator.db import open_engine, read_session, write_session
 from curator.errors import CuratorError, ExitCode
+from curator.report import ReportFormat as RotFormat
 from curator.report import Scope as RotScope
 
 app = typer.Typer(
@@ -188,9 +188,7 @@ def export_cmd(
         echo(f"{f.path}: {'written' if f.written else 'unchanged'}\n")
     for path in result.removed:
         echo(f"{path}: removed (its category or tag has no entries now)\n")
-    echo(
-        f"{result.entries} entries in {result.categories} categories, {result.tags} tags\n"
-    )
+    echo(f"{result.entries} entries in {result.categories} categories, {result.tags} tags\n")
     if result.stale_tags:
         err.print("note: entries were imported after the last `curator tag`; run it to tag them")
 
@@ -236,8 +234,10 @@ def _diff_urls(ref: str) -> frozenset[str]:
     from curator.diffmode import select_added_links
 
     selection = select_added_links(ref)
+    files = len(selection.files)
     err.print(
-        f"--diff {ref}: {len(selection.urls)} URLs on added lines of {len(selection.files)} files",
+        f"--diff {ref}: {len(selection.urls)} URLs on added lines of {files} Markdown file"
+        + ("" if files == 1 else "s"),
         markup=False,
         highlight=False,
     )
@@ -523,7 +523,7 @@ tag_app = typer.Typer(
 app.add_typer(tag_app, name="tag")
 RulesOption = Annotated[
     Path | None,
-    typer.Option("--rules", help="Tag rules (TOML; default: data/tags.toml, else the bundled one)."),
+    typer.Option("--rules", help="Tag rules (TOML; default: data/tags.toml, else bundled)."),
 ]
 
 
@@ -600,9 +600,23 @@ def categorize_cmd(
         echo(f"{r.entry_id} {r.title}: category {r.category} (headings say {r.computed})\n")
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C: open transactions roll back, temp files are removed.
+    Not a KeyboardInterrupt, which typer turns into a silent exit 130."""
+
+
+def _on_sigterm(_signum: int, _frame: object) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn errors into one line and an exit code."""
+    import signal
+    import threading
+
     debug = bool(os.environ.get("CURATOR_DEBUG"))
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
     try:
         app(args=argv)  # standalone: usage errors exit 2 with typer's own message
     except CuratorError as exc:
@@ -611,11 +625,17 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err.print("Error: interrupted", markup=False)
         sys.exit(int(ExitCode.INTERRUPTED))
+    except _Terminated:
+        err.print("Error: terminated", markup=False)
+        sys.exit(int(ExitCode.TERMINATED))
     except Exception as exc:  # a bug: one line, unless CURATOR_DEBUG asks for the traceback
         if debug:
             raise
         err.print(f"Error: internal error: {type(exc).__name__}: {exc}", markup=False)
         sys.exit(int(ExitCode.INTERNAL))
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":

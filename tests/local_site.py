@@ -1,0 +1,53 @@
+"""A local web server on 127.0.0.1 whose pages answer with the status a test sets."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Site:
+    """Unknown paths answer 404; `requested` records every path asked for."""
+
+    def __init__(self) -> None:
+        self.status: dict[str, int] = {}
+        self.requested: list[str] = []
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.requested.append(self.path)
+                code = site.status.get(self.path, 404)
+                body = f"<html><head><title>Page {self.path}</title></head></html>".encode()
+                self.send_response(code)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_HEAD = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@contextmanager
+def serve_site() -> Iterator[Site]:
+    """Start a `Site` on a free port; stop it (and its thread) on exit."""
+    s = Site()
+    thread = threading.Thread(target=s.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield s
+    finally:
+        s.server.shutdown()
+        s.server.server_close()
+        thread.join()
