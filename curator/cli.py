@@ -532,7 +532,8 @@ def tag_cmd(ctx: typer.Context, rules: RulesOption = None, db: DbOption = None) 
     """(Re)apply the tagging rules to every entry; manual tags and removals are kept."""
     if ctx.invoked_subcommand is not None:
         return
-    from curator.tags import apply_rules, load_rules
+    from curator.tagging import apply_rules
+    from curator.tags import load_rules
 
     ruleset = load_rules(rules)
     with write_session(open_engine(db)) as session:
@@ -552,7 +553,7 @@ TagArg = Annotated[str, typer.Argument(help="Tag name, e.g. perf.")]
 @tag_app.command("add")
 def tag_add_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
     """Tag an entry by hand (wins over rules, survives re-import)."""
-    from curator.tags import add_manual
+    from curator.tagging import add_manual
 
     with write_session(open_engine(db)) as session:
         r = add_manual(session, entry_id, tag)
@@ -563,7 +564,7 @@ def tag_add_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
 @tag_app.command("remove")
 def tag_remove_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
     """Remove a tag by hand; the rules will not add it back to this entry."""
-    from curator.tags import remove_manual
+    from curator.tagging import remove_manual
 
     with write_session(open_engine(db)) as session:
         r = remove_manual(session, entry_id, tag)

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlmodel import SQLModel
 
 from curator import models  # noqa: F401  (registers the tables)
-from curator.errors import DatabaseError, SchemaTooNewError
+from curator.errors import CuratorError, DatabaseError, SchemaTooNewError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -77,24 +77,20 @@ def script_head() -> str:
 
 
 def _current(conn: Connection) -> tuple[str | None, bool]:
-    """(revision, has_tables). A DB with tables but no alembic_version reads as BASE."""
+    """(revision, stamped). Tables without a revision read as BASE; no tables as None."""
     try:
         rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     except SADatabaseError:
-        rows = None
-    if rows:
-        if len(rows) > 1:  # branches: never made by curator, so a newer one made it
-            return ",".join(sorted(rows)), True
-        return rows[0], True
-    has_tables = bool(
-        conn.execute(
-            text(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
-            )
-        ).scalar()
-    )
-    return (BASE if has_tables else None), has_tables
+        rows = []
+    if rows:  # several rows would be branches: never made by curator, so a newer one did
+        return ",".join(sorted(rows)), True
+    has_tables = conn.execute(
+        text(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+        )
+    ).scalar()
+    return (BASE if has_tables else None), False
 
 
 def _too_new(path: Path, revision: str) -> SchemaTooNewError:
@@ -141,9 +137,9 @@ def upgrade(engine: Engine, path: Path) -> UpgradeResult:
     bound = engine.execution_options(curator_immediate=True)
     try:
         with bound.begin() as conn:  # BEGIN IMMEDIATE: one upgrader at a time
-            current, has_tables = _current(conn)
+            current, stamped = _current(conn)
             if current == HEAD:
-                if not _has_version_table(conn):  # made before Alembic, same schema
+                if not stamped:  # made before Alembic, with the same schema
                     _stamp(conn, HEAD)
                 return UpgradeResult(path, HEAD, HEAD, None)
             if current is None:
@@ -153,22 +149,25 @@ def upgrade(engine: Engine, path: Path) -> UpgradeResult:
             if current not in known_revisions():
                 raise _too_new(path, current)
             backup = _backup(path, current)
-            from alembic import command
-
-            if not _has_version_table(conn):
-                _stamp(conn, current)
-            command.upgrade(alembic_config(conn), "head")
+            _migrate(conn, path, current, backup)
             return UpgradeResult(path, current, HEAD, backup)
     except SADatabaseError as exc:  # not a database, disk full, locked past the busy timeout
         raise DatabaseError(f"cannot open {path}: {exc.orig}") from exc
 
 
-def _has_version_table(conn: Connection) -> bool:
-    return bool(
-        conn.execute(
-            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
-        ).first()
-    )
+def _migrate(conn: Connection, path: Path, current: str, backup: Path) -> None:
+    from alembic import command
+
+    try:
+        _stamp(conn, current)  # the same row again, or the first one in a pre-Alembic DB
+        command.upgrade(alembic_config(conn), "head")
+    except CuratorError:
+        raise
+    except Exception as exc:  # the transaction rolls back: the old schema stays in place
+        raise CuratorError(
+            f"upgrading {path} from schema {current} to {HEAD} failed ({type(exc).__name__}: "
+            f"{exc}); the database was not changed, a copy is in {backup}"
+        ) from exc
 
 
 def ensure_schema(engine: Engine, path: Path) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from rich.table import Table
 
 from curator.queries import Duplicate, EntryView, Stats
+from curator.taxonomy import TaxonomyReport
 
 
 class OutputFormat(StrEnum):
@@ -88,7 +89,8 @@ def stats_tables(stats: Stats) -> list[Table]:
     return [src, cats, kinds]
 
 
-def stats_json(stats: Stats) -> str:
+def stats_json(stats: Stats, taxonomy: TaxonomyReport | None = None) -> str:
+    extra = {"taxonomy": taxonomy.as_json()} if taxonomy is not None else {}
     return to_json(
         {
             "sources": [
@@ -106,8 +108,36 @@ def stats_json(stats: Stats) -> str:
             ],
             "link_kinds": stats.link_kinds,
             "duplicates": stats.duplicates,
+            **extra,
         }
     )
+
+
+def taxonomy_tables(report: TaxonomyReport) -> list[Table]:
+    """`curator stats`: which heading maps each section to which canonical category."""
+    mapping = Table(title=f"canonical categories ({report.taxonomy})")
+    for c in ("source", "section", "category", "by heading", "entries"):
+        mapping.add_column(c, overflow="fold")
+    for r in report.mapping:
+        by = f"{r.heading} ({r.keyword})" if r.heading else "(no mapped heading)"
+        mapping.add_row(r.source, r.section, r.category, by, str(r.entries))
+    counts = Table(title=f"entries per category ({report.overrides} set by hand)")
+    counts.add_column("category")
+    counts.add_column("entries")
+    for cat, n in report.counts.items():
+        counts.add_row(cat, str(n))
+    shown = report.misc_entries[:50]  # `--format json` lists them all
+    more = len(report.misc_entries) - len(shown)
+    misc = Table(
+        title=f"left in misc: {len(report.misc_entries)} entries"
+        + (f" (first {len(shown)} shown)" if more else ""),
+        caption="move one with `curator categorize ENTRY_ID CATEGORY`",
+    )
+    for c in ("id", "source", "title"):
+        misc.add_column(c, overflow="fold")
+    for eid, source, title in shown:
+        misc.add_row(str(eid), source, title)
+    return [mapping, counts, misc]
 
 
 def duplicates_text(dupes: Sequence[Duplicate]) -> str:

@@ -33,7 +33,7 @@ from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 
 _KEPT_HEADERS = ("location", "retry-after", "content-type", "server", "cf-ray", "cf-mitigated")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-DRAIN_LIMIT = 64 * 1024  # bodies this small are read to the end to keep the connection
+DRAIN_LIMIT = 64 * 1024  # bodies this small may be read to the end to keep the connection
 
 Sleep = Callable[[float], Awaitable[None]]
 _NO_META = PageMeta()
@@ -92,6 +92,11 @@ class _Hop:
     error: classify.ErrorVerdict | None = None
 
 
+def _loop_key(url: httpx.URL) -> tuple[str, str, int | None, bytes]:
+    """What a request goes to, however the URL is spelled (`A.example:443` = `a.example/`)."""
+    return url.scheme, url.host, url.port, url.raw_path or b"/"
+
+
 @dataclass
 class Fetcher:
     config: CheckConfig
@@ -108,7 +113,7 @@ class Fetcher:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
         start = self.clock()
         hops: list[Hop] = []
-        seen = {url}
+        seen: set[tuple[str, str, int | None, bytes]] = set()
         current, retries, permanent = url, 0, True
 
         def result(outcome: Outcome, **kw: Any) -> FetchResult:
@@ -131,6 +136,7 @@ class Fetcher:
                 parsed = parsed or httpx.URL(current)
             except (httpx.InvalidURL, ValueError) as exc:
                 return result(Outcome.INVALID, error=f"malformed URL: {exc}")
+            seen.add(_loop_key(parsed))
             hop = await self._hop(parsed)
             retries += hop.attempts - 1
             if hop.error is not None:
@@ -148,7 +154,7 @@ class Fetcher:
                 except (httpx.InvalidURL, ValueError) as exc:
                     return result(Outcome.INVALID, status=status, error=f"bad Location: {exc}")
                 target = str(parsed)
-                if target in seen:
+                if _loop_key(parsed) in seen:
                     return result(Outcome.INVALID, status=status, error=f"redirect loop: {target}")
                 if len(hops) > self.config.max_redirects:
                     return result(
@@ -156,7 +162,6 @@ class Fetcher:
                         status=status,
                         error=f"too many redirects (more than {self.config.max_redirects})",
                     )
-                seen.add(target)
                 current = target
                 continue
             outcome = classify.outcome_for_status(status, headers, permanent and bool(hops))
@@ -251,7 +256,9 @@ class Fetcher:
             async with asyncio.timeout_at(deadline):
                 if head is not None:
                     await body.read_head(response, self.config.max_body, head, DRAIN_LIMIT)
-                else:
+                elif not 200 <= response.status_code < 300:
+                    # Error pages and redirects are small: reading them keeps the connection.
+                    # Other 2xx content (PDFs, archives) is never read.
                     await body.drain(response, DRAIN_LIMIT)
         except (TimeoutError, httpx.TransportError):
             pass  # the status is in; a body that stalls or breaks later does not change it

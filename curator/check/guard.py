@@ -13,6 +13,7 @@ origin host to `start_tls`). Config: `allow_private` turns the address checks of
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 import socket
@@ -101,6 +102,7 @@ def numeric_ipv4(host: str) -> ipaddress.IPv4Address | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)  # hosts repeat across a run; ipaddress is slow
 def host_refusal(host: str, allow_private: bool) -> str | None:
     """Why `host` (as in the URL) is refused before any DNS or packet, or None."""
     if not host:

@@ -1,15 +1,17 @@
-"""Split a big run by host over worker processes and stream their results back.
+"""Split a big run by host over this process and worker processes; stream results back.
 
-Input: distinct URLs, a `CheckConfig`, the `on_result` callback, a `stop` event, a worker
-count. Output: `on_result` called in this process (event-loop thread) for every URL a worker
-finished. Config: `concurrency` is divided between the workers; each worker runs the
-in-process engine (`python -m curator.check.worker`) on its own event loop, uvloop when
-installed.
+Input: distinct URLs, a `CheckConfig`, the `on_result` callback, a `stop` event and a
+process count. Output: `on_result` called in this process (event-loop thread) for every
+URL checked here or by a worker. Config: `concurrency` is divided between the processes;
+each worker (`python -m curator.check.worker`) runs the in-process engine on its own event
+loop, uvloop when installed.
 
-Hosts, not URLs, are split (largest first onto the least loaded worker), so per-host limits
-and Retry-After pauses still hold; only a redirect to a host owned by another worker can
+Hosts, not URLs, are split (largest first onto the least loaded process; the calling
+process takes a smaller share as it also stores results), so per-host limits and
+Retry-After pauses still hold; only a redirect to a host owned by another process can
 exceed `per_host` there. Workers run in their own session so a Ctrl-C reaches only this
-process, which then kills them; a worker that dies early has its unreported URLs checked here.
+process, which then kills them; a worker that dies early has its unreported URLs checked
+here.
 """
 
 from __future__ import annotations
@@ -28,20 +30,25 @@ from typing import Any
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 
 _LINE_LIMIT = 1 << 20  # a result line is a few KiB at most (titles and errors are capped)
+# The calling process also stores results and draws progress, so it takes a smaller share.
+PARENT_WEIGHT = 0.7
 
 
-def partition(urls: Sequence[str], parts: int, key: Callable[[str], str]) -> list[list[str]]:
-    """Group URLs by host and spread the groups over `parts` bins of similar size."""
+def partition(
+    urls: Sequence[str], weights: Sequence[float], key: Callable[[str], str]
+) -> list[list[str]]:
+    """Group URLs by host and spread the groups over bins in proportion to `weights`
+    (largest group first onto the bin that is least loaded for its weight)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for url in urls:
         groups[key(url)].append(url)
-    bins: list[list[str]] = [[] for _ in range(parts)]
-    heap = [(0, i) for i in range(parts)]
+    bins: list[list[str]] = [[] for _ in weights]
+    heap = [(0.0, i) for i in range(len(weights))]
     for group in sorted(groups.values(), key=len, reverse=True):
-        size, i = heapq.heappop(heap)
+        _, i = heapq.heappop(heap)
         bins[i].extend(group)
-        heapq.heappush(heap, (size + len(group), i))
-    return [b for b in bins if b]
+        heapq.heappush(heap, (len(bins[i]) / weights[i], i))
+    return bins
 
 
 def config_to_wire(config: CheckConfig) -> dict[str, Any]:
@@ -70,13 +77,16 @@ async def run_sharded(
     config: CheckConfig,
     on_result: Callable[[FetchResult], None],
     stop: asyncio.Event | None,
-    workers: int,
+    processes: int,
 ) -> None:
+    """Check `urls` in this process and `processes - 1` workers, split by host."""
     from curator.check.engine import host_key, run_local
 
-    shards = partition(urls, workers, host_key)
+    weights = [PARENT_WEIGHT] + [1.0] * (processes - 1)
+    own, *shards = partition(urls, weights, host_key)
+    shards = [s for s in shards if s]
     sub = dataclasses.replace(
-        config, concurrency=max(1, config.concurrency // len(shards)), workers=1
+        config, concurrency=max(1, config.concurrency // (len(shards) + 1)), workers=1
     )
     done: set[str] = set()
 
@@ -88,16 +98,18 @@ async def run_sharded(
     try:
         for shard in shards:
             procs.append(await _spawn(shard, sub))
-        readers = [asyncio.ensure_future(_read_results(p, deliver)) for p in procs]
-        waiter = asyncio.ensure_future(asyncio.gather(*readers))
+        jobs = [_read_results(p, deliver) for p in procs]
+        jobs.append(run_local(own, sub, deliver, stop))
+        work = asyncio.ensure_future(asyncio.gather(*jobs))
         stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
-        await asyncio.wait([t for t in (waiter, stopper) if t], return_when="FIRST_COMPLETED")
+        await asyncio.wait([t for t in (work, stopper) if t], return_when="FIRST_COMPLETED")
         if stopper is not None:
             stopper.cancel()
         if stop is not None and stop.is_set():
-            waiter.cancel()
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
             return
-        await waiter
+        await work
     finally:
         for proc in procs:
             if proc.returncode is None:

@@ -2,22 +2,30 @@
 
 Input: the (decompressed, capped) bytes of a page up to `</head>` and the charset from the
 HTTP Content-Type, if any. Output: `PageMeta(title, description)`, whitespace collapsed and
-capped at `MAX_TEXT` characters; None where the page has none. Config: none.
+capped at `MAX_TEXT` characters; None where the page has none. Config: none. Parsed with
+the stdlib html.parser (see `_HeadParser`).
 
 Decoding order: the HTTP charset, then `<meta charset>` / `http-equiv` in the first bytes,
-then a BOM, then strict UTF-8 (cheap and nearly never wrong when it succeeds), then
-charset-normalizer detection. A declared charset that fails to decode strictly is skipped,
-since Chinese sites often declare one charset and serve another. Labels map to the
-superset browsers use (gb2312/gbk → gb18030, big5 → big5hkscs, latin-1 → cp1252).
+then a BOM, then strict UTF-8 (cheap and nearly never wrong when it succeeds), then a
+GBK-vs-Big5 plausibility check (undeclared Chinese heads are too short for generic
+detection), then charset-normalizer detection. A declared charset that fails to decode
+strictly is skipped, since Chinese sites often declare one charset and serve another.
+Labels map to the superset browsers use (gb2312/gbk → gb18030, big5 → big5hkscs,
+latin-1 → cp1252). Known gap: an undeclared EUC-KR page reads as GBK (the byte ranges
+coincide); Korean sites declare their charset or use UTF-8 in practice.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import functools
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 MAX_TEXT = 300
+_MIN_PLAUSIBLE = 0.6  # below this, neither Chinese decoding is trusted
 _SNIFF_BYTES = 4096
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
@@ -48,6 +56,14 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+# Chinese pages are handled before detection (see _guess_chinese).
+_DETECT_ORDER = (
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+    "cp932", "euc_jp", "cp949", "koi8_r", "koi8_u", "iso8859_2", "iso8859_5", "iso8859_7",
+    "iso8859_15", "cp874", "cp866",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +114,98 @@ def decode_html(body: bytes, http_charset: str | None = None) -> str:
         text = _strict(body, codec)
         if text is not None:
             return text.lstrip("\ufeff")
+    text = _guess_chinese(body)
+    if text is not None:
+        return text
+    return _detect(body)
+
+
+def _detect(body: bytes) -> str:
+    """charset-normalizer over the legacy encodings still seen on the web: least chaos, then
+    most coherent language; remaining ties (common on short heads) go to the earlier one in
+    `_DETECT_ORDER`, as browsers default to cp1252."""
     from charset_normalizer import from_bytes  # imported lazily: most pages never need it
 
-    best = from_bytes(body).best()
-    if best is not None:
-        return str(best)
-    return body.decode("utf-8", "replace")
+    matches = list(from_bytes(body, cp_isolation=list(_DETECT_ORDER)))
+    if not matches:
+        return body.decode("utf-8", "replace")
+    rank = {name: i for i, name in enumerate(_DETECT_ORDER)}
+    best = min(
+        matches,
+        key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2), rank.get(m.encoding, 99)),
+    )
+    return str(best)
+
+
+def _pairs(leads: range, trails: list[int], codec: str, last: int = 0xFFFF) -> set[str]:
+    chars = set()
+    for lead in leads:
+        for trail in trails:
+            if (lead << 8 | trail) <= last:
+                with contextlib.suppress(UnicodeDecodeError):
+                    chars.add(bytes((lead, trail)).decode(codec))
+    return chars
+
+
+@functools.cache
+def _hanzi_tiers(codec: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(common, less common) characters of a Chinese codec, from the layout of the
+    standard itself: GB2312 levels 1 and 2, or Big5's frequent and less-frequent blocks.
+    Characters outside them (GBK/HKSCS extensions) are what mis-decoded bytes turn into."""
+    gb_trails = list(range(0xA1, 0xFF))
+    if codec == "gb18030":
+        return (
+            frozenset(_pairs(range(0xB0, 0xD8), gb_trails, "gb2312")),
+            frozenset(_pairs(range(0xD8, 0xF8), gb_trails, "gb2312")),
+        )
+    big5_trails = list(range(0x40, 0x7F)) + gb_trails
+    return (
+        frozenset(_pairs(range(0xA4, 0xC7), big5_trails, "big5", last=0xC67E)),
+        frozenset(_pairs(range(0xC9, 0xFA), big5_trails, "big5")),
+    )
+
+
+def _plausibility(text: str, codec: str) -> float:
+    """Share of non-ASCII characters that look like real Chinese text in `codec`: common
+    hanzi and CJK punctuation count 1, less common ones 1/2, private-use characters -1."""
+    common, fair = _hanzi_tiers(codec)
+    total, score = 0, 0.0
+    for ch in text:
+        code = ord(ch)
+        if code < 0x80:
+            continue
+        total += 1
+        if ch in common or 0x3000 <= code <= 0x30FF or 0xFF00 <= code <= 0xFFEF:
+            score += 1
+        elif ch in fair:
+            score += 0.5
+        elif 0xE000 <= code <= 0xF8FF:
+            score -= 1
+    return score / total if total else 0.0
+
+
+def _guess_chinese(body: bytes) -> str | None:
+    """Undeclared GBK or Big5: charset-normalizer often mistakes a short head for
+    Shift-JIS or EUC-KR, so both Chinese decodings are scored on how plausible their
+    characters are; a tie goes to the one charset-normalizer finds less chaotic."""
+    decoded = {}
+    for codec in ("gb18030", "big5hkscs"):
+        text = _strict(body, codec)
+        if text is not None:
+            decoded[codec] = (_plausibility(text, codec), text)
+    if not decoded:
+        return None
+    top = max(score for score, _ in decoded.values())
+    if top < _MIN_PLAUSIBLE:
+        return None
+    best = [codec for codec, (score, _) in decoded.items() if score == top]
+    if len(best) > 1:
+        from charset_normalizer import from_bytes
+
+        ranked = sorted(from_bytes(body, cp_isolation=["gb18030", "big5"]), key=lambda m: m.chaos)
+        names = ["big5hkscs" if m.encoding == "big5" else m.encoding for m in ranked]
+        best.sort(key=lambda c: names.index(c) if c in names else len(names))
+    return decoded[best[0]][1]
 
 
 def clean_text(text: str | None) -> str | None:
@@ -113,22 +215,53 @@ def clean_text(text: str | None) -> str | None:
     return text[:MAX_TEXT] or None
 
 
+class _HeadParser(HTMLParser):
+    """The first <title> (outside inline SVG) and the first value of each <meta> name or
+    property. The stdlib parser is what bs4's "html.parser" runs on; calling it directly
+    skips building a tree: about 40 µs a page instead of 220 µs, a fifth of a check's CPU."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title: list[str] | None = None
+        self.in_title = False
+        self.svg_depth = 0
+        self.metas: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "svg":
+            self.svg_depth += 1
+        elif tag == "title" and self.title is None and not self.svg_depth:
+            self.title, self.in_title = [], True
+        elif tag == "meta":
+            values = dict(attrs)
+            key = (values.get("property") or values.get("name") or "").strip().lower()
+            content = values.get("content")
+            if key and content is not None:
+                self.metas.setdefault(key, content)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg":
+            self.svg_depth = max(0, self.svg_depth - 1)
+        elif tag == "title":
+            self.in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title and self.title is not None:
+            self.title.append(data)
+
+
 def extract_meta(body: bytes, http_charset: str | None = None) -> PageMeta:
     """Title (falling back to og:title) and description (falling back to og:description)."""
     if not body:
         return PageMeta()
-    from bs4 import BeautifulSoup, SoupStrainer  # lazily: workers that never see HTML skip it
-
-    text = decode_html(body, http_charset)
-    soup = BeautifulSoup(text, "html.parser", parse_only=SoupStrainer(["title", "meta"]))
-    title_tag = soup.find("title")
-    title = clean_text(title_tag.get_text()) if title_tag is not None else None
-    metas: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
-        key = str(tag.get("property") or tag.get("name") or "").strip().lower()
-        content = tag.get("content")
-        if key and isinstance(content, str) and key not in metas:
-            metas[key] = content
+    parser = _HeadParser()
+    try:
+        parser.feed(decode_html(body, http_charset))
+        parser.close()
+    except Exception:
+        pass  # keep what was parsed before the malformed markup
+    metas = parser.metas
+    title = clean_text("".join(parser.title)) if parser.title is not None else None
     return PageMeta(
         title=title or clean_text(metas.get("og:title")),
         description=clean_text(metas.get("description")) or clean_text(metas.get("og:description")),

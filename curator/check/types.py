@@ -75,7 +75,7 @@ class CheckConfig:
     # host → token; sent only to that exact host, never across a redirect to another host.
     tokens: dict[str, str] = field(default_factory=dict)
     backoff_base: float = 0.5  # seconds before the first retry; doubles, with jitter
-    # Worker processes that share the hosts of a big run (0: one per core, at most 4;
-    # 1: everything in the calling process). Small runs always stay in-process.
+    # Processes that share the hosts of a big run, the calling one included (0: one per
+    # core, at most 4; 1: only the calling process). Small runs always stay in-process.
     workers: int = 0
     shard_min_urls: int = 1000  # fewer URLs than this are never sharded

@@ -251,6 +251,22 @@ class _Walker:
         self.owner = None
         self.heading_level = level
         self.push_category(level, plain, node.map[0], CategoryKind.HEADING)
+        self.link_holder(runs, node.map, None)  # `# Awesome X [![badge](…)](…)`
+
+    def link_holder(
+        self, runs: list[Run], span: tuple[int, int], owner: ParsedEntry | None
+    ) -> None:
+        """Links outside any entry (a category heading, a table header) are kept as well."""
+        links = _links(runs, None)
+        if not links:
+            return
+        if owner is not None:
+            owner.links.extend(links)
+            return
+        decorative = all(lk.role in (LinkRole.BADGE, LinkRole.IMAGE) for lk in links)
+        kind = EntryKind.BADGE if decorative else EntryKind.PROSE
+        title = _text(runs)[:80]
+        self.add(ParsedEntry(0, kind, title, None, "", self.path, span[0], span[1], links=links))
 
     def paragraph(self, node: Node, nxt: Node | None) -> bool:
         lines = flatten(node.children[0].token).lines
@@ -380,7 +396,7 @@ class _Walker:
     def _item_runs(self, item: Node) -> list[Run]:
         runs: list[Run] = []
         for child in item.children:
-            if child.type == "paragraph":
+            if child.type in ("paragraph", "heading") and child.children:
                 runs.extend(flatten(child.children[0].token).runs())
             elif child.type in ("bullet_list", "ordered_list"):
                 for sub in child.children:
@@ -390,11 +406,15 @@ class _Walker:
     def _is_toc(self, node: Node) -> bool:
         runs = [r for item in node.children for r in self._item_runs(item)]
         links = [r for r in runs if r.href is not None]
-        return bool(links) and all(classify(r.href or "") == LinkKind.ANCHOR for r in links)
+        return (
+            bool(links)
+            and all(classify(r.href or "") == LinkKind.ANCHOR for r in links)
+            and all(_text_blocks_only(item) for item in node.children)
+        )
 
     def _head_lines(self, item: Node) -> tuple[list[list[Run]], list[Node]]:
         first = item.children[0] if item.children else None
-        if first is not None and first.type == "paragraph":
+        if first is not None and first.type in ("paragraph", "heading") and first.children:
             return flatten(first.children[0].token).lines, item.children[1:]
         return [], item.children
 
@@ -424,7 +444,7 @@ class _Walker:
         for block in blocks:
             if block.type in ("bullet_list", "ordered_list"):
                 self.notes_list(block, entry)
-            elif block.type == "paragraph":
+            elif block.type in ("paragraph", "heading") and block.children:
                 self._merge_notes(entry, flatten(block.children[0].token).lines)
             elif block.type == "table":
                 self.table(block, entry)
@@ -471,6 +491,7 @@ class _Walker:
                 ]
                 if section.type == "thead":
                     header = [c.plain() if c else "" for c in cells]
+                    self.link_holder([r for c in cells if c for r in c.runs()], row.map, owner)
                     continue
                 columns: dict[str, str] = {}
                 runs: list[Run] = []
@@ -509,34 +530,42 @@ class _Walker:
         badges: list[ParsedLink] = []
         line_of = _line_locator(content, start)
         pos = 0
+
+        def finish() -> None:
+            nonlocal href
+            if href is None:
+                return
+            title = " ".join("".join(text).split())
+            if title:
+                link = ParsedLink(href, title, classify(href), LinkRole.MAIN, line)
+                if owner is not None:
+                    owner.links.append(ParsedLink(href, title, link.kind, LinkRole.SUB, line))
+                else:
+                    self.add(
+                        ParsedEntry(
+                            0,
+                            EntryKind.HTML,
+                            title,
+                            href,
+                            "",
+                            self.path,
+                            line,
+                            line + 1,
+                            links=[link],
+                        )
+                    )
+            else:
+                badges.append(ParsedLink(href, "", classify(href), LinkRole.BADGE, line))
+            href = None
+
         for tag, attrs in read_tags(content):
             if tag == "a" and attrs.get("href"):
+                finish()  # an unclosed <a> ends where the next one starts, as in browsers
                 href, text = attrs["href"], []
                 pos = content.find(attrs["href"], pos)
                 line = line_of(pos)
-            elif tag == "/a" and href is not None:
-                title = " ".join("".join(text).split())
-                if title:
-                    link = ParsedLink(href, title, classify(href), LinkRole.MAIN, line)
-                    if owner is not None:
-                        owner.links.append(ParsedLink(href, title, link.kind, LinkRole.SUB, line))
-                    else:
-                        self.add(
-                            ParsedEntry(
-                                0,
-                                EntryKind.HTML,
-                                title,
-                                href,
-                                "",
-                                self.path,
-                                line,
-                                line + 1,
-                                links=[link],
-                            )
-                        )
-                else:
-                    badges.append(ParsedLink(href, "", classify(href), LinkRole.BADGE, line))
-                href = None
+            elif tag == "/a":
+                finish()
             elif tag == "img" and attrs.get("src"):
                 pos = max(pos, content.find(attrs["src"], pos))
                 badges.append(
@@ -550,6 +579,7 @@ class _Walker:
                 )
             elif tag == "#text" and href is not None:
                 text.append(attrs["data"])
+        finish()  # `<p><a href="…">text</p>`: never closed, still a link
         if badges:
             if owner is not None:
                 owner.links.extend(badges)
@@ -567,6 +597,18 @@ class _Walker:
                         links=badges,
                     )
                 )
+
+
+def _text_blocks_only(item: Node) -> bool:
+    """A ToC item holds paragraphs, headings and sub-lists only: HTML, a table or a quote
+    may carry links the ToC entry (built from paragraph runs) would not keep."""
+    for child in item.children:
+        if child.type in ("bullet_list", "ordered_list"):
+            if not all(_text_blocks_only(sub) for sub in child.children):
+                return False
+        elif child.type not in ("paragraph", "heading", "fence", "code_block", "hr"):
+            return False
+    return True
 
 
 def _line_locator(content: str, start: int) -> Callable[[int], int]:

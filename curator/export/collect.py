@@ -1,0 +1,420 @@
+"""Export data: the DB → one in-memory, de-duplicated view of everything exports show.
+
+Input: a session, the taxonomy, the tag rules (for the legend) and the output directory
+(relative links are rewritten to resolve from there). Output: `ExportData`: entries in
+source order, each once (an entry found in several lists or sections carries the others
+in `also_in`), with canonical category, tags, link status from the last check
+(`url_state`), and the snapshot `changes.py` compares with the previous export.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import quote, unquote, urlsplit
+
+from sqlalchemy import func, literal, select
+from sqlmodel import Session, col
+
+from curator.export.sources import source_filename
+from curator.models import Entry, Link, Run, Source, SourceVersion, Tag, Url, UrlState
+from curator.tagging import JsonCache, raw_json
+from curator.tags import CURATED, Origin, RuleSet
+from curator.taxonomy import Taxonomy, overrides
+
+PUNCT_ONLY = re.compile(r"^[\s,，、;；:：/|·.-]*$")
+
+
+class LinkStatus(StrEnum):
+    NONE = "none"  # no check data, or fine
+    BROKEN = "broken"  # confirmed broken: 💀 (+ archived copy)
+    FLAKY = "flaky"  # ⚠
+    MOVED = "moved"  # permanent redirect: the export links the canonical URL
+
+
+class OutLink(NamedTuple):
+    text: str
+    href: str  # the link as stored (after `set-url`)
+    target: str  # what exports link to: canonical URL when moved, rewritten when relative
+    relative: bool  # target is a path from the export root (prefix "../" one level down)
+    status: LinkStatus = LinkStatus.NONE
+    archived: str | None = None
+
+
+class Occurrence(NamedTuple):
+    entry_id: int
+    source: str
+    section: tuple[str, ...]
+
+
+class TagReason(NamedTuple):
+    entry_id: int
+    tag: str
+    origin: str
+    reason: str
+
+
+class OutEntry(NamedTuple):
+    id: int
+    title: str
+    title_fetched: bool  # the title is the fetched page title (the list gave none)
+    main: OutLink | None
+    description: str
+    notes: tuple[str, ...]
+    subs: tuple[OutLink, ...]
+    columns: tuple[tuple[str, str], ...]
+    tags: tuple[str, ...]  # legend order
+    reasons: tuple[TagReason, ...]
+    category: str
+    source: str
+    section: tuple[str, ...]
+    also_in: tuple[Occurrence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    name: str
+    filename: str
+    entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportData:
+    entries: tuple[OutEntry, ...]
+    taxonomy: Taxonomy
+    rules: RuleSet
+    tag_order: tuple[str, ...]  # legend first, then other (manual) tags by name
+    sources: tuple[SourceInfo, ...]
+    last_check: datetime | None
+    snapshot: tuple[str, ...]  # "id<TAB>source<TAB>title" of every current entry
+    broken: tuple[str, ...]  # normalized URLs confirmed broken now
+    stale_tags: bool  # entries were imported after the last `curator tag`
+
+    def by_category(self) -> dict[str, list[OutEntry]]:
+        out: dict[str, list[OutEntry]] = {c: [] for c in self.taxonomy.names}
+        for e in self.entries:
+            out.setdefault(e.category, []).append(e)
+        return {c: es for c, es in out.items() if es}
+
+    def by_tag(self) -> dict[str, list[OutEntry]]:
+        out: dict[str, list[OutEntry]] = {t: [] for t in self.tag_order}
+        for e in self.entries:
+            for t in e.tags:
+                out[t].append(e)
+        return {t: es for t, es in out.items() if es}
+
+
+class _State(NamedTuple):
+    state: str
+    last_outcome: str | None
+    final_url: str | None
+    archived_url: str | None
+    title: str | None
+
+
+def _status(state: _State | None) -> tuple[LinkStatus, str | None, str | None]:
+    if state is None:
+        return LinkStatus.NONE, None, None
+    if state.state == "broken":
+        return LinkStatus.BROKEN, None, state.archived_url
+    if state.state == "flaky":
+        return LinkStatus.FLAKY, None, None
+    if state.last_outcome == "redirected" and state.final_url:
+        return LinkStatus.MOVED, state.final_url, None
+    return LinkStatus.NONE, None, None
+
+
+class _Paths:
+    """Rewrites links that were relative to a source file so they resolve from exports/."""
+
+    def __init__(self, out_dir: Path, sources: dict[int, Source]) -> None:
+        self.root = os.path.abspath(out_dir)
+        self.dirs = {sid: os.path.dirname(os.path.abspath(s.path)) for sid, s in sources.items()}
+        self.files = {sid: source_filename(s.name) for sid, s in sources.items()}
+
+    def resolve(self, sid: int, href: str) -> str:
+        """Absolute, decoded path of a relative link (its identity across lists)."""
+        path = unquote(urlsplit(href).path)
+        return os.path.normpath(os.path.join(self.dirs[sid], path))
+
+    def target(self, sid: int, href: str, kind: str) -> tuple[str, bool]:
+        if kind == "anchor":
+            return f"sources/{self.files[sid]}{href}", True
+        if kind != "relative":
+            return href, False
+        parts = urlsplit(href)
+        rel = os.path.relpath(self.resolve(sid, href), self.root).replace(os.sep, "/")
+        frag = f"#{parts.fragment}" if parts.fragment else ""
+        return quote(rel, safe="/-._~") + frag, True
+
+
+class _Row(NamedTuple):
+    id: int
+    source_id: int
+    title: str
+    description: str
+    notes: str
+    category: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+
+
+class _Link(NamedTuple):
+    href: str
+    text: str
+    kind: str
+    role: str
+    url_id: int | None
+
+
+def _identity(e: _Row, main: _Link | None, paths: _Paths) -> str:
+    if main is not None and main.url_id is not None:
+        return f"u:{main.url_id}"  # one Url row per normalized URL
+    if main is not None and main.kind == "relative":
+        return "f:" + paths.resolve(e.source_id, main.href)
+    cols = "|".join(f"{k}={v}" for k, v in e.columns)
+    return f"t:{e.title.casefold()}|{e.description.casefold()}|{cols}"
+
+
+def _notes(notes: str, subs: list[OutLink]) -> tuple[str, ...]:
+    """Note lines, minus those that only list the sub-links' labels (shown as links)."""
+    if not notes:
+        return ()
+    out = []
+    for line in notes.splitlines():
+        rest = line
+        for s in subs:
+            if s.text:
+                rest = rest.replace(s.text, "")
+        if line.strip() and not PUNCT_ONLY.match(rest):
+            out.append(line.strip())
+    return tuple(out)
+
+
+def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
+    decode = JsonCache()
+    rows = [
+        _Row(
+            eid,
+            sid,
+            title or "",
+            desc or "",
+            notes or "",
+            tuple(decode(cat) or ()),
+            tuple((decode(cols) or {}).items()),
+        )
+        for eid, sid, title, desc, notes, cat, cols in session.connection()
+        .execute(
+            select(
+                col(Entry.id),
+                col(Entry.source_id),
+                col(Entry.title),
+                col(Entry.description),
+                col(Entry.notes),
+                raw_json(Entry.category),
+                raw_json(Entry.columns),
+            )
+            .where(col(Entry.removed_at).is_(None), col(Entry.kind).in_(CURATED))
+            .order_by(col(Entry.source_id), col(Entry.position))
+        )
+        .all()
+    ]
+    links: dict[int, list[_Link]] = defaultdict(list)
+    for eid, href, text, kind, role, url_id in (
+        session.connection()
+        .execute(
+            select(
+                col(Link.entry_id),
+                col(Link.href),
+                col(Link.text),
+                col(Link.kind),
+                col(Link.role),
+                col(Link.url_id),
+            )
+            .join(Entry, col(Entry.id) == col(Link.entry_id))
+            .where(col(Entry.removed_at).is_(None), col(Link.role).in_(["main", "sub"]))
+            .order_by(col(Link.entry_id), col(Link.position))
+        )
+        .all()
+    ):
+        links[eid].append(_Link(href, text, kind, role, url_id))
+    return rows, links
+
+
+def collect(
+    session: Session,
+    taxonomy: Taxonomy,
+    rules: RuleSet,
+    out_dir: Path,
+    with_reasons: bool = True,
+) -> ExportData:
+    """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper)."""
+    sources = {s.id: s for s in session.execute(select(Source)).scalars() if s.id is not None}
+    paths = _Paths(out_dir, sources)
+    rows, links = _load(session)
+    rows.sort(key=lambda e: sources[e.source_id].name)  # stable: positions stay in order
+    ids = {e.id for e in rows}
+    states = {
+        r[0]: _State(*r[1:])
+        for r in session.connection()
+        .execute(
+            select(
+                col(UrlState.url_id),
+                col(UrlState.state),
+                col(UrlState.last_outcome),
+                col(UrlState.final_url),
+                col(UrlState.archived_url),
+                col(UrlState.title),
+            )
+        )
+        .all()
+    }
+    reasons: dict[int, list[TagReason]] = defaultdict(list)
+    vetoed: set[tuple[int, str]] = set()
+    reason_col = col(Tag.reason) if with_reasons else literal("")
+    for eid, name, origin, reason in (
+        session.connection()
+        .execute(
+            select(col(Tag.entry_id), col(Tag.name), col(Tag.origin), reason_col).order_by(
+                col(Tag.name), col(Tag.origin)
+            )
+        )
+        .all()
+    ):
+        if eid not in ids:
+            continue
+        if origin == Origin.REMOVED:
+            vetoed.add((eid, name))
+        else:
+            reasons[eid].append(TagReason(eid, name, origin, reason))
+    pinned = overrides(session)
+
+    def out_link(sid: int, lk: _Link) -> OutLink:
+        if lk.kind == "web" and lk.url_id not in states:  # the common case: nothing to say
+            return OutLink(lk.text, lk.href, lk.href, False)
+        state = states.get(lk.url_id) if lk.url_id is not None else None
+        status, canonical, archived = _status(state)
+        target, relative = paths.target(sid, lk.href, lk.kind)
+        return OutLink(lk.text, lk.href, canonical or target, relative, status, archived)
+
+    groups: dict[str, list[_Row]] = {}
+    mains: dict[int, _Link | None] = {}
+    for e in rows:
+        found = next((lk for lk in links.get(e.id, ()) if lk.role == "main"), None)
+        mains[e.id] = found
+        groups.setdefault(_identity(e, found, paths), []).append(e)
+
+    legend = [t.name for t in rules.tags]
+    extra = sorted({r.tag for rs in reasons.values() for r in rs} - set(legend))
+    order = {t: i for i, t in enumerate(legend + extra)}
+    broken_ids: set[int] = set()
+    placed: dict[tuple[str, ...], str] = {}
+    out: list[OutEntry] = []
+    for group in groups.values():
+        first = group[0]
+        sid = first.source_id
+        main_link = mains[first.id]
+        main = out_link(sid, main_link) if main_link is not None else None
+        subs = [out_link(sid, lk) for lk in links.get(first.id, ()) if lk.role == "sub"]
+        title, fetched = first.title.strip(), False
+        if not title and main_link is not None:
+            state = states.get(main_link.url_id) if main_link.url_id is not None else None
+            if state is not None and state.title:
+                title, fetched = state.title.strip(), True
+            else:
+                title = main_link.href
+        tag_reasons = [r for e in group for r in reasons.get(e.id, ())]
+        if vetoed:
+            tag_reasons = [r for r in tag_reasons if (r.entry_id, r.tag) not in vetoed]
+        tags = tuple(sorted({r.tag for r in tag_reasons}, key=order.__getitem__))
+        pin = next((pinned[e.id] for e in group if e.id in pinned), None)
+        category = (
+            pin
+            or placed.get(first.category)
+            or placed.setdefault(first.category, taxonomy.classify(first.category).category)
+        )
+        for e in group if states else ():
+            for lk in links.get(e.id, ()):
+                if lk.url_id is not None:
+                    st = states.get(lk.url_id)
+                    if st is not None and st.state == "broken":
+                        broken_ids.add(lk.url_id)
+        out.append(
+            OutEntry(
+                first.id,
+                title or "(untitled)",
+                fetched,
+                main,
+                first.description,
+                _notes(first.notes, subs),
+                tuple(subs),
+                first.columns,
+                tags,
+                tuple(tag_reasons),
+                category,
+                sources[sid].name,
+                first.category,
+                tuple(Occurrence(e.id, sources[e.source_id].name, e.category) for e in group[1:]),
+            )
+        )
+    counts: dict[int, int] = defaultdict(int)
+    for e in rows:
+        counts[e.source_id] += 1
+    source_infos = tuple(
+        SourceInfo(s.name, source_filename(s.name), counts[sid])
+        for sid, s in sorted(sources.items(), key=lambda kv: kv[1].name)
+    )
+    broken: list[str] = []
+    wanted = sorted(broken_ids)
+    for i in range(0, len(wanted), 500):
+        broken.extend(
+            session.execute(
+                select(col(Url.normalized)).where(col(Url.id).in_(wanted[i : i + 500]))
+            ).scalars()
+        )
+    broken.sort()
+    return ExportData(
+        tuple(out),
+        taxonomy,
+        rules,
+        tuple(legend + extra),
+        source_infos,
+        _last_check(session),
+        tuple(f"{e.id}\t{sources[e.source_id].name}\t{e.title}" for e in rows),
+        tuple(broken),
+        _stale_tags(session, bool(rows)),
+    )
+
+
+def _last_check(session: Session) -> datetime | None:
+    state = session.execute(select(func.max(col(UrlState.last_checked_at)))).scalar()
+    run = session.execute(
+        select(func.max(col(Run.finished_at))).where(
+            col(Run.kind) == "check", col(Run.status) == "done"
+        )
+    ).scalar()
+    found = [d for d in (state, run) if d is not None]
+    return max(found) if found else None
+
+
+def _stale_tags(session: Session, has_entries: bool) -> bool:
+    tagged = session.execute(
+        select(func.max(col(Run.finished_at))).where(
+            col(Run.kind) == "tag", col(Run.status) == "done"
+        )
+    ).scalar()
+    imported = session.execute(select(func.max(col(SourceVersion.imported_at)))).scalar()
+    if tagged is None:
+        return has_entries
+    return imported is not None and _aware(imported) > _aware(tagged)
+
+
+def _aware(d: datetime) -> datetime:
+    from datetime import UTC
+
+    return d if d.tzinfo else d.replace(tzinfo=UTC)

@@ -1,0 +1,65 @@
+"""The export index: `exports/README.md`.
+
+Input: `ExportData` and the category/tag pages that were written. Output: Markdown with
+each category and its count (linked to its page), the tag legend (badge, meaning, count,
+linked to the tag page), the status markers, the date of the last link check (from the
+DB, so the file only changes when the data does), and the source lists.
+"""
+
+from __future__ import annotations
+
+from curator.export.categories import GENERATED, MARKERS, md, toc
+from curator.export.collect import ExportData, LinkStatus
+from curator.export.slug import Slugger
+
+MARKER_TEXT = {
+    LinkStatus.BROKEN: "confirmed broken by the last checks; an archived copy is linked "
+    "when one is known",
+    LinkStatus.FLAKY: "flaky: fails now and then",
+    LinkStatus.MOVED: "permanently moved; the link points to the new address",
+}
+
+
+def render_index(data: ExportData, categories: dict[str, int], tags: dict[str, int]) -> str:
+    n = len(data.entries)
+    lists = len(data.sources)
+    checked = (
+        f"Links last checked on {data.last_check:%Y-%m-%d}."
+        if data.last_check is not None
+        else "Links have not been checked yet (`curator check`); no status markers are shown."
+    )
+    slugger = Slugger()
+    title = "Reading lists by category"
+    slugger.slug(title)
+    slugger.slug("Contents")
+    parts = ["Categories", "Tags", "Status markers", "Source lists"]
+    out = [
+        GENERATED,
+        f"# {title}",
+        "",
+        f"{n} entries from {lists} list{'s' if lists != 1 else ''}, in {len(categories)} "
+        f"categories. {checked} What changed since the previous export: "
+        "[CHANGES.md](CHANGES.md).",
+        "",
+        "## Contents",
+        "",
+        *[line.rsplit(" (", 1)[0] for line in toc(slugger, [(p, 0) for p in parts])],
+        "",
+        "## Categories",
+        "",
+        "| Category | Entries |",
+        "| --- | ---: |",
+    ]
+    out += [
+        f"| [{md(data.taxonomy.title(c))}]({c}.md) | {count} |" for c, count in categories.items()
+    ]
+    out += ["", "## Tags", "", "| Tag | Meaning | Entries |", "| --- | --- | ---: |"]
+    for t in data.tag_order:
+        info = data.rules.info(t)
+        label = f"[`{info.label}`](tags/{t}.md)" if t in tags else f"`{info.label}`"
+        out.append(f"| {label} | {md(info.description)} | {tags.get(t, 0)} |")
+    out += ["", "## Status markers", "", "| Marker | Meaning |", "| --- | --- |"]
+    out += [f"| {MARKERS[s]} | {MARKER_TEXT[s]} |" for s in MARKERS]
+    out += ["", "## Source lists", ""]
+    out += [f"- [{md(s.name)}](sources/{s.filename}): {s.entries} entries" for s in data.sources]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""Alembic migrations of curator's schema (env.py, versions/), shipped as package data."""

@@ -1,0 +1,352 @@
+"""Tagging rules: a TOML file → compiled rules → tags with reasons for one entry (pure).
+
+Input: a rules file (`--rules FILE`, else `data/tags.toml` in the working directory, else
+the copy packaged in `curator/defaults/`) and `TagInput` views of entries. Output:
+`RuleSet` (the tags' badges and descriptions, the rules) and, per entry, `TagHit`s: which
+rule fired on which field and what it matched. Keyword matching is case-insensitive and
+CJK aware (`keywords.py`): ASCII words need word boundaries ("GPT" never matches "GPU"),
+CJK keywords match as substrings. Storing tags is `tagging.py`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from curator.errors import InputError
+from curator.keywords import KeywordIndex, Term
+from curator.parse.model import CURATED_KINDS, LinkRole, ParsedEntry
+from curator.urls import LinkKind, host_of
+
+CURATED = sorted(k.value for k in CURATED_KINDS)
+DEFAULT_BADGE = "🏷️"
+TAG_NAME = re.compile(r"^[^\W_][\w.-]{0,39}$")
+
+
+class Field(StrEnum):
+    TITLE = "title"
+    DESCRIPTION = "description"
+    NOTES = "notes"
+    CATEGORY = "category"  # every heading of the category path
+    SECTION = "section"  # only the deepest heading
+    HOST = "host"  # hosts of the main and sub links (keywords are domains)
+    URL = "url"  # main and sub link URLs
+    COLUMNS = "columns"  # table header names and cell values
+
+
+class Origin(StrEnum):
+    RULE = "rule"
+    MANUAL = "manual"
+    REMOVED = "removed"  # a manual veto: rules never re-add this tag to this entry
+
+
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    name: str
+    badge: str = DEFAULT_BADGE
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.badge} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    tag: str
+    fields: tuple[Field, ...]
+    keywords: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    source: str  # where the rules came from (for messages and Run.arguments)
+    tags: tuple[TagInfo, ...]
+    rules: tuple[Rule, ...]
+
+    def info(self, name: str) -> TagInfo:
+        for t in self.tags:
+            if t.name == name:
+                return t
+        return TagInfo(name)
+
+
+class TagInput(NamedTuple):  # immutable; a NamedTuple is cheap to build 20,000 times
+    title: str = ""
+    description: str = ""
+    notes: str = ""
+    category: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()
+
+
+class TagHit(NamedTuple):
+    tag: str
+    rule: str
+    field: Field
+    matched: str
+
+    @property
+    def reason(self) -> str:
+        return f'{self.rule} ({self.field.value}: "{self.matched}")'
+
+
+def reason_of(hits: list[TagHit]) -> str:
+    return "; ".join(h.reason for h in hits[:3])
+
+
+# -- loading --------------------------------------------------------------------------
+
+
+def packaged_path(name: str) -> Path:
+    return Path(str(resources.files("curator") / "defaults" / name))
+
+
+def resolve_config(explicit: Path | None, name: str) -> Path:
+    """`--rules`/`--taxonomy` FILE, else `data/NAME` here, else the packaged default."""
+    if explicit is not None:
+        return explicit
+    local = Path("data") / name
+    return local if local.is_file() else packaged_path(name)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise InputError(f"{path}: no such file") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise InputError(f"{where} must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def check_tag_name(name: str, where: str = "tag") -> str:
+    if not TAG_NAME.match(name):
+        raise InputError(
+            f"{where} {name!r} is not a valid tag name (letters, digits, - . _; max 40)"
+        )
+    return name
+
+
+def load_rules(path: Path | None = None) -> RuleSet:
+    path = resolve_config(path, "tags.toml")
+    data = read_toml(path)
+    unknown = set(data) - {"tags", "rules"}
+    if unknown:
+        raise InputError(f"{path}: unknown top-level keys {sorted(unknown)} (use tags, rules)")
+    tags: list[TagInfo] = []
+    for name, meta in (data.get("tags") or {}).items():
+        check_tag_name(name, f"{path}: [tags.{name}]")
+        if not isinstance(meta, dict):
+            raise InputError(f"{path}: [tags.{name}] must be a table")
+        tags.append(
+            TagInfo(name, str(meta.get("badge", DEFAULT_BADGE)), str(meta.get("description", "")))
+        )
+    rules: list[Rule] = []
+    known = {t.name for t in tags}
+    for i, raw in enumerate(data.get("rules") or []):
+        where = f"{path}: rule #{i + 1}"
+        if not isinstance(raw, dict):
+            raise InputError(f"{where} must be a table ([[rules]])")
+        bad = set(raw) - {"name", "tag", "fields", "keywords", "patterns", "unless"}
+        if bad:
+            raise InputError(f"{where}: unknown keys {sorted(bad)}")
+        tag = check_tag_name(str(raw.get("tag", "")), f"{where}: tag")
+        name = str(raw.get("name") or f"{tag}-{i + 1}")
+        where = f"{path}: rule {name!r}"
+        try:
+            fields = tuple(Field(f) for f in _strings(raw.get("fields", []), f"{where}: fields"))
+        except ValueError as exc:
+            choices = ", ".join(f.value for f in Field)
+            raise InputError(f"{where}: unknown field ({exc}); use {choices}") from exc
+        if not fields:
+            raise InputError(f"{where}: fields is empty")
+        keywords = _strings(raw.get("keywords", []), f"{where}: keywords")
+        patterns = _strings(raw.get("patterns", []), f"{where}: patterns")
+        if not keywords and not patterns:
+            raise InputError(f"{where}: needs keywords or patterns")
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise InputError(f"{where}: bad pattern {p!r} ({exc})") from exc
+        unless = _strings(raw.get("unless", []), f"{where}: unless")
+        rules.append(Rule(name, tag, fields, keywords, patterns, unless))
+        if tag not in known:
+            tags.append(TagInfo(tag))
+            known.add(tag)
+    if not rules:
+        raise InputError(f"{path}: no [[rules]]")
+    return RuleSet(str(path), tuple(tags), tuple(rules))
+
+
+# -- matching -------------------------------------------------------------------------
+
+
+_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)")
+
+
+def _host(url: str) -> str:
+    m = _HOST.match(url)
+    return m.group(1).lower().rstrip(".") if m else host_of(url)
+
+
+@dataclass(slots=True)
+class Tagger:
+    """Rules compiled once into one keyword index; `tag()` is pure and fast."""
+
+    ruleset: RuleSet
+    _index: KeywordIndex = field(init=False)
+    _fields: list[frozenset[Field]] = field(init=False)
+    _patterns: dict[Field, list[tuple[int, list[re.Pattern[str]]]]] = field(init=False)
+    _keyword_fields: frozenset[Field] = field(init=False)
+    _url_keywords: list[tuple[int, str, bool]] = field(init=False)
+    _domains: dict[str, list[int]] = field(init=False)
+    _cache: dict[tuple[str, ...], dict[int, TagHit]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        terms: list[Term] = []
+        self._domains = defaultdict(list)
+        self._patterns = defaultdict(list)
+        self._fields = []
+        kw_fields: set[Field] = set()
+        self._url_keywords = []
+        for i, rule in enumerate(self.ruleset.rules):
+            self._fields.append(frozenset(rule.fields))
+            terms.extend(Term(k, i, False) for k in rule.keywords)
+            terms.extend(Term(k, i, True) for k in rule.unless)
+            if rule.keywords or rule.unless:
+                kw_fields.update(rule.fields)
+            if Field.URL in rule.fields:
+                self._url_keywords += [(i, k.lower(), False) for k in rule.keywords]
+                self._url_keywords += [(i, k.lower(), True) for k in rule.unless]
+            if Field.HOST in rule.fields:
+                for k in rule.keywords:
+                    self._domains[k.lower().lstrip(".")].append(i)
+            if rule.patterns:
+                compiled = [re.compile(p, re.IGNORECASE) for p in rule.patterns]
+                for f in rule.fields:
+                    self._patterns[f].append((i, compiled))
+        self._keyword_fields = frozenset(kw_fields - {Field.HOST, Field.URL})
+        self._index = KeywordIndex(terms)
+        self._cache = {}
+
+    def _url_scan(self, url: str) -> dict[int, tuple[str, bool]]:
+        """In URLs keywords are plain substrings: "textbook" in ".../tree/main/Textbook"."""
+        low = url.lower()
+        found: dict[int, tuple[str, bool]] = {}
+        for i, kw, negative in self._url_keywords:
+            if kw in low and (negative or i not in found):
+                found[i] = (kw, negative)
+        return found
+
+    def _value(self, first: dict[int, TagHit], fld: Field, value: str) -> None:
+        """Add the hits of one field value for rules that have none yet."""
+        rules, fields = self.ruleset.rules, self._fields
+        if fld in self._keyword_fields:
+            found = self._index.scan(value)
+        elif fld is Field.URL and self._url_keywords:
+            found = self._url_scan(value)
+        else:
+            found = {}
+        for i, (matched, negative) in found.items():
+            if not negative and i not in first and fld in fields[i]:
+                first[i] = TagHit(rules[i].tag, rules[i].name, fld, matched)
+        for i, pats in self._patterns.get(fld, ()):
+            if i in first or (i in found and found[i][1]):
+                continue
+            for p in pats:
+                m = p.search(value)
+                if m:
+                    first[i] = TagHit(rules[i].tag, rules[i].name, fld, m.group(0))
+                    break
+
+    def _category(self, path: tuple[str, ...]) -> dict[int, TagHit]:
+        """Hits of a category path (category and section fields), computed once per path."""
+        hits = self._cache.get(path)
+        if hits is None:
+            hits = {}
+            for heading in path:
+                self._value(hits, Field.CATEGORY, heading)
+            if path:
+                self._value(hits, Field.SECTION, path[-1])
+            self._cache[path] = hits
+        return hits
+
+    def _header(self, name: str) -> dict[int, TagHit]:
+        """Hits of a table header name (the same few names on every row)."""
+        key = ("\0columns", name)
+        hits = self._cache.get(key)
+        if hits is None:
+            hits = self._cache[key] = {}
+            self._value(hits, Field.COLUMNS, name)
+        return hits
+
+    def hits(self, item: TagInput) -> list[TagHit]:
+        """One hit per rule that fires (first matching field value), in rule order."""
+        first: dict[int, TagHit] = {}
+        for fld, value in (
+            (Field.TITLE, item.title),
+            (Field.DESCRIPTION, item.description),
+            (Field.NOTES, item.notes),
+        ):
+            if value:
+                self._value(first, fld, value)
+        for i, hit in self._category(item.category).items():
+            first.setdefault(i, hit)
+        for url in item.urls:
+            self._value(first, Field.URL, url)
+        for name, cell in item.columns:
+            for i, hit in self._header(name).items():
+                first.setdefault(i, hit)
+            if cell:
+                self._value(first, Field.COLUMNS, cell)
+        if self._domains:
+            rules = self.ruleset.rules
+            for url in item.urls:
+                host = _host(url)
+                parts = host.split(".")
+                for k in range(len(parts) - 1):
+                    for i in self._domains.get(".".join(parts[k:]), ()):
+                        if i not in first:
+                            first[i] = TagHit(rules[i].tag, rules[i].name, Field.HOST, host)
+        return [first[i] for i in sorted(first)]
+
+    def tag(self, item: TagInput) -> dict[str, list[TagHit]]:
+        out: dict[str, list[TagHit]] = {}
+        for hit in self.hits(item):
+            out.setdefault(hit.tag, []).append(hit)
+        return out
+
+
+def input_from_parsed(entry: ParsedEntry) -> TagInput:
+    """The same view `load_inputs` builds from the DB, straight from the parser."""
+    return TagInput(
+        entry.title,
+        entry.description,
+        entry.notes,
+        entry.category,
+        tuple(
+            lk.href
+            for lk in entry.links
+            if lk.kind == LinkKind.WEB and lk.role in (LinkRole.MAIN, LinkRole.SUB)
+        ),
+        tuple((entry.columns or {}).items()),
+    )
