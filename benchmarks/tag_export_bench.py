@@ -33,6 +33,7 @@ from curator.db import open_engine, write_session  # noqa: E402
 from curator.export.run import export_all  # noqa: E402
 from curator.importer import import_paths  # noqa: E402
 from curator.models import Tag, Url, UrlState  # noqa: E402
+from curator.parse.blocks import make_markdown  # noqa: E402
 from curator.tagging import apply_rules  # noqa: E402
 from curator.tags import load_rules  # noqa: E402
 
@@ -59,7 +60,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
         src = tmpdir / "awesome.md"
-        src.write_text(make_list(args.entries), encoding="utf-8")
+        text = make_list(args.entries)
+        src.write_text(text, encoding="utf-8")
+        md = make_markdown()
+        t_tok, _, _ = timed(lambda: md.parse(text), args.repeat)
         engine = open_engine(tmpdir / "bench.db")
         t0 = time.perf_counter()
         import_paths(engine, [src])
@@ -126,6 +130,11 @@ def main() -> None:
         print(
             f"export again, no change    : {t_again:6.3f} s {c_again:6.3f} s  "
             f"({written} files rewritten)"
+        )
+        print(
+            f"tag + export / markdown-it tokenizing the same list: "
+            f"{(t_tag + t_export) / t_tok:.2f}x (tokenizer {t_tok:.3f} s; a yardstick that "
+            "scales with the machine and its load)"
         )
         print(f"load average (1 min)       : {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 

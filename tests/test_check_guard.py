@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 
 import pytest
+import trustme
 
 from curator.check import guard
-from curator.check.engine import run_checks
+from curator.check.engine import HostPool, run_checks
+from curator.check.fetch import Fetcher
 from curator.check.guard import GuardedBackend, GuardRefused, NameNotResolved
 from curator.check.netio import AsyncioBackend
 from curator.check.types import CheckConfig, FetchResult, Outcome
@@ -87,10 +90,16 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 
 class CountingServer:
-    """A loopback HTTP server that counts connections and answers a fixed response."""
+    """A loopback HTTP(S) server that counts connections and answers a fixed response."""
 
-    def __init__(self, host: str = "127.0.0.1", response: bytes | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        response: bytes | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.host = host
+        self.ssl_context = ssl_context
         self.connections = 0
         self.requests: list[bytes] = []
         page = b"<html><head><title>Hi</title></head>x"
@@ -113,7 +122,7 @@ class CountingServer:
             writer.close()
 
     async def __aenter__(self) -> CountingServer:
-        self._server = await asyncio.start_server(self._handle, self.host, 0)
+        self._server = await asyncio.start_server(self._handle, self.host, 0, ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -265,3 +274,54 @@ def test_redirect_hop_to_a_name_resolving_to_a_private_address_is_refused(
     assert to_internal.redirects[0].status == 302
     assert to_metadata.outcome is Outcome.INVALID
     assert "169.254.169.254" in (to_metadata.error or "")
+
+
+def fetch_tls(cert_host: str) -> tuple[FetchResult, list[str | None], list[str]]:
+    """https://site.test/ with site.test resolving to 127.0.0.1, where a server presents a
+    certificate for `cert_host`. Returns the result, the SNI names seen, the DNS lookups."""
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(cert_host).configure_cert(server_ctx)
+    sni: list[str | None] = []
+    server_ctx.sni_callback = lambda sock, name, ctx: sni.append(name)  # type: ignore[assignment,misc]
+    client_ctx = ssl.create_default_context()
+    ca.configure_trust(client_ctx)
+    calls: list[str] = []
+
+    async def scenario() -> FetchResult:
+        async with CountingServer(ssl_context=server_ctx) as server:
+            config = CheckConfig(allow_private=True, retries=0, timeout=5.0)
+            resolver = stub_resolver({"site.test": ["127.0.0.1"]}, calls)
+            hosts = HostPool(config, resolver, ssl_context=client_ctx)
+            await hosts.slots.acquire()
+            try:
+                return await Fetcher(config, hosts).check(f"https://site.test:{server.port}/")
+            finally:
+                await hosts.aclose()
+
+    return asyncio.run(scenario()), sni, calls
+
+
+def test_tls_to_the_vetted_ip_uses_the_hostname_for_sni_and_verification() -> None:
+    result, sni, calls = fetch_tls("site.test")
+    assert (result.outcome, result.title) == (Outcome.OK, "Hi")
+    assert sni == ["site.test"] and calls == ["site.test"]
+
+
+def test_tls_certificate_for_another_name_is_rejected() -> None:
+    result, _, _ = fetch_tls("other.test")
+    assert result.outcome is Outcome.TRANSIENT
+    assert "certificate" in (result.error or "").lower()
+
+
+def test_localhost_through_the_system_resolver_is_refused_and_sends_nothing() -> None:
+    async def scenario() -> tuple[int, FetchResult]:
+        async with CountingServer() as server:
+            results: list[FetchResult] = []
+            url = f"http://localhost:{server.port}/"
+            await run_checks([url], CheckConfig(retries=0), results.append)
+            return server.connections, results[0]
+
+    connections, result = asyncio.run(scenario())
+    assert connections == 0
+    assert result.outcome is Outcome.INVALID and "loopback" in (result.error or "")

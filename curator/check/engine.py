@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine, Sequence
@@ -115,13 +116,14 @@ class HostPool:
         resolver: Resolver | None,
         needed: Callable[[str], bool] = lambda host: True,
         clock: Callable[[], float] = time.monotonic,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.slots = asyncio.Semaphore(max(1, config.concurrency))
         self._config = config
         self._clock = clock
         self._needed = needed
         self._backend = GuardedBackend(AsyncioBackend(), resolver, config.allow_private)
-        self._ssl = new_ssl_context()
+        self._ssl = ssl_context or new_ssl_context()
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._gates: dict[str, HostGate] = {}
         self._closing: set[asyncio.Task[None]] = set()

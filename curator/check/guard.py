@@ -18,6 +18,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -138,11 +139,20 @@ def refusal(url: str, allow_private: bool) -> str | None:
     return host_refusal(host.lower(), allow_private)
 
 
+@functools.cache
+def _dns_pool() -> ThreadPoolExecutor:
+    # getaddrinfo blocks a thread per lookup; the loop's default pool (uvloop: 4 threads)
+    # would make a list with thousands of distinct hosts wait on DNS.
+    return ThreadPoolExecutor(max_workers=32, thread_name_prefix="curator-dns")
+
+
 async def system_resolver(host: str) -> list[str]:
-    """Resolve with the loop's getaddrinfo; NXDOMAIN -> NameNotResolved."""
+    """Resolve with the system's getaddrinfo; NXDOMAIN -> NameNotResolved."""
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        infos = await loop.run_in_executor(
+            _dns_pool(), socket.getaddrinfo, host, None, 0, socket.SOCK_STREAM
+        )
     except socket.gaierror as exc:
         if exc.errno in _NXDOMAIN_CODES:
             raise NameNotResolved(f"name does not resolve: {host}") from exc

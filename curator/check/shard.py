@@ -31,7 +31,7 @@ from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 
 _LINE_LIMIT = 1 << 20  # a result line is a few KiB at most (titles and errors are capped)
 # The calling process also stores results and draws progress, so it takes a smaller share.
-PARENT_WEIGHT = 0.7
+PARENT_WEIGHT = 0.5
 
 
 def partition(

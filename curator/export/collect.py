@@ -38,6 +38,8 @@ class LinkStatus(StrEnum):
     MOVED = "moved"  # permanent redirect: the export links the canonical URL
 
 
+# Records built tens of thousands of times per export are NamedTuples: immutable like a
+# frozen dataclass, and about three times cheaper to create.
 class OutLink(NamedTuple):
     text: str
     href: str  # the link as stored (after `set-url`)
@@ -257,7 +259,8 @@ def collect(
     sources = {s.id: s for s in session.execute(select(Source)).scalars() if s.id is not None}
     paths = _Paths(out_dir, sources)
     rows, links = _load(session)
-    rows.sort(key=lambda e: sources[e.source_id].name)  # stable: positions stay in order
+    names = {sid: src.name for sid, src in sources.items()}  # not ORM attribute reads
+    rows.sort(key=lambda e: names[e.source_id])  # stable: positions stay in order
     ids = {e.id for e in rows}
     states = {
         r[0]: _State(*r[1:])
@@ -274,6 +277,7 @@ def collect(
         )
         .all()
     }
+    tagged: dict[int, list[str]] = defaultdict(list)
     reasons: dict[int, list[TagReason]] = defaultdict(list)
     vetoed: set[tuple[int, str]] = set()
     reason_col = col(Tag.reason) if with_reasons else literal("")
@@ -291,7 +295,9 @@ def collect(
         if origin == Origin.REMOVED:
             vetoed.add((eid, name))
         else:
-            reasons[eid].append(TagReason(eid, name, origin, reason))
+            tagged[eid].append(name)
+            if with_reasons:
+                reasons[eid].append(TagReason(eid, name, origin, reason))
     pinned = overrides(session)
 
     def out_link(sid: int, lk: _Link) -> OutLink:
@@ -305,12 +311,16 @@ def collect(
     groups: dict[str, list[_Row]] = {}
     mains: dict[int, _Link | None] = {}
     for e in rows:
-        found = next((lk for lk in links.get(e.id, ()) if lk.role == "main"), None)
+        found = None
+        for lk in links.get(e.id, ()):
+            if lk.role == "main":
+                found = lk
+                break
         mains[e.id] = found
         groups.setdefault(_identity(e, found, paths), []).append(e)
 
     legend = [t.name for t in rules.tags]
-    extra = sorted({r.tag for rs in reasons.values() for r in rs} - set(legend))
+    extra = sorted({t for ts in tagged.values() for t in ts} - set(legend))
     order = {t: i for i, t in enumerate(legend + extra)}
     broken_ids: set[int] = set()
     placed: dict[tuple[str, ...], str] = {}
@@ -328,10 +338,11 @@ def collect(
                 title, fetched = state.title.strip(), True
             else:
                 title = main_link.href
-        tag_reasons = [r for e in group for r in reasons.get(e.id, ())]
-        if vetoed:
-            tag_reasons = [r for r in tag_reasons if (r.entry_id, r.tag) not in vetoed]
-        tags = tuple(sorted({r.tag for r in tag_reasons}, key=order.__getitem__))
+        names_of = {t for e in group for t in tagged.get(e.id, ()) if (e.id, t) not in vetoed}
+        tags = tuple(sorted(names_of, key=order.__getitem__))
+        tag_reasons = [
+            r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed
+        ]
         pin = next((pinned[e.id] for e in group if e.id in pinned), None)
         category = (
             pin
@@ -357,9 +368,9 @@ def collect(
                 tags,
                 tuple(tag_reasons),
                 category,
-                sources[sid].name,
+                names[sid],
                 first.category,
-                tuple(Occurrence(e.id, sources[e.source_id].name, e.category) for e in group[1:]),
+                tuple(Occurrence(e.id, names[e.source_id], e.category) for e in group[1:]),
             )
         )
     counts: dict[int, int] = defaultdict(int)
@@ -385,7 +396,7 @@ def collect(
         tuple(legend + extra),
         source_infos,
         _last_check(session),
-        tuple(f"{e.id}\t{sources[e.source_id].name}\t{e.title}" for e in rows),
+        tuple(f"{e.id}\t{names[e.source_id]}\t{e.title}" for e in rows),
         tuple(broken),
         _stale_tags(session, bool(rows)),
     )
