@@ -30,7 +30,8 @@ class LinkKind(StrEnum):
 
 
 def strip_invisible(text: str) -> str:
-    return text.translate(_INVISIBLE)
+    # isascii() is a fast exit for the common case; translate() is slow on every string.
+    return text if text.isascii() else text.translate(_INVISIBLE)
 
 
 def clean_href(href: str) -> str:
