@@ -6,11 +6,12 @@ for each size N: imports awesome-N.md into a fresh DB and runs `curator check
 --allow-private` as a subprocess (or, if that command does not exist, `run_checks` on the
 list's URLs in a subprocess; the output says which), then lychee on the same file. Both get
 a 10 s timeout and 1 retry, as in the bench README. Prints per N and tool: wall time, CPU
-(user+sys of the child and its workers, from RUSAGE_CHILDREN), peak RSS summed over the
-process tree (sampled every 20 ms with psutil; PSS too, which does not count shared pages
-twice), whether the `gone` set equals the ground truth (false positives / misses), and the
-curator/lychee ratios. Targets on a 2-core machine: correct at every N, wall ratio <= 0.5
-at N=5000 and <= 0.4 at N=20000, peak RSS <= 120 MiB at N=20000.
+(user+sys of the child and its workers, from RUSAGE_CHILDREN), the CPU of the busiest
+single process (a floor for the wall time when every process has a core), peak RSS summed
+over the process tree (sampled every 20 ms with psutil; PSS too, which does not count
+shared pages twice), whether the `gone` set equals the ground truth (false positives /
+misses), and the curator/lychee ratios. Targets on a 2-core machine: correct at every N,
+wall ratio <= 0.5 at N=5000 and <= 0.4 at N=20000, peak RSS <= 120 MiB at N=20000.
 
     python benchmarks/check_bench.py [--sizes 1000,5000,20000] [--bench-dir DIR]
                                      [--runs 1] [--no-lychee] [--keep DIR]
@@ -67,6 +68,7 @@ class Measure:
     rss_mib: float
     pss_mib: float
     code: int
+    busiest_cpu: float = 0.0  # CPU of the busiest single process (parent or one worker)
 
 
 @dataclass
@@ -95,6 +97,7 @@ def measured(cmd: list[str], cwd: Path, log: Path) -> Measure:
     """Run `cmd`, sampling the RSS/PSS of its whole process tree; CPU from rusage."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = {"rss": 0, "pss": 0}
+    cpu_by_pid: dict[int, float] = {}
     t0 = time.monotonic()
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
@@ -107,6 +110,9 @@ def measured(cmd: list[str], cwd: Path, log: Path) -> Measure:
                 try:
                     tree = [root, *root.children(recursive=True)]
                     peak["rss"] = max(peak["rss"], sum(p.memory_info().rss for p in tree))
+                    for p in tree:
+                        t = p.cpu_times()
+                        cpu_by_pid[p.pid] = t.user + t.system
                     if tick % 5 == 0:  # PSS reads smaps: sample it less often
                         pss = sum(p.memory_full_info().pss for p in tree)
                         peak["pss"] = max(peak["pss"], pss)
@@ -123,7 +129,8 @@ def measured(cmd: list[str], cwd: Path, log: Path) -> Measure:
     wall = time.monotonic() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Measure(wall, cpu, peak["rss"] / 2**20, peak["pss"] / 2**20, code)
+    busiest = max(cpu_by_pid.values(), default=0.0)
+    return Measure(wall, cpu, peak["rss"] / 2**20, peak["pss"] / 2**20, code, busiest)
 
 
 def verdict(gone: set[str], truth_file: Path) -> Verdict:
@@ -201,6 +208,7 @@ def median(ms: list[Measure]) -> Measure:
         max(m.rss_mib for m in ms),
         max(m.pss_mib for m in ms),
         pick.code,
+        statistics.median(m.busiest_cpu for m in ms),
     )
 
 
@@ -256,8 +264,8 @@ def main() -> None:
         print(f"websim on {HOSTS}:{port}, latency {args.latency_ms} ms; curator via {mode}")
         print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
         header = (
-            f"{'N':>6} {'tool':8} {'wall s':>7} {'cpu s':>7} {'rss MiB':>8} {'pss MiB':>8} "
-            f"{'gone':>5} {'fp':>3} {'miss':>4} {'exact':>5}"
+            f"{'N':>6} {'tool':8} {'wall s':>7} {'cpu s':>7} {'busiest':>7} {'rss MiB':>8} "
+            f"{'pss MiB':>8} {'gone':>5} {'fp':>3} {'miss':>4} {'exact':>5}"
         )
         print(header)
         rows = []
@@ -270,9 +278,9 @@ def main() -> None:
                 m, v = median([r[0] for r in runs]), runs[-1][1]
                 exact = all(r[1].exact for r in runs)
                 print(
-                    f"{n:>6} {name:8} {m.wall:7.2f} {m.cpu:7.2f} {m.rss_mib:8.1f} "
-                    f"{m.pss_mib:8.1f} {v.gone:>5} {v.false_pos:>3} {v.missed:>4} "
-                    f"{'yes' if exact else 'NO':>5}"
+                    f"{n:>6} {name:8} {m.wall:7.2f} {m.cpu:7.2f} {m.busiest_cpu:7.2f} "
+                    f"{m.rss_mib:8.1f} {m.pss_mib:8.1f} {v.gone:>5} {v.false_pos:>3} "
+                    f"{v.missed:>4} {'yes' if exact else 'NO':>5}"
                 )
             if ly:
                 cm, lm = median([r[0] for r in cur]), median([r[0] for r in ly])

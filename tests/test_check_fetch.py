@@ -426,3 +426,17 @@ def test_loop_back_to_a_differently_spelled_start_is_caught(mock: respx.MockRout
     redirect(mock, "https://a.example/next", 302, "https://A.EXAMPLE:443/")
     r = check("https://A.example:443")
     assert r.outcome is Outcome.INVALID and len(r.redirects) == 2
+
+
+def test_an_error_in_on_result_stops_the_run_and_is_raised(mock: respx.MockRouter) -> None:
+    mock.get(url__startswith="https://a.example/").respond(200)
+    seen: list[str] = []
+
+    def explode(result: FetchResult) -> None:
+        seen.append(result.url)
+        raise RuntimeError("store is full")
+
+    urls = [f"https://a.example/{i}" for i in range(50)]
+    with pytest.raises(RuntimeError, match="store is full"):
+        asyncio.run(run_checks(urls, CheckConfig(workers=1, per_host=2), explode))
+    assert 1 <= len(seen) < 50

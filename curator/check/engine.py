@@ -11,8 +11,9 @@ In one process, URLs are queued per host and started round-robin over the hosts 
 below `per_host` running jobs and not paused by a Retry-After, so a list dominated by one
 host cannot fill the global slots with jobs that only wait. Each host gets its own small
 httpx client (one big shared pool is CPU-bound); a host's client is closed once its queue
-is empty. Big runs are split by host over worker processes (shard.py), because httpx
-costs about a millisecond of CPU per request and one process tops out near one core.
+is empty. Big runs are split by host between this process and worker processes (shard.py,
+one process per core), because httpx costs about a millisecond of CPU per request and one
+process tops out near one core.
 """
 
 from __future__ import annotations
@@ -103,8 +104,9 @@ async def _until_stopped(coro: Coroutine[Any, Any, None], stop: asyncio.Event | 
         if not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-    if not task.cancelled() and task.exception() is not None:
-        raise task.exception()  # type: ignore[misc]
+    error = None if task.cancelled() else task.exception()
+    if error is not None:
+        raise error
 
 
 class HostPool:

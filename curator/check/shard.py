@@ -31,7 +31,7 @@ from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 
 _LINE_LIMIT = 1 << 20  # a result line is a few KiB at most (titles and errors are capped)
 # The calling process also stores results and draws progress, so it takes a smaller share.
-PARENT_WEIGHT = 0.5
+PARENT_WEIGHT = 0.6
 
 
 def partition(
@@ -95,22 +95,18 @@ async def run_sharded(
         on_result(result)
 
     procs: list[asyncio.subprocess.Process] = []
+    tasks: list[asyncio.Future[None]] = []
     try:
         for shard in shards:
             procs.append(await _spawn(shard, sub))
-        jobs = [_read_results(p, deliver) for p in procs]
-        jobs.append(run_local(own, sub, deliver, stop))
-        work = asyncio.ensure_future(asyncio.gather(*jobs))
-        stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
-        await asyncio.wait([t for t in (work, stopper) if t], return_when="FIRST_COMPLETED")
-        if stopper is not None:
-            stopper.cancel()
-        if stop is not None and stop.is_set():
-            work.cancel()
-            await asyncio.gather(work, return_exceptions=True)
-            return
-        await work
+        tasks = [asyncio.ensure_future(_read_results(p, deliver)) for p in procs]
+        tasks.append(asyncio.ensure_future(run_local(own, sub, deliver, stop)))
+        if not await _wait_all(tasks, stop):
+            return  # stopped: what finished was delivered, the rest is dropped
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         for proc in procs:
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
@@ -120,6 +116,27 @@ async def run_sharded(
     missing = [u for u in urls if u not in done]
     if missing:  # a worker died (killed, out of memory): finish its share here
         await run_local(missing, config, on_result, stop)
+
+
+async def _wait_all(tasks: list[asyncio.Future[None]], stop: asyncio.Event | None) -> bool:
+    """Wait for every task (raising the first error), or for `stop`: False when stopped."""
+    stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
+    pending: set[asyncio.Future[Any]] = set(tasks)
+    try:
+        while pending:
+            watch = pending | {stopper} if stopper is not None else pending
+            done, _ = await asyncio.wait(watch, return_when=asyncio.FIRST_COMPLETED)
+            for task in done - {stopper}:
+                error = task.exception()
+                if error is not None:
+                    raise error
+            if stopper in done:
+                return False
+            pending -= done
+        return True
+    finally:
+        if stopper is not None:
+            stopper.cancel()
 
 
 async def _spawn(urls: list[str], config: CheckConfig) -> asyncio.subprocess.Process:
