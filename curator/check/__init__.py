@@ -2,7 +2,9 @@
 
 Modules: `types.py` (outcomes, results, config), `guard.py` (SSRF: refuse private
 addresses on every hop), `fetch.py` (one URL: redirects, caps, retries), `classify.py`
-(response → outcome), `titles.py` (charset + bs4 titles), `engine.py` (scheduler: per-host
-clients and limits), `state.py` (history → state, pure), `store.py` (DB reads/writes),
+(response → outcome), `titles.py` (charset + title/description), `engine.py` (scheduler:
+per-host clients and limits), with helpers `transport.py` (clients), `netio.py` (asyncio
+sockets for httpcore), `body.py` (capped head reads), `shard.py`/`worker.py` (one process
+per core), `state.py` (history → state, pure), `store.py` (DB reads/writes),
 `runner.py` (one `curator check` run: select, check, store, signals).
 """
