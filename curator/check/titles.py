@@ -3,7 +3,7 @@
 Input: the (decompressed, capped) bytes of a page up to `</head>` and the charset from the
 HTTP Content-Type, if any. Output: `PageMeta(title, description)`, whitespace collapsed and
 capped at `MAX_TEXT` characters; None where the page has none. Config: none. Parsed with
-the stdlib html.parser (see `_HeadParser`).
+beautifulsoup4 (html.parser backend), building nodes only for <title> and <meta>.
 
 Decoding order: the HTTP charset, then `<meta charset>` / `http-equiv` in the first bytes,
 then a BOM, then strict UTF-8 (cheap and nearly never wrong when it succeeds), then a
@@ -22,7 +22,8 @@ import contextlib
 import functools
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
+
+from bs4 import BeautifulSoup, SoupStrainer
 
 MAX_TEXT = 300
 _MIN_PLAUSIBLE = 0.6  # below this, neither Chinese decoding is trusted
@@ -215,53 +216,36 @@ def clean_text(text: str | None) -> str | None:
     return text[:MAX_TEXT] or None
 
 
-class _HeadParser(HTMLParser):
-    """The first <title> (outside inline SVG) and the first value of each <meta> name or
-    property. The stdlib parser is what bs4's "html.parser" runs on; calling it directly
-    skips building a tree: about 40 µs a page instead of 220 µs, a fifth of a check's CPU."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.title: list[str] | None = None
-        self.in_title = False
-        self.svg_depth = 0
-        self.metas: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "svg":
-            self.svg_depth += 1
-        elif tag == "title" and self.title is None and not self.svg_depth:
-            self.title, self.in_title = [], True
-        elif tag == "meta":
-            values = dict(attrs)
-            key = (values.get("property") or values.get("name") or "").strip().lower()
-            content = values.get("content")
-            if key and content is not None:
-                self.metas.setdefault(key, content)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "svg":
-            self.svg_depth = max(0, self.svg_depth - 1)
-        elif tag == "title":
-            self.in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self.in_title and self.title is not None:
-            self.title.append(data)
+# Only <title> and <meta> become tree nodes. Scripts, styles, inline SVG (whose <title> is
+# an icon's, not the page's), comments and <link>s are cut out before bs4 sees the head:
+# they are most of a real head's bytes, and bs4 costs ~10 µs per tag it scans.
+_HEAD_TAGS = SoupStrainer(["title", "meta"])
+_NOISE = re.compile(
+    r"<script\b.*?</script\s*>|<style\b.*?</style\s*>|<svg\b.*?</svg\s*>|<!--.*?-->"
+    r"|<link\b[^>]*>|<noscript\b.*?</noscript\s*>",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def extract_meta(body: bytes, http_charset: str | None = None) -> PageMeta:
     """Title (falling back to og:title) and description (falling back to og:description)."""
     if not body:
         return PageMeta()
-    parser = _HeadParser()
     try:
-        parser.feed(decode_html(body, http_charset))
-        parser.close()
-    except Exception:
-        pass  # keep what was parsed before the malformed markup
-    metas = parser.metas
-    title = clean_text("".join(parser.title)) if parser.title is not None else None
+        head = _NOISE.sub(" ", decode_html(body, http_charset))
+        soup = BeautifulSoup(head, "html.parser", parse_only=_HEAD_TAGS)
+    except Exception:  # html.parser is lenient; never let odd markup cost the check
+        return PageMeta()
+    title = None
+    first = soup.find("title")
+    if first is not None:
+        title = clean_text(first.get_text())
+    metas: dict[str, str] = {}
+    for meta in soup.find_all("meta"):
+        key = str(meta.get("property") or meta.get("name") or "").strip().lower()
+        content = meta.get("content")
+        if key and content is not None:
+            metas.setdefault(key, str(content))
     return PageMeta(
         title=title or clean_text(metas.get("og:title")),
         description=clean_text(metas.get("description")) or clean_text(metas.get("og:description")),
