@@ -70,13 +70,23 @@ def open_engine(db: str | Path | None = None, *, migrate: bool = True) -> Engine
     return engine
 
 
+def _db_error(engine: Engine, exc: OperationalError) -> DatabaseError:
+    text = str(exc.orig)
+    if "locked" in text or "busy" in text:
+        return DatabaseError(
+            f"{engine.url.database} is locked by another curator process "
+            f"(waited {BUSY_TIMEOUT_MS / 1000:g} s); try again when it has finished"
+        )
+    return DatabaseError(f"database error in {engine.url.database}: {text}")
+
+
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
         except OperationalError as exc:
-            raise DatabaseError(f"database error: {exc.orig}") from exc
+            raise _db_error(engine, exc) from exc
 
 
 @contextmanager
@@ -88,4 +98,4 @@ def write_session(engine: Engine) -> Iterator[Session]:
             with session.begin():
                 yield session
         except OperationalError as exc:
-            raise DatabaseError(f"database error: {exc.orig}") from exc
+            raise _db_error(engine, exc) from exc

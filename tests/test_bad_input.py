@@ -210,7 +210,11 @@ def test_locked_db_gives_up_after_the_busy_timeout_and_keeps_rows(
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         r = run_cli("import", good, "--db", stocked)
-        assert (r.code, r.stderr) == (2, "Error: database error: database is locked\n")
+        assert (r.code, r.stderr) == (
+            2,
+            f"Error: {stocked} is locked by another curator process (waited 0.3 s); "
+            "try again when it has finished\n",
+        )
         reads = run_cli("stats", "--format", "json", "--db", stocked)  # readers still work
         assert reads.code == 0
     finally:

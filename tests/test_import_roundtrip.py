@@ -230,3 +230,13 @@ def test_curator_db_env_is_the_default(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("CURATOR_DB", str(target))
     assert run_cli("import", SEEDS["v1"]).code == 0
     assert target.exists()
+
+
+def test_export_sources_into_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    run_cli("import", SEEDS["v1"], "--db", db)
+    target = tmp_path / "not-a-dir"
+    target.write_text("keep me", encoding="utf-8")
+    r = run_cli("export", "--sources", "--out", target, "--db", db)
+    assert (r.code, r.stderr) == (2, f"Error: {target} is not a directory\n")
+    assert target.read_text(encoding="utf-8") == "keep me"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from curator.errors import NotFoundError
+from curator.errors import InputError, NotFoundError
 from curator.fsutil import atomic_write_bytes
 from curator.models import Source
 from curator.render import render_source
@@ -31,6 +31,8 @@ def source_filename(name: str) -> str:
 
 
 def export_sources(session: Session, out_dir: Path, only: str | None = None) -> list[SourceExport]:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir} is not a directory")
     stmt = select(Source).order_by(Source.name)
     if only:
         stmt = stmt.where(Source.name == only)
