@@ -24,6 +24,7 @@ from curator.models import Category, Entry, Link, Source, SourceVersion, Url
 from curator.parse import ParsedDocument, ParsedEntry, decode_bytes
 from curator.parse.model import CURATED_KINDS
 from curator.parse.parallel import parse_document
+from curator.perf import gc_paused
 from curator.urls import LinkKind, host_of_normalized, normalize
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -156,7 +157,7 @@ def import_paths(
     now = now or utcnow()
     from curator.db import write_session
 
-    with write_session(engine) as session:
+    with gc_paused(), write_session(engine) as session:
         return [_store(session, item, now) for item in loaded]
 
 
@@ -224,13 +225,9 @@ _ENTRY_COLUMNS = (
 )
 
 
-def _sql_value(value: Any) -> Any:
-    """What SQLAlchemy would bind for our column types (JSON text, naive UTC datetime)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return value
+def _sql_time(value: datetime) -> str:
+    """How SQLAlchemy stores our datetimes in SQLite: naive UTC text."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _insert_entries(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -240,9 +237,33 @@ def _insert_entries(session: Session, rows: list[dict[str, Any]]) -> None:
         f"INSERT INTO entry ({', '.join(_ENTRY_COLUMNS)}) "
         f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))})"
     )
-    session.connection().exec_driver_sql(
-        sql, [tuple(_sql_value(r[c]) for c in _ENTRY_COLUMNS) for r in rows]
-    )
+    stamps = {id(r["created_at"]): _sql_time(r["created_at"]) for r in rows[:1]}
+    data = [
+        (
+            r["id"],
+            r["source_id"],
+            r["stable_key"],
+            stamps.get(id(r["created_at"])) or _sql_time(r["created_at"]),
+            stamps.get(id(r["updated_at"])) or _sql_time(r["updated_at"]),
+            r["kind"],
+            r["title"],
+            r["orig_title"],
+            r["url"],
+            r["description"],
+            r["notes"],
+            json.dumps(r["category"]),
+            r["position"],
+            r["depth"],
+            r["line_start"],
+            r["line_end"],
+            None if r["columns"] is None else json.dumps(r["columns"]),
+            r["ignored"],
+            None,
+            r["parent_id"],
+        )
+        for r in rows
+    ]
+    session.connection().exec_driver_sql(sql, data)
 
 
 def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:

@@ -21,6 +21,7 @@ from markdown_it.common.utils import normalizeReference
 
 from curator.parse.blocks import parse_markdown, split_lines, walk_text
 from curator.parse.model import ParsedCategory, ParsedDocument, ParsedEntry
+from curator.perf import gc_paused
 
 PARALLEL_MIN_CHARS = 400_000
 
@@ -90,6 +91,11 @@ class _Chunk:
 
 
 def _parse_chunk(bounds: tuple[int, int]) -> _Chunk:
+    with gc_paused():
+        return _parse_chunk_now(bounds)
+
+
+def _parse_chunk_now(bounds: tuple[int, int]) -> _Chunk:
     start, end = bounds
     lines: list[str] = _SHARED["lines"]
     env = {"references": dict(_SHARED["refs"])}
