@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from curator.errors import NotFoundError
 from curator.models import Entry, Link, Run, Tag
+from curator.perf import gc_paused
 from curator.tags import (
     CURATED,
     Origin,
@@ -105,6 +106,7 @@ def load_inputs(session: Session) -> dict[int, TagInput]:
     }
 
 
+@gc_paused()
 def apply_rules(session: Session, ruleset: RuleSet, now: datetime | None = None) -> TagRunResult:
     """Re-apply the rules to every current entry; manual tags and vetoes are kept."""
     now = now or datetime.now(UTC)

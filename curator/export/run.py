@@ -32,6 +32,7 @@ from curator.export.index import render_index
 from curator.export.sources import export_sources
 from curator.export.tagviews import render_tag
 from curator.fsutil import atomic_write_text
+from curator.perf import gc_paused
 from curator.tags import load_rules
 from curator.taxonomy import load_taxonomy
 
@@ -60,6 +61,7 @@ class ExportResult:
     stale_tags: bool  # entries were imported after the last `curator tag`
 
 
+@gc_paused()
 def export_all(
     engine: Engine,
     out_dir: Path,
