@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,12 +104,14 @@ def _current_shas(engine: Engine) -> dict[str, str]:
     return {name: sha for name, sha in rows}
 
 
-def stable_keys(entries: list[ParsedEntry]) -> list[str]:
+def stable_keys(
+    entries: list[ParsedEntry], identity: Callable[[str], str] = normalize
+) -> list[str]:
     seen: dict[str, int] = {}
     keys: list[str] = []
     for e in entries:
         if e.url and e.curated:
-            base = "u:" + normalize(e.url)
+            base = "u:" + identity(e.url)
         else:
             base = f"t:{e.kind.value}:{'/'.join(e.category)}|{e.title}"
         n = seen.get(base, 0) + 1
@@ -161,11 +164,13 @@ def import_paths(
         return [_store(session, item, now) for item in loaded]
 
 
-def _url_ids(session: Session, hrefs: set[str]) -> dict[str, int]:
+def _url_ids(
+    session: Session, hrefs: set[str], identity: Callable[[str], str] = normalize
+) -> dict[str, int]:
     """Normalized URL → url.id, inserting the missing ones."""
     by_norm: dict[str, str] = {}
     for href in hrefs:
-        by_norm.setdefault(normalize(href), href)
+        by_norm.setdefault(identity(href), href)
     ids: dict[str, int] = {}
     norms = list(by_norm)
     for i in range(0, len(norms), 500):
@@ -292,7 +297,7 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
     sid = source.id
     written = 0
 
-    keys = stable_keys(doc.entries)
+    keys = stable_keys(doc.entries, doc.identity)
     existing = {
         row.stable_key: row
         for row in session.execute(
@@ -396,12 +401,12 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
         )
     )
     web = {lk.href for e in doc.entries for lk in e.links if lk.kind == LinkKind.WEB}
-    url_ids = _url_ids(session, web)
+    url_ids = _url_ids(session, web, doc.identity)
     # Links are the biggest table: plain DBAPI executemany (no per-row type processing).
     link_rows = [
         (
             ids[e.index],
-            url_ids.get(normalize(lk.href)) if lk.kind == LinkKind.WEB else None,
+            url_ids.get(doc.identity(lk.href)) if lk.kind == LinkKind.WEB else None,
             lk.href,
             lk.href,
             lk.text,

@@ -36,7 +36,7 @@ from curator.parse.model import (
     ParsedLink,
 )
 from curator.perf import gc_paused
-from curator.urls import LinkKind, classify, strip_invisible
+from curator.urls import LinkKind, classify, normalize, strip_invisible
 
 IGNORE_MARKER = "curator-ignore"
 
@@ -670,8 +670,27 @@ def walk_text(
     return walker
 
 
+def identities(entries: list[ParsedEntry]) -> dict[str, str]:
+    """Normalized form of every web href and main URL (see ParsedDocument.normalized)."""
+    out: dict[str, str] = {}
+    for e in entries:
+        if e.url and e.url not in out and classify(e.url) == LinkKind.WEB:
+            out[e.url] = normalize(e.url)
+        for lk in e.links:
+            if lk.kind == LinkKind.WEB and lk.href not in out:
+                out[lk.href] = normalize(lk.href)
+    return out
+
+
 def parse_markdown(text: str) -> ParsedDocument:
     with gc_paused():
         lines = split_lines(text)
         walker = walk_text(text, lines)
-        return ParsedDocument(text, walker.entries, walker.categories, len(lines), walker.headings)
+        return ParsedDocument(
+            text,
+            walker.entries,
+            walker.categories,
+            len(lines),
+            walker.headings,
+            identities(walker.entries),
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from curator.urls import LinkKind
+from curator.urls import LinkKind, normalize
 
 
 class EntryKind(StrEnum):
@@ -96,6 +96,13 @@ class ParsedDocument:
     line_count: int
     # Heading text as GitHub slugs it, in order (the exporter's slugger is tested on these).
     headings: list[tuple[int, str]] = field(default_factory=list)
+    # href → `urls.normalize(href)` for every web link and main URL, computed while parsing
+    # (on every core for big lists) so the importer does not redo it on one.
+    normalized: dict[str, str] = field(default_factory=dict)
+
+    def identity(self, href: str) -> str:
+        found = self.normalized.get(href)
+        return found if found is not None else normalize(href)
 
     @property
     def curated(self) -> list[ParsedEntry]:

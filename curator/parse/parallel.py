@@ -19,7 +19,7 @@ from typing import Any
 
 from markdown_it.common.utils import normalizeReference
 
-from curator.parse.blocks import parse_markdown, split_lines, walk_text
+from curator.parse.blocks import identities, parse_markdown, split_lines, walk_text
 from curator.parse.model import ParsedCategory, ParsedDocument, ParsedEntry
 from curator.perf import gc_paused
 
@@ -88,6 +88,7 @@ class _Chunk:
     headings: list[tuple[int, str]]
     stack: list[tuple[int, str]]
     min_level: int
+    normalized: dict[str, str]
 
 
 def _parse_chunk(bounds: tuple[int, int]) -> _Chunk:
@@ -108,6 +109,7 @@ def _parse_chunk_now(bounds: tuple[int, int]) -> _Chunk:
         walker.headings,
         walker.stack,
         walker.min_level,
+        identities(walker.entries),
     )
 
 
@@ -140,6 +142,7 @@ def _stitch(text: str, lines: list[str], chunks: list[_Chunk]) -> ParsedDocument
     entries: list[ParsedEntry] = []
     categories: list[ParsedCategory] = []
     headings: list[tuple[int, str]] = []
+    normalized: dict[str, str] = {}
     prev: list[tuple[int, str]] = []
     for chunk in chunks:
         offset = len(entries)
@@ -156,5 +159,6 @@ def _stitch(text: str, lines: list[str], chunks: list[_Chunk]) -> ParsedDocument
         for cat, min_level in zip(chunk.categories, chunk.category_min, strict=True):
             categories.append(replace(cat, path=prefix(min_level) + cat.path))
         headings.extend(chunk.headings)
+        normalized.update(chunk.normalized)
         prev = [(lv, t) for lv, t in prev if lv < chunk.min_level] + chunk.stack
-    return ParsedDocument(text, entries, categories, len(lines), headings)
+    return ParsedDocument(text, entries, categories, len(lines), headings, normalized)
