@@ -30,7 +30,7 @@ from curator.errors import CuratorError, DatabaseError, SchemaTooNewError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0001"
+HEAD = "0002"
 BASE = "0001"  # what a DB made before Alembic (tables, no alembic_version) is taken to be
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _VERSION_DDL = (

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1  # bumped together with a new Alembic revision
+SCHEMA_VERSION = 2  # bumped together with a new Alembic revision
 
 
 class Source(SQLModel, table=True):
@@ -130,7 +130,7 @@ class CheckResult(SQLModel, table=True):
 class UrlState(SQLModel, table=True):
     __tablename__ = "url_state"
     url_id: int = Field(foreign_key="url.id", primary_key=True)
-    state: str  # check.LinkState
+    state: str = Field(index=True)  # check.LinkState
     last_outcome: str | None = None
     last_status: int | None = None
     first_failure_at: datetime | None = None
