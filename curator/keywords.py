@@ -77,6 +77,13 @@ class KeywordIndex:
         for k in sorted(self.cjk):
             self.cjk_heads[k[:2]].append(k)
         self.cjk_short = any(len(k) == 1 for k in self.cjk)
+        # (rule, negative) keys made once, not per match: scans run ~60,000 times a run.
+        self.single_keys = {
+            w: tuple((t.rule, t.negative) for t in ts) for w, ts in self.single.items()
+        }
+        self.cjk_keys = {
+            k: tuple(((t.rule, t.negative), t.text) for t in ts) for k, ts in self.cjk.items()
+        }
 
     def scan(self, text: str) -> dict[int, tuple[str, bool]]:
         """Every rule with a term in `text`: rule → (matched text, negative)."""
@@ -85,8 +92,8 @@ class KeywordIndex:
         words = WORD.findall(low)
         # Set intersection (C speed) finds the few words that start a term.
         for word in self.starts.intersection(words):
-            for term in self.single.get(word, ()):
-                found.setdefault((term.rule, term.negative), word)
+            for key in self.single_keys.get(word, ()):
+                found.setdefault(key, word)
             for parts, term in self.multi.get(word, ()):
                 n = len(parts)
                 for pos, w in enumerate(words):
@@ -101,28 +108,29 @@ class KeywordIndex:
                         found.setdefault((term.rule, term.negative), term.text)
                         break
         if self.cjk and not low.isascii():
-            heads, cjk = self.cjk_heads, self.cjk
+            heads, cjk_keys, short = self.cjk_heads, self.cjk_keys, self.cjk_short
             for run in NON_ASCII.findall(low):
                 for i in range(len(run)):
-                    for key in (run[i : i + 2], run[i]) if self.cjk_short else (run[i : i + 2],):
+                    for key in (run[i : i + 2], run[i]) if short else (run[i : i + 2],):
                         for kw in heads.get(key, ()):
                             if run.startswith(kw, i):
-                                for term in cjk[kw]:
-                                    found.setdefault((term.rule, term.negative), term.text)
+                                for rule_key, kw_text in cjk_keys[kw]:
+                                    found.setdefault(rule_key, kw_text)
         for low_kw, rx, term in self.literal:
             if low_kw in low and rx.search(low):
                 found.setdefault((term.rule, term.negative), term.text)
         out: dict[int, tuple[str, bool]] = {}
+        if not found:
+            return out
+        # Report each keyword as spelled in the text (reasons are shown to users); when
+        # lowercasing changed the length, positions do not line up and the keyword is kept.
+        aligned = len(low) == len(text)
         for (rule, negative), matched in found.items():
             # A negative term wins for its rule: report it so callers can veto.
             if negative or rule not in out:
-                out[rule] = (_original(text, low, matched), negative)
+                if aligned:
+                    pos = low.find(matched.lower())
+                    if pos >= 0:
+                        matched = text[pos : pos + len(matched)]
+                out[rule] = (matched, negative)
         return out
-
-
-def _original(text: str, low: str, matched: str) -> str:
-    """The matched keyword as spelled in the text (for reasons shown to users)."""
-    pos = low.find(matched.lower())
-    if pos < 0 or len(low) != len(text):
-        return matched
-    return text[pos : pos + len(matched)]

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
 from curator.errors import NotFoundError
-from curator.models import Entry, Link, Run, Tag
+from curator.models import Entry, Run, Tag
 from curator.perf import gc_paused
 from curator.tags import (
     CURATED,
@@ -28,7 +29,6 @@ from curator.tags import (
     Tagger,
     TagInput,
     check_tag_name,
-    reason_of,
 )
 
 
@@ -42,11 +42,6 @@ class TagRunResult:
     manual: int
     vetoed: int
     per_tag: dict[str, int]
-
-
-def raw_json(column: Any) -> Any:
-    """A JSON column selected as its text: decoded by `JsonCache`, not once per row."""
-    return cast(col(column), String)
 
 
 class JsonCache:
@@ -63,33 +58,36 @@ class JsonCache:
             return value
 
 
+def fetch_all(session: Session, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Rows as plain tuples straight from sqlite3, in the session's transaction.
+
+    For the bulk reads of tag and export (tens of thousands of rows): building a
+    SQLAlchemy Row per row costs about as much as the query itself."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+CURATED_IN = f"({', '.join('?' * len(CURATED))})"  # SQL placeholders for CURATED
+
+
 def load_inputs(session: Session) -> dict[int, TagInput]:
     """TagInput for every current curated entry, by entry id."""
-    rows = (
-        session.connection()
-        .execute(
-            select(
-                col(Entry.id),
-                col(Entry.title),
-                col(Entry.description),
-                col(Entry.notes),
-                raw_json(Entry.category),
-                raw_json(Entry.columns),
-            ).where(col(Entry.removed_at).is_(None), col(Entry.kind).in_(CURATED))
-        )
-        .all()
+    rows = fetch_all(
+        session,
+        "SELECT id, title, description, notes, category, columns FROM entry"
+        f" WHERE removed_at IS NULL AND kind IN {CURATED_IN}",
+        CURATED,
     )
     urls: dict[int, list[str]] = defaultdict(list)
-    for eid, href in (
-        session.connection()
-        .execute(
-            select(col(Link.entry_id), col(Link.href))
-            .join(Entry, col(Entry.id) == col(Link.entry_id))
-            .where(col(Entry.removed_at).is_(None), col(Link.kind) == "web")
-            .where(col(Link.role).in_(["main", "sub"]))
-            .order_by(col(Link.entry_id), col(Link.position))
-        )
-        .all()
+    for eid, href in fetch_all(
+        session,
+        "SELECT link.entry_id, link.href FROM link JOIN entry ON entry.id = link.entry_id"
+        " WHERE entry.removed_at IS NULL AND link.kind = 'web' AND link.role IN ('main', 'sub')"
+        " ORDER BY link.entry_id, link.position",
     ):
         urls[eid].append(href)
     decode = JsonCache()
@@ -129,12 +127,12 @@ def apply_rules(session: Session, ruleset: RuleSet, now: datetime | None = None)
     wanted: dict[tuple[int, str], str] = {}
     vetoed = 0
     for eid, item in inputs.items():
-        for tag, hits in tagger.tag(item).items():
-            origin = user.get((eid, tag))
+        for tag, reason in tagger.reasons(item).items():
+            origin = user.get((eid, tag)) if user else None
             if origin == Origin.REMOVED:
                 vetoed += 1
             elif origin != Origin.MANUAL:
-                wanted[(eid, tag)] = reason_of(hits)
+                wanted[(eid, tag)] = reason
     per_tag: dict[str, int] = defaultdict(int)
     for _, tag in wanted:
         per_tag[tag] += 1

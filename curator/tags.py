@@ -97,7 +97,7 @@ class TagHit(NamedTuple):
 
     @property
     def reason(self) -> str:
-        return f'{self.rule} ({self.field.value}: "{self.matched}")'
+        return f'{self.rule} ({self.field}: "{self.matched}")'  # StrEnum formats as its value
 
 
 def reason_of(hits: list[TagHit]) -> str:
@@ -208,6 +208,21 @@ def _host(url: str) -> str:
     return m.group(1).lower().rstrip(".") if m else host_of(url)
 
 
+_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+
+
+def _combined(pats: list[tuple[int, list[re.Pattern[str]]]]) -> re.Pattern[str] | None:
+    """One regex matching where any of the patterns does; None when it would not help (one
+    pattern) or they cannot be joined (inline global flags, group numbers that would shift)."""
+    sources = [p.pattern for _, ps in pats for p in ps]
+    if len(sources) < 2 or any(_GROUP_REFERENCE.search(src) for src in sources):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{src})" for src in sources), re.IGNORECASE)
+    except re.error:
+        return None
+
+
 @dataclass(slots=True)
 class Tagger:
     """Rules compiled once into one keyword index; `tag()` is pure and fast."""
@@ -220,6 +235,9 @@ class Tagger:
     _url_keywords: list[tuple[int, str, bool]] = field(init=False)
     _domains: dict[str, list[int]] = field(init=False)
     _cache: dict[tuple[str, ...], dict[int, TagHit]] = field(init=False)
+    _names: list[tuple[str, str]] = field(init=False)  # (tag, rule name) per rule
+    _rules_of: dict[Field, frozenset[int]] = field(init=False)  # rules looking at a field
+    _any_pattern: dict[Field, re.Pattern[str] | None] = field(init=False)
 
     def __post_init__(self) -> None:
         terms: list[Term] = []
@@ -247,6 +265,11 @@ class Tagger:
         self._keyword_fields = frozenset(kw_fields - {Field.HOST, Field.URL})
         self._index = KeywordIndex(terms)
         self._cache = {}
+        self._names = [(r.tag, r.name) for r in self.ruleset.rules]
+        self._rules_of = {
+            f: frozenset(i for i, fs in enumerate(self._fields) if f in fs) for f in Field
+        }
+        self._any_pattern = {f: _combined(ps) for f, ps in self._patterns.items()}
 
     def _url_scan(self, url: str) -> dict[int, tuple[str, bool]]:
         """In URLs keywords are plain substrings: "textbook" in ".../tree/main/Textbook"."""
@@ -259,23 +282,32 @@ class Tagger:
 
     def _value(self, first: dict[int, TagHit], fld: Field, value: str) -> None:
         """Add the hits of one field value for rules that have none yet."""
-        rules, fields = self.ruleset.rules, self._fields
+        names = self._names
         if fld in self._keyword_fields:
             found = self._index.scan(value)
         elif fld is Field.URL and self._url_keywords:
             found = self._url_scan(value)
         else:
             found = {}
-        for i, (matched, negative) in found.items():
-            if not negative and i not in first and fld in fields[i]:
-                first[i] = TagHit(rules[i].tag, rules[i].name, fld, matched)
-        for i, pats in self._patterns.get(fld, ()):
+        if found:
+            wanted = self._rules_of[fld]
+            for i, (matched, negative) in found.items():
+                if not negative and i not in first and i in wanted:
+                    first[i] = TagHit(*names[i], fld, matched)
+        pats = self._patterns.get(fld)
+        if not pats:
+            return
+        # One search for all of the field's patterns: most values match none of them.
+        any_pattern = self._any_pattern[fld]
+        if any_pattern is not None and not any_pattern.search(value):
+            return
+        for i, rule_pats in pats:
             if i in first or (i in found and found[i][1]):
                 continue
-            for p in pats:
+            for p in rule_pats:
                 m = p.search(value)
                 if m:
-                    first[i] = TagHit(rules[i].tag, rules[i].name, fld, m.group(0))
+                    first[i] = TagHit(*names[i], fld, m.group(0))
                     break
 
     def _category(self, path: tuple[str, ...]) -> dict[int, TagHit]:
@@ -299,6 +331,15 @@ class Tagger:
             self._value(hits, Field.COLUMNS, name)
         return hits
 
+    def _cell(self, value: str) -> dict[int, TagHit]:
+        """Hits of a table cell: cells repeat down a table (frameworks, years, yes/no)."""
+        key = ("\0cell", value)
+        hits = self._cache.get(key)
+        if hits is None:
+            hits = self._cache[key] = {}
+            self._value(hits, Field.COLUMNS, value)
+        return hits
+
     def hits(self, item: TagInput) -> list[TagHit]:
         """One hit per rule that fires (first matching field value), in rule order."""
         first: dict[int, TagHit] = {}
@@ -317,7 +358,8 @@ class Tagger:
             for i, hit in self._header(name).items():
                 first.setdefault(i, hit)
             if cell:
-                self._value(first, Field.COLUMNS, cell)
+                for i, hit in self._cell(cell).items():
+                    first.setdefault(i, hit)
         if self._domains:
             rules = self.ruleset.rules
             for url in item.urls:
@@ -334,6 +376,17 @@ class Tagger:
         for hit in self.hits(item):
             out.setdefault(hit.tag, []).append(hit)
         return out
+
+    def reasons(self, item: TagInput) -> dict[str, str]:
+        """`reason_of` of each tag of `tag(item)`, built without the per-hit lists."""
+        parts: dict[str, list[str]] = {}
+        for tag, rule, fld, matched in self.hits(item):
+            found = parts.get(tag)
+            if found is None:
+                parts[tag] = [f'{rule} ({fld}: "{matched}")']
+            elif len(found) < 3:
+                found.append(f'{rule} ({fld}: "{matched}")')
+        return {tag: "; ".join(texts) for tag, texts in parts.items()}
 
 
 def input_from_parsed(entry: ParsedEntry) -> TagInput:

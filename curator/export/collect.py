@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from curator.export.sources import source_filename
-from curator.models import Entry, Link, Run, Source, SourceVersion, Tag, Url, UrlState
-from curator.tagging import JsonCache, raw_json
+from curator.models import Run, Source, SourceVersion, Url, UrlState
+from curator.tagging import CURATED_IN, JsonCache, fetch_all
 from curator.tags import CURATED, Origin, RuleSet
 from curator.taxonomy import Taxonomy, overrides
 
@@ -210,39 +210,20 @@ def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
             tuple(decode(cat) or ()),
             tuple((decode(cols) or {}).items()),
         )
-        for eid, sid, title, desc, notes, cat, cols in session.connection()
-        .execute(
-            select(
-                col(Entry.id),
-                col(Entry.source_id),
-                col(Entry.title),
-                col(Entry.description),
-                col(Entry.notes),
-                raw_json(Entry.category),
-                raw_json(Entry.columns),
-            )
-            .where(col(Entry.removed_at).is_(None), col(Entry.kind).in_(CURATED))
-            .order_by(col(Entry.source_id), col(Entry.position))
+        for eid, sid, title, desc, notes, cat, cols in fetch_all(
+            session,
+            "SELECT id, source_id, title, description, notes, category, columns FROM entry"
+            f" WHERE removed_at IS NULL AND kind IN {CURATED_IN} ORDER BY source_id, position",
+            CURATED,
         )
-        .all()
     ]
     links: dict[int, list[_Link]] = defaultdict(list)
-    for eid, href, text, kind, role, url_id in (
-        session.connection()
-        .execute(
-            select(
-                col(Link.entry_id),
-                col(Link.href),
-                col(Link.text),
-                col(Link.kind),
-                col(Link.role),
-                col(Link.url_id),
-            )
-            .join(Entry, col(Entry.id) == col(Link.entry_id))
-            .where(col(Entry.removed_at).is_(None), col(Link.role).in_(["main", "sub"]))
-            .order_by(col(Link.entry_id), col(Link.position))
-        )
-        .all()
+    for eid, href, text, kind, role, url_id in fetch_all(
+        session,
+        "SELECT link.entry_id, link.href, link.text, link.kind, link.role, link.url_id"
+        " FROM link JOIN entry ON entry.id = link.entry_id"
+        " WHERE entry.removed_at IS NULL AND link.role IN ('main', 'sub')"
+        " ORDER BY link.entry_id, link.position",
     ):
         links[eid].append(_Link(href, text, kind, role, url_id))
     return rows, links
@@ -280,15 +261,9 @@ def collect(
     tagged: dict[int, list[str]] = defaultdict(list)
     reasons: dict[int, list[TagReason]] = defaultdict(list)
     vetoed: set[tuple[int, str]] = set()
-    reason_col = col(Tag.reason) if with_reasons else literal("")
-    for eid, name, origin, reason in (
-        session.connection()
-        .execute(
-            select(col(Tag.entry_id), col(Tag.name), col(Tag.origin), reason_col).order_by(
-                col(Tag.name), col(Tag.origin)
-            )
-        )
-        .all()
+    reason_col = "reason" if with_reasons else "''"
+    for eid, name, origin, reason in fetch_all(
+        session, f"SELECT entry_id, name, origin, {reason_col} FROM tag ORDER BY name, origin"
     ):
         if eid not in ids:
             continue
@@ -324,6 +299,7 @@ def collect(
     order = {t: i for i, t in enumerate(legend + extra)}
     broken_ids: set[int] = set()
     placed: dict[tuple[str, ...], str] = {}
+    sorted_tags: dict[tuple[str, ...], tuple[str, ...]] = {}
     out: list[OutEntry] = []
     for group in groups.values():
         first = group[0]
@@ -338,12 +314,21 @@ def collect(
                 title, fetched = state.title.strip(), True
             else:
                 title = main_link.href
-        names_of = {t for e in group for t in tagged.get(e.id, ()) if (e.id, t) not in vetoed}
-        tags = tuple(sorted(names_of, key=order.__getitem__))
-        tag_reasons = [
-            r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed
-        ]
-        pin = next((pinned[e.id] for e in group if e.id in pinned), None)
+        if len(group) == 1 and not vetoed:
+            # The common case: tag lists repeat (a few dozen combinations), so sort each once.
+            key = tuple(tagged.get(first.id, ()))
+            tags = sorted_tags.get(key)
+            if tags is None:
+                tags = sorted_tags[key] = tuple(sorted(set(key), key=order.__getitem__))
+        else:
+            names_of = {t for e in group for t in tagged.get(e.id, ()) if (e.id, t) not in vetoed}
+            tags = tuple(sorted(names_of, key=order.__getitem__))
+        tag_reasons = (
+            [r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed]
+            if with_reasons
+            else []
+        )
+        pin = next((pinned[e.id] for e in group if e.id in pinned), None) if pinned else None
         category = (
             pin
             or placed.get(first.category)
