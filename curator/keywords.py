@@ -90,8 +90,11 @@ class KeywordIndex:
         found: dict[tuple[int, bool], str] = {}
         low = text.lower()
         words = WORD.findall(low)
-        # Set intersection (C speed) finds the few words that start a term.
-        for word in self.starts.intersection(words):
+        # Set intersection (C speed) finds the few words that start a term; they are then
+        # visited in text order, so the keyword quoted in a reason is the same every run
+        # (set order depends on the per-process hash seed).
+        hits = self.starts.intersection(words)
+        for word in [w for w in dict.fromkeys(words) if w in hits] if hits else ():
             for key in self.single_keys.get(word, ()):
                 found.setdefault(key, word)
             for parts, term in self.multi.get(word, ()):

@@ -277,3 +277,32 @@ def test_unless_cancels_a_rule_for_that_field() -> None:
     assert "perf" not in tagger.tag(TagInput(title="模型压缩-轻量化网络设计与部署总结"))
     assert "perf" not in tagger.tag(TagInput(title="深度学习基础-优化算法详解"))
     assert "perf" in tagger.tag(TagInput(title="通用矩阵乘(GEMM)优化算法"))  # GEMM still counts
+
+
+def test_tag_reasons_are_the_same_in_every_process(tmp_path: Path) -> None:
+    """The keyword quoted in a reason must not depend on the interpreter's hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from curator.keywords import KeywordIndex\n"
+        "from curator.tags import load_rules\n"
+        "rules = load_rules(None)\n"
+        "from curator.tags import Tagger\n"
+        "t = Tagger(rules)\n"
+        "print(t._index.scan('CUDA kernels on an NVIDIA GPU with HBM memory and TPU, 加速 推理'))\n"
+    )
+    outs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=True,
+        )
+        outs.add(proc.stdout)
+    assert len(outs) == 1, outs
