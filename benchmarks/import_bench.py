@@ -28,8 +28,10 @@ from curator.importer import import_paths  # noqa: E402
 from curator.parse import parse_markdown  # noqa: E402
 from curator.parse.blocks import make_markdown  # noqa: E402
 
-WORDS = ("GPU CUDA kernel 推理 加速 模型 压缩 量化 transformer attention benchmark 芯片 "
-         "latency dataset vision speech 部署 框架 tutorial paper").split()
+WORDS = (
+    "GPU CUDA kernel 推理 加速 模型 压缩 量化 transformer attention benchmark 芯片 "
+    "latency dataset vision speech 部署 框架 tutorial paper"
+).split()
 
 
 def make_list(entries: int, seed: int = 7) -> str:
@@ -46,24 +48,30 @@ def make_list(entries: int, seed: int = 7) -> str:
             out += ["| 名称 | 地址 | 说明 |", "|---|---|---|"]
             for _ in range(min(50, entries - made)):
                 made += 1
-                out.append(f"| Row {made} | [github](https://github.com/o{made}/r) | "
-                           f"{rng.choice(WORDS)} {rng.choice(WORDS)} |")
+                out.append(
+                    f"| Row {made} | [github](https://github.com/o{made}/r) | "
+                    f"{rng.choice(WORDS)} {rng.choice(WORDS)} |"
+                )
             out.append("")
             continue
         for _ in range(min(50, entries - made)):
             made += 1
             words = " ".join(rng.choice(WORDS) for _ in range(4))
             if shape == 1:
-                out.append(f"* [Item {made} {words}](https://h{made % 97}.example/p/{made}): "
-                           f"{words}")
+                out.append(
+                    f"* [Item {made} {words}](https://h{made % 97}.example/p/{made}): {words}"
+                )
                 if made % 5 == 0:
-                    out.append(f"  * [github](https://github.com/u/{made}), "
-                               f"[arxiv](https://arxiv.org/abs/{made})")
+                    out.append(
+                        f"  * [github](https://github.com/u/{made}), "
+                        f"[arxiv](https://arxiv.org/abs/{made})"
+                    )
             elif shape == 2:
-                out += [f"[Paper {made}](https://arxiv.org/abs/2301.{made:05d})",
-                        f"* {words}", ""]
+                out += [f"[Paper {made}](https://arxiv.org/abs/2301.{made:05d})", f"* {words}", ""]
             else:
-                out.append(f"{made % 9 + 1}. Plain entry {made}：{words} https://bare{made}.example/")
+                out.append(
+                    f"{made % 9 + 1}. Plain entry {made}：{words} https://bare{made}.example/"
+                )
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -88,8 +96,10 @@ def main() -> None:
         src = tmpdir / "awesome.md"
         src.write_text(text, encoding="utf-8")
         doc = parse_markdown(text)
-        print(f"list: {len(text.encode()) / 1e6:.1f} MB, {len(doc.curated)} entries, "
-              f"{sum(len(e.links) for e in doc.entries)} links")
+        print(
+            f"list: {len(text.encode()) / 1e6:.1f} MB, {len(doc.curated)} entries, "
+            f"{sum(len(e.links) for e in doc.entries)} links"
+        )
         md = make_markdown()
         t_tok = timed(lambda: md.parse(text), args.repeat)
         t_parse = timed(lambda: parse_markdown(text), args.repeat)
@@ -113,8 +123,10 @@ def main() -> None:
         ok = (tmpdir / "out").exists()
         export()
         print(f"markdown-it-py tokens only : {t_tok:6.3f} s")
-        print(f"curator parse              : {t_parse:6.3f} s  "
-              f"(ratio to tokenizer {t_parse / t_tok:.2f}x)")
+        print(
+            f"curator parse              : {t_parse:6.3f} s  "
+            f"(ratio to tokenizer {t_parse / t_tok:.2f}x)"
+        )
         print(f"curator import (fresh DB)  : {t_import:6.3f} s  (target <= 2.0 s)")
         print(f"curator re-import no-op    : {t_reimport:6.3f} s")
         print(f"curator export --sources   : {t_export:6.3f} s  (target <= 1.0 s)")

@@ -202,16 +202,21 @@ def _entry(session: Session, entry_id: int) -> Entry:
     return entry
 
 
-def add_manual(session: Session, entry_id: int, tag: str) -> ManualTagResult:
-    """A manual tag: wins over rules, survives re-import and `curator tag`."""
-    check_tag_name(tag)
-    entry = _entry(session, entry_id)
-    rows = {
+def _tag_rows(session: Session, entry_id: int, tag: str) -> dict[str, Tag]:
+    """The rows of one tag on one entry, by origin (rule / manual / removed)."""
+    return {
         t.origin: t
         for t in session.execute(
             select(Tag).where(col(Tag.entry_id) == entry_id, col(Tag.name) == tag)
         ).scalars()
     }
+
+
+def add_manual(session: Session, entry_id: int, tag: str) -> ManualTagResult:
+    """A manual tag: wins over rules, survives re-import and `curator tag`."""
+    check_tag_name(tag)
+    entry = _entry(session, entry_id)
+    rows = _tag_rows(session, entry_id, tag)
     if Origin.MANUAL in rows:
         return ManualTagResult(entry_id, entry.title, tag, True, False)
     for origin in (Origin.REMOVED, Origin.RULE):
@@ -225,12 +230,7 @@ def remove_manual(session: Session, entry_id: int, tag: str) -> ManualTagResult:
     """Remove a tag and veto it, so later rule runs do not put it back."""
     check_tag_name(tag)
     entry = _entry(session, entry_id)
-    rows = {
-        t.origin: t
-        for t in session.execute(
-            select(Tag).where(col(Tag.entry_id) == entry_id, col(Tag.name) == tag)
-        ).scalars()
-    }
+    rows = _tag_rows(session, entry_id, tag)
     if Origin.REMOVED in rows and len(rows) == 1:
         return ManualTagResult(entry_id, entry.title, tag, False, False)
     for origin in (Origin.MANUAL, Origin.RULE):

@@ -347,36 +347,12 @@ class _Walker:
                 self.notes_list(following_list, entry, titled_items=True)
                 return True
             return False  # prose
-        if not content_links:
-            self.add(
-                ParsedEntry(
-                    0,
-                    EntryKind.BADGE,
-                    plain,
-                    None,
-                    "",
-                    self.path,
-                    span[0],
-                    span[1],
-                    links=_links(runs, None),
-                )
-            )
+        if not content_links:  # badges only: a BADGE holder
+            self.link_holder(runs, span, None)
             return False
         head = read_head(lines)
         if not head.starts_with_link and (len(plain) > 200 or len(head.title) > 40):
-            self.add(
-                ParsedEntry(
-                    0,
-                    EntryKind.PROSE,
-                    plain[:80],
-                    None,
-                    "",
-                    self.path,
-                    span[0],
-                    span[1],
-                    links=_links(runs, None),
-                )
-            )
+            self.link_holder(runs, span, None)  # prose that mentions links: a PROSE holder
             return False
         end = following_list.map[1] if following_list is not None else span[1]
         owner = self.entries[self.owner] if self.owner is not None else None
