@@ -12,6 +12,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,14 @@ from curator.errors import DatabaseError
 
 DEFAULT_DB = Path("data") / "curator.db"
 BUSY_TIMEOUT_MS = 60_000
+
+
+def sql_time(value: datetime | None) -> str | None:
+    """A datetime as SQLAlchemy stores it in SQLite (naive UTC text), for plain DBAPI
+    `executemany` writes that skip SQLAlchemy's per-row type processing."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def resolve_db_path(db: str | Path | None) -> Path:

@@ -34,6 +34,7 @@ from curator.check.guard import GuardedBackend, Resolver
 from curator.check.netio import AsyncioBackend
 from curator.check.transport import new_client, new_ssl_context
 from curator.check.types import CheckConfig, FetchResult, Outcome
+from curator.perf import gc_relaxed
 
 OnResult = Callable[[FetchResult], None]
 T = TypeVar("T")
@@ -269,12 +270,14 @@ class _LocalRun:
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine on uvloop when it is installed (about 15 % less CPU), else asyncio."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(coro)
-    return uvloop.run(coro)
+    """Run a coroutine on uvloop when it is installed (about 15 % less CPU), else asyncio,
+    with the cyclic GC relaxed (perf.gc_relaxed)."""
+    with gc_relaxed():
+        try:
+            import uvloop
+        except ImportError:
+            return asyncio.run(coro)
+        return uvloop.run(coro)
 
 
 def check_url_sync(url: str, config: CheckConfig | None = None) -> FetchResult:

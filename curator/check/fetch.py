@@ -37,6 +37,7 @@ DRAIN_LIMIT = 64 * 1024  # bodies this small may be read to the end to keep the 
 
 Sleep = Callable[[float], Awaitable[None]]
 _NO_META = PageMeta()
+_CLOSED = httpx.ByteStream(b"")
 
 
 class HostGate:
@@ -238,6 +239,9 @@ class Fetcher:
                     return await self._read(response, method, deadline)
                 finally:
                     await response.aclose()
+                    # httpx links a response and its stream both ways; cutting the link
+                    # lets reference counting free the chain instead of the cyclic GC.
+                    response.stream = _CLOSED
         finally:
             self.hosts.released(host)
 

@@ -60,16 +60,37 @@ def config_from_wire(data: dict[str, Any]) -> CheckConfig:
     return CheckConfig(**{k: v for k, v in data.items() if k in names})
 
 
-def result_to_wire(result: FetchResult) -> dict[str, Any]:
-    data = dataclasses.asdict(result)
-    data["redirects"] = [[h.url, h.status] for h in result.redirects]
-    return data
+def result_to_wire(result: FetchResult) -> list[Any]:
+    """A result as a JSON-ready list in field order (`dataclasses.asdict` deep-copies
+    every field and was a tenth of a worker's CPU)."""
+    return [
+        result.url,
+        result.outcome.value,
+        result.status,
+        result.final_url,
+        [[h.url, h.status] for h in result.redirects],
+        result.title,
+        result.description,
+        result.error,
+        result.attempts,
+        result.elapsed_ms,
+    ]
 
 
-def result_from_wire(data: dict[str, Any]) -> FetchResult:
-    data["outcome"] = Outcome(data["outcome"])
-    data["redirects"] = tuple(Hop(url, status) for url, status in data["redirects"])
-    return FetchResult(**data)
+def result_from_wire(data: list[Any]) -> FetchResult:
+    url, outcome, status, final_url, redirects, title, description, error, attempts, ms = data
+    return FetchResult(
+        url,
+        Outcome(outcome),
+        status,
+        final_url,
+        tuple(Hop(u, s) for u, s in redirects),
+        title,
+        description,
+        error,
+        attempts,
+        ms,
+    )
 
 
 async def run_sharded(

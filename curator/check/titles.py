@@ -23,7 +23,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, SoupStrainer
+from bs4 import BeautifulSoup, SoupStrainer, Tag
 
 MAX_TEXT = 300
 _MIN_PLAUSIBLE = 0.6  # below this, neither Chinese decoding is trusted
@@ -237,15 +237,25 @@ def extract_meta(body: bytes, http_charset: str | None = None) -> PageMeta:
     except Exception:  # html.parser is lenient; never let odd markup cost the check
         return PageMeta()
     title = None
-    first = soup.find("title")
-    if first is not None:
-        title = clean_text(first.get_text())
     metas: dict[str, str] = {}
-    for meta in soup.find_all("meta"):
-        key = str(meta.get("property") or meta.get("name") or "").strip().lower()
-        content = meta.get("content")
+    # One walk over the few nodes the strainer kept: find()/find_all() build a filter
+    # per call, which cost a quarter of the whole extraction on a typical head.
+    for node in soup.descendants:
+        if not isinstance(node, Tag):
+            continue
+        if node.name == "title":
+            if title is None:
+                title = clean_text(node.get_text()) or ""
+            continue
+        key = str(node.get("property") or node.get("name") or "").strip().lower()
+        content = node.get("content")
         if key and content is not None:
             metas.setdefault(key, str(content))
+    # A soup's nodes point at each other: freed by reference counting once the tree is
+    # taken apart, instead of piling up for the cyclic GC (a third of a check's garbage).
+    for child in list(soup.contents):
+        child.decompose()
+    soup.decompose()
     return PageMeta(
         title=title or clean_text(metas.get("og:title")),
         description=clean_text(metas.get("description")) or clean_text(metas.get("og:description")),

@@ -8,7 +8,9 @@ when installed. Exits when done, or quietly when the parent goes away (broken pi
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import signal
 import sys
 
@@ -23,15 +25,24 @@ def main() -> None:
     payload = json.load(sys.stdin)
     config = config_from_wire(payload["config"])
     out = sys.stdout.buffer
+    pending: list[bytes] = []
+
+    def flush() -> None:
+        try:
+            out.write(b"".join(pending))
+            out.flush()
+        except BrokenPipeError:
+            os._exit(0)  # the parent is gone: nobody wants the rest
+        pending.clear()
 
     def emit(result: FetchResult) -> None:
-        out.write(json.dumps(result_to_wire(result), ensure_ascii=False).encode() + b"\n")
-        out.flush()
+        # Results finished in one pass of the event loop go out in one write.
+        if not pending:
+            asyncio.get_running_loop().call_soon(flush)
+        pending.append(json.dumps(result_to_wire(result), ensure_ascii=False).encode() + b"\n")
 
-    try:
-        run_sync(run_local(payload["urls"], config, emit))
-    except BrokenPipeError:
-        sys.exit(0)
+    run_sync(run_local(payload["urls"], config, emit))
+    flush()
 
 
 if __name__ == "__main__":
