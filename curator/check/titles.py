@@ -233,7 +233,13 @@ def extract_meta(body: bytes, http_charset: str | None = None) -> PageMeta:
         return PageMeta()
     try:
         head = _NOISE.sub(" ", decode_html(body, http_charset))
-        soup = BeautifulSoup(head, "html.parser", parse_only=_HEAD_TAGS)
+        # Nothing before the first <title or <meta can matter (noise is already cut), and
+        # html.parser costs about 20 µs per tag; a head with neither needs no parse at all.
+        lowered = head.lower()
+        starts = [i for i in (lowered.find("<title"), lowered.find("<meta")) if i >= 0]
+        if not starts:
+            return PageMeta()
+        soup = BeautifulSoup(head[min(starts) :], "html.parser", parse_only=_HEAD_TAGS)
     except Exception:  # html.parser is lenient; never let odd markup cost the check
         return PageMeta()
     title = None
