@@ -310,3 +310,41 @@ def test_seed_lists_each_url_once_with_every_location(tmp_path: Path) -> None:
     local = [r for r in summary.results if r.outcome is Outcome.LOCAL]  # type: ignore[attr-defined]
     assert any("1-math_ml_basic" in r.url for r in local)
     assert rows(db, "select count(*) from check_result")[0][0] == n_urls
+
+
+@dataclass
+class RefusingEngine(FakeEngine):
+    """Like FakeEngine, but the guard refuses every URL on host a.test while `refuse`."""
+
+    refuse: bool = True
+
+    def answer(self, url: str) -> FetchResult:
+        if self.refuse and "//a.test/" in url:
+            return FetchResult(url, Outcome.INVALID, error="refused: address 10.0.0.1 is private")
+        return super().answer(url)
+
+
+def test_a_refused_url_keeps_its_state(listdb: Path) -> None:
+    """Refusing a private address is curator's policy, not news about the link: it neither
+    starts a failure streak nor makes the next pass a 'recovery'."""
+    state_sql = (
+        "select s.state, s.last_outcome from url_state s join url u on u.id = s.url_id "
+        "where u.url = 'https://a.test/ok/1'"
+    )
+    fake = RefusingEngine(refuse=False)
+    check(listdb, fake, T0)
+    assert rows(listdb, state_sql) == [("ok", "ok")]
+    fake.refuse = True
+    summary = check(listdb, fake, T0 + timedelta(days=2))
+    refused = next(r for r in summary.results if r.url == "https://a.test/ok/1")  # type: ignore[attr-defined]
+    assert refused.outcome is Outcome.INVALID and refused.error.startswith("refused: ")
+    assert rows(listdb, state_sql) == [("ok", "ok")]  # unchanged, not suspect
+    fake.refuse = False
+    check(listdb, fake, T0 + timedelta(days=4))
+    assert rows(listdb, state_sql) == [("ok", "ok")]  # not 'recovered': it never failed
+    results = rows(
+        listdb,
+        "select r.outcome from check_result r join url u on u.id = r.url_id "
+        "where u.url = 'https://a.test/ok/1' order by r.checked_at",
+    )
+    assert [o for (o,) in results] == ["ok", "invalid", "ok"]  # the history keeps all three

@@ -21,7 +21,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from curator.check.guard import GuardRefused, NameNotResolved, ResolveFailed
-from curator.check.types import Outcome
+from curator.check.types import REFUSED, Outcome
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_STATUSES = frozenset({301, 308})
@@ -68,7 +68,7 @@ def retryable_status(status: int, headers: Mapping[str, str]) -> bool:
 def verdict_for_error(exc: BaseException) -> ErrorVerdict:
     """What an exception raised during one attempt means, and whether to retry it."""
     if isinstance(exc, GuardRefused):
-        return ErrorVerdict(Outcome.INVALID, f"refused: {exc}", retry=False)
+        return ErrorVerdict(Outcome.INVALID, f"{REFUSED}{exc}", retry=False)
     if isinstance(exc, NameNotResolved):
         return ErrorVerdict(Outcome.GONE, str(exc), retry=False)
     if isinstance(exc, ResolveFailed):

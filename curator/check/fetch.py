@@ -29,7 +29,7 @@ import httpx
 
 from curator.check import body, classify, guard
 from curator.check.titles import PageMeta, charset_from_content_type, extract_meta
-from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
+from curator.check.types import REFUSED, CheckConfig, FetchResult, Hop, Outcome
 
 _KEPT_HEADERS = ("location", "retry-after", "content-type", "server", "cf-ray", "cf-mitigated")
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -132,7 +132,7 @@ class Fetcher:
         while True:
             reason = guard.refusal(current, self.config.allow_private)
             if reason:
-                return result(Outcome.INVALID, error=f"refused: {reason}")
+                return result(Outcome.INVALID, error=f"{REFUSED}{reason}")
             try:
                 parsed = parsed or httpx.URL(current)
             except (httpx.InvalidURL, ValueError) as exc:

@@ -406,7 +406,10 @@ class ResultWriter:
             rows = _states(session, [uid for uid, _, _ in batch])
             for uid, res, at in batch:
                 row = rows.get(uid)
-                record = transition(record_of(row), res.outcome, at, runs, days, res.status)
+                if res.refused:  # refusing is our policy, not news about the URL
+                    record = record_of(row) or StateRecord()
+                else:
+                    record = transition(record_of(row), res.outcome, at, runs, days, res.status)
                 title, description, drift = _titles(row, res)
                 final_url = row.final_url if row else None
                 if res.outcome is Outcome.REDIRECTED:

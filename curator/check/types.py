@@ -45,6 +45,10 @@ class Hop:
     status: int
 
 
+# How the error of a result the SSRF guard refused begins (outcome `invalid`).
+REFUSED = "refused: "
+
+
 @dataclass(frozen=True, slots=True)
 class FetchResult:
     """The result of checking one URL once (after retries)."""
@@ -59,6 +63,11 @@ class FetchResult:
     error: str | None = None
     attempts: int = 1
     elapsed_ms: int = 0
+
+    @property
+    def refused(self) -> bool:
+        """The guard refused it: a policy decision, which says nothing about the URL."""
+        return self.outcome is Outcome.INVALID and (self.error or "").startswith(REFUSED)
 
 
 @dataclass(frozen=True, slots=True)
