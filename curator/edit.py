@@ -1,7 +1,9 @@
-"""Edits made in the DB rather than in the Markdown: `set-url`, entry lookup.
+"""Edits made in the DB rather than in the Markdown: `set-url`, `apply-redirects`.
 
-Input: an open write session and the edit. Output: a typed result; the round-trip export
-then rewrites exactly the lines of the entries touched.
+Input: an open write session and the edit (`apply_redirects` reads the checker's
+`url_state`: last outcome `redirected`, i.e. a 301/308-only chain, with its `final_url`).
+Output: a typed result; the round-trip export then rewrites exactly the lines of the
+entries touched. Config: none.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from curator.check.types import Outcome
 from curator.errors import InputError, NotFoundError
-from curator.models import Entry, Link, Url
+from curator.models import Entry, Link, Source, Url, UrlState
 from curator.urls import LinkKind, classify, host_of, normalize
 
 
@@ -35,24 +38,34 @@ def url_id_for(session: Session, href: str) -> int | None:
     return url.id
 
 
-def set_url(session: Session, old: str, new: str) -> SetUrlResult:
-    new = new.strip()
-    if not new or any(c.isspace() for c in new) or any(c in new for c in "()<>[]"):
-        raise InputError(f"not a usable URL: {new!r}")
+def _usable(new: str) -> bool:
+    # Brackets and whitespace would break the Markdown link the export writes back.
+    return bool(new) and not any(c.isspace() or c in "()<>[]" for c in new)
+
+
+def _live_links(session: Session, old: str, source_id: int | None = None) -> list[Link]:
+    """Links of live entries that point to `old` (as written, or any spelling of it)."""
     old_norm = normalize(old)
-    candidates = (
-        session.execute(
-            select(Link)
-            .join(Entry, col(Entry.id) == col(Link.entry_id))
-            .where(col(Entry.removed_at).is_(None))
-            .where(
-                (col(Link.href) == old)
-                | col(Link.url_id).in_(select(col(Url.id)).where(Url.normalized == old_norm))
-            )
+    stmt = (
+        select(Link)
+        .join(Entry, col(Entry.id) == col(Link.entry_id))
+        .where(col(Entry.removed_at).is_(None))
+        .where(
+            (col(Link.href) == old)
+            | col(Link.url_id).in_(select(col(Url.id)).where(Url.normalized == old_norm))
         )
-        .scalars()
-        .all()
     )
+    if source_id is not None:
+        stmt = stmt.where(col(Entry.source_id) == source_id)
+    return list(session.execute(stmt).scalars().all())
+
+
+def set_url(session: Session, old: str, new: str, source_id: int | None = None) -> SetUrlResult:
+    """Point every live link to `old` (only those of `source_id`, if given) at `new`."""
+    new = new.strip()
+    if not _usable(new):
+        raise InputError(f"not a usable URL: {new!r}")
+    candidates = _live_links(session, old, source_id)
     if not candidates:
         raise NotFoundError(f"no link points to {old}")
     new_url_id = url_id_for(session, new)
@@ -67,3 +80,65 @@ def set_url(session: Session, old: str, new: str) -> SetUrlResult:
             session.add(entry)
         entries.add(link.entry_id)
     return SetUrlResult(old, new, len(candidates), len(entries))
+
+
+@dataclass(frozen=True, slots=True)
+class RedirectChange:
+    old: str
+    new: str
+    entries: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyRedirectsResult:
+    changes: tuple[RedirectChange, ...]
+    same_url: int  # the target is the same URL once normalized: nothing to change
+    unusable: tuple[str, ...]  # targets set-url refuses (whitespace, brackets): left alone
+    dry_run: bool
+
+    @property
+    def entries(self) -> int:
+        return sum(c.entries for c in self.changes)
+
+
+def apply_redirects(
+    session: Session, *, source: str | None = None, dry_run: bool = False
+) -> ApplyRedirectsResult:
+    """`set_url(old, final_url)` for every URL whose last check was a permanent redirect.
+
+    Meant for one write session (one transaction for every change); with `dry_run` nothing
+    is written and a read session will do. A URL already moved has no live links left, so
+    a second run finds nothing to do.
+    """
+    source_id: int | None = None
+    if source is not None:
+        source_id = session.execute(
+            select(Source.id).where(Source.name == source)
+        ).scalar_one_or_none()
+        if source_id is None:
+            raise NotFoundError(f"no source named {source!r}")
+    moved = session.execute(
+        select(Url.url, Url.normalized, UrlState.final_url)
+        .join(UrlState, col(UrlState.url_id) == col(Url.id))
+        .where(col(UrlState.last_outcome) == Outcome.REDIRECTED.value)
+        .where(col(UrlState.final_url).is_not(None))
+        .order_by(col(Url.normalized))
+    ).all()
+    changes: list[RedirectChange] = []
+    unusable: list[str] = []
+    same = 0
+    for old, old_norm, final in moved:
+        new = (final or "").strip()
+        links = _live_links(session, old, source_id)
+        if not links:
+            continue  # no longer in the lists (or not in this source), or already applied
+        if normalize(new) == old_norm:
+            same += 1
+        elif not _usable(new):
+            unusable.append(new)
+        elif dry_run:
+            changes.append(RedirectChange(old, new, len({lk.entry_id for lk in links})))
+        else:
+            done = set_url(session, old, new, source_id)
+            changes.append(RedirectChange(old, new, done.entries))
+    return ApplyRedirectsResult(tuple(changes), same, tuple(unusable), dry_run)

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from curator.archives import archived_copies
 from curator.check.report import FailOn
 from curator.check.runner import CheckOptions, parse_time
 from curator.check.state import FAILING, PASSING, StateRecord, transition
@@ -262,6 +263,7 @@ def _item(
     previous: LinkState,
     last: CheckResult | None,
     locations: tuple[str, ...],
+    archived: str | None = None,
 ) -> ReportItem:
     return ReportItem(
         url=url,
@@ -272,7 +274,7 @@ def _item(
         since=_second(row.first_failure_at),
         last_checked_at=_second(row.last_checked_at),
         final_url=row.final_url,
-        archived_url=row.archived_url,
+        archived_url=row.archived_url or archived,
         title=row.title,
         error=last.error if last else None,
         locations=locations,
@@ -366,6 +368,17 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
     else:
         seen_before = set()
     urls = _url_texts(session, [uid for uid in interesting if uid not in live])
+    # Archive links the lists put next to a broken URL: the report can point at them.
+    known = archived_copies(
+        session,
+        [
+            uid
+            for uid in interesting
+            if uid in live
+            and states[uid].state == LinkState.BROKEN.value
+            and not states[uid].archived_url
+        ],
+    )
 
     sections: dict[Section, list[ReportItem]] = defaultdict(list)
     for uid in interesting:
@@ -373,7 +386,8 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
         before = previous.get(uid, unchecked)
         target = live.get(uid)
         url = target.url if target else urls.get(uid, "")
-        item = _item(states[uid], url, before, last.get(uid), target.locations if target else ())
+        where = target.locations if target else ()
+        item = _item(states[uid], url, before, last.get(uid), where, known.get(uid))
         if target is not None:
             section = _section_of(item)
         else:

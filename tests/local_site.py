@@ -9,10 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Site:
-    """Unknown paths answer 404; `requested` records every path asked for."""
+    """Unknown paths answer 404; `requested` records every path asked for; `location`
+    adds a Location header (for 301s)."""
 
     def __init__(self) -> None:
         self.status: dict[str, int] = {}
+        self.location: dict[str, str] = {}
         self.requested: list[str] = []
         site = self
 
@@ -22,6 +24,8 @@ class Site:
                 code = site.status.get(self.path, 404)
                 body = f"<html><head><title>Page {self.path}</title></head></html>".encode()
                 self.send_response(code)
+                if self.path in site.location:
+                    self.send_header("location", site.location[self.path])
                 self.send_header("content-type", "text/html; charset=utf-8")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()

@@ -105,6 +105,37 @@ def test_action_declares_its_inputs_outputs_and_how_it_runs() -> None:
     assert "always()" in save["if"]  # history is kept even when the check fails the job
 
 
+def test_pr_input_opens_one_pull_request_only_on_scheduled_runs() -> None:
+    action = load(ACTION)
+    assert action["inputs"]["pr"]["default"] == "false"
+    assert action["inputs"]["exports"]["default"] == ""
+    assert "steps.pr.outputs.pr-action" in action["outputs"]["pr-action"]["value"]
+    steps = action["runs"]["steps"]
+    step = next(s for s in steps if s.get("id") == "pr")
+    cond = " ".join(step["if"].split())
+    assert "inputs.pr == 'true'" in cond
+    # Scheduled and manual runs only: a pull request's run never pushes anything.
+    assert "github.event_name == 'schedule'" in cond
+    assert "github.event_name == 'workflow_dispatch'" in cond
+    assert "pull_request" not in cond
+    assert step["env"]["GH_TOKEN"] == "${{ inputs.token }}"
+    assert step["env"]["BRANCH"] == "curator/link-fixes"
+    assert "redirects" in step["env"]["TITLE"] and "exports" in step["env"]["TITLE"]
+    script = step["run"]
+    for needle in (
+        "curator apply-redirects",
+        "curator export --sources",
+        "git push --force origin",
+        "gh pr list --head",
+        "gh pr edit",
+        "gh pr create --head",
+    ):
+        assert needle in script, needle
+    # After the check and the report, before the history is saved.
+    names = [s.get("id") or s.get("name") for s in steps]
+    assert names.index("report") < names.index("pr") < names.index("Save link history")
+
+
 def test_expressions_only_reference_what_exists() -> None:
     action = load(ACTION)
     declared_inputs = set(action["inputs"])
@@ -398,3 +429,104 @@ def test_the_action_keeps_history_in_the_cache_and_one_issue(
         assert bad.failed and bad.steps["import"]["outcome"] == "failure"
         assert "'nope/**/*.md' matches no file" in "\n".join(bad.log)
         assert bad.steps["check"]["outcome"] == "skipped" and len(cache.entries) == before
+
+
+FAKE_GH = """#!/bin/sh
+# gh as the action calls it: log the call; `pr list` prints the open PR's number, if any.
+echo "gh $*" >> "$FAKE_GH_LOG"
+case "$1 $2" in
+  "pr list") cat "$FAKE_GH_STATE" 2>/dev/null || true ;;
+  "pr create") echo 7 > "$FAKE_GH_STATE" ;;
+esac
+"""
+
+
+def _git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return proc.stdout.strip()
+
+
+@pytest.mark.slow
+def test_the_action_opens_then_updates_one_pull_request_with_the_redirects(
+    tmp_path: Path, site: Site
+) -> None:
+    """A 301 in the list: the action pushes the fixed list to `curator/link-fixes` of a
+    local bare `origin` and calls (a fake) gh: create, then edit; never on pull requests."""
+    ws, origin, bin_dir = tmp_path / "ws", tmp_path / "origin.git", tmp_path / "bin"
+    (ws / "lists").mkdir(parents=True)
+    bin_dir.mkdir()
+    listing = (
+        "# Awesome\n\n## Things\n\n"
+        f"- [Moved]({site.url('/old')}) - moved for good.\n"
+        f"- [Fine]({site.url('/fine')}) - fine.\n"
+    )
+    (ws / "lists" / "awesome.md").write_text(listing, encoding="utf-8")
+    site.status = {"/old": 301, "/fine": 200}
+    site.location = {"/old": site.url("/fine")}
+    _git(tmp_path, "init", "-q", "--bare", str(origin))
+    _git(ws, "init", "-q", "-b", "main")
+    _git(ws, "add", "-A")
+    _git(ws, "commit", "-q", "-m", "list")
+    _git(ws, "remote", "add", "origin", str(origin))
+    head = _git(ws, "rev-parse", "HEAD")
+    gh = bin_dir / "gh"
+    gh.write_text(FAKE_GH, encoding="utf-8")
+    gh.chmod(0o755)
+    gh_log = tmp_path / "gh.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB", "CURATOR"))}
+    env["PATH"] = f"{bin_dir}:{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    env |= {"FAKE_GH_LOG": str(gh_log), "FAKE_GH_STATE": str(tmp_path / "gh.state")}
+    cache = CacheStore()
+
+    def run(number: int, event: str) -> Any:
+        temp = tmp_path / f"runner-{number}"
+        temp.mkdir()
+        return run_action(
+            ACTION,
+            with_={
+                "lists": "lists/*.md",
+                "args": "--allow-private --retries 0",
+                "issue": "false",
+                "pr": "true",
+            },
+            github={
+                "token": "t0ken",
+                "event_name": event,
+                "run_id": str(2000 + number),
+                "run_attempt": "1",
+                "repository": "octo/list",
+                "ref_name": "main",
+            },
+            workspace=ws,
+            runner_temp=temp,
+            cache=cache,
+            env={**env, "CURATOR_NOW": (DAY0 + timedelta(days=number)).isoformat()},
+        )
+
+    first = run(0, "schedule")
+    assert not first.failed, "\n".join(first.log)
+    assert first.outputs["pr-action"] == "created"
+    pushed = _git(origin, "show", "curator/link-fixes:lists/awesome.md")
+    assert pushed + "\n" == listing.replace(site.url("/old"), site.url("/fine"))
+    assert _git(origin, "log", "-1", "--format=%s%n%b", "curator/link-fixes").startswith(
+        "Apply permanent redirects and regenerate exports\n"
+    )
+    assert _git(ws, "rev-parse", "HEAD") == head  # the job's checkout is not moved
+    calls = gh_log.read_text(encoding="utf-8").splitlines()
+    assert calls[0].startswith("gh pr list --head curator/link-fixes --state open")
+    assert calls[1].startswith("gh pr create --head curator/link-fixes --base main --title")
+
+    (ws / "lists" / "awesome.md").write_text(listing, encoding="utf-8")
+    second = run(1, "workflow_dispatch")
+    assert not second.failed, "\n".join(second.log)
+    assert second.outputs["pr-action"] == "updated"
+    assert gh_log.read_text(encoding="utf-8").splitlines()[-1].startswith("gh pr edit 7 ")
+
+    pr = run(2, "pull_request")
+    assert pr.steps["pr"]["outcome"] == "skipped" and pr.outputs["pr-action"] == ""

@@ -22,6 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from curator.archives import match_archives
 from curator.export.sources import source_filename
 from curator.models import Run, Source, SourceVersion, Url, UrlState
 from curator.tagging import CURATED_IN, JsonCache, fetch_all
@@ -274,12 +275,24 @@ def collect(
             if with_reasons:
                 reasons[eid].append(TagReason(eid, name, origin, reason))
     pinned = overrides(session)
+    # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
+    known = (
+        match_archives(
+            [(lk.url_id, lk.href, lk.role) for lk in lks]
+            for lks in links.values()
+            if any("archive." in lk.href for lk in lks)  # cheap pre-filter
+        )
+        if any(st.state == "broken" for st in states.values())
+        else {}
+    )
 
     def out_link(sid: int, lk: _Link) -> OutLink:
         if lk.kind == "web" and lk.url_id not in states:  # the common case: nothing to say
             return OutLink(lk.text, lk.href, lk.href, False)
         state = states.get(lk.url_id) if lk.url_id is not None else None
         status, canonical, archived = _status(state)
+        if status is LinkStatus.BROKEN and archived is None:
+            archived = known.get(lk.url_id) if lk.url_id is not None else None
         target, relative = paths.target(sid, lk.href, lk.kind)
         return OutLink(lk.text, lk.href, canonical or target, relative, status, archived)
 
