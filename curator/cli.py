@@ -145,6 +145,31 @@ def set_url_cmd(
     echo(f"{result.links} links in {result.entries} entries now point to {result.new}\n")
 
 
+@app.command("apply-redirects")
+def apply_redirects_cmd(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    source: Annotated[str | None, typer.Option(help="Only the links of this source.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Move links that redirect permanently (301/308) to their new URL, like set-url."""
+    from curator.edit import apply_redirects
+
+    session_of = read_session if dry_run else write_session
+    with session_of(open_engine(db)) as session:
+        r = apply_redirects(session, source=source, dry_run=dry_run)
+    for c in r.changes:
+        echo(f"{c.old} -> {c.new} ({c.entries} entries)\n")
+    for target in r.unusable:
+        err.print(f"skipped: {target} cannot be written into a link", markup=False)
+    verb = "would change" if r.dry_run else "changed"
+    echo(
+        f"{len(r.changes)} URLs {verb} in {r.entries} entries"
+        f" ({r.same_url} redirects to the same URL skipped, {len(r.unusable)} unusable)\n"
+    )
+
+
 @app.command("export")
 def export_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("exports"),
@@ -615,11 +640,33 @@ def main(argv: list[str] | None = None) -> None:
     import signal
     import threading
 
+    try:  # typer >= 0.2x vendors click; older releases use the click package
+        from typer._click import exceptions as click_exc
+    except ImportError:  # pragma: no cover
+        import click.exceptions as click_exc  # type: ignore[no-redef]
+
     debug = bool(os.environ.get("CURATOR_DEBUG"))
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main else None
+    code = int(ExitCode.OK)
     try:
-        app(args=argv)  # standalone: usage errors exit 2 with typer's own message
+        # Not standalone: click's usage errors come here instead of its multi-line box, and
+        # `--help`, `typer.Exit(n)` and `ctx.exit(n)` come back as their exit code.
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool):
+            code = rv
+    except click_exc.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `no_args_is_help`: help, exit 2
+            if exc.format_message().strip():  # plain click; rich printed it already
+                exc.show()
+            sys.exit(int(ExitCode.USAGE))
+        message = " ".join(exc.format_message().split())
+        err.print(f"Error: {message}", markup=False, highlight=False)
+        usage = isinstance(exc, click_exc.UsageError)
+        sys.exit(int(ExitCode.USAGE) if usage else exc.exit_code)
+    except typer.Abort:  # EOF at a prompt, or an explicit typer.Abort()
+        err.print("Error: aborted", markup=False)
+        sys.exit(int(ExitCode.INTERRUPTED))
     except CuratorError as exc:
         err.print(f"Error: {exc.message}", markup=False, highlight=False)
         sys.exit(int(exc.exit_code))
@@ -637,6 +684,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

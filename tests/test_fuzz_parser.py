@@ -8,6 +8,12 @@ The regression cases at the bottom are bugs the fuzzer found (see CHANGELOG).
 
 from __future__ import annotations
 
+import codecs
+import sqlite3
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -20,7 +26,12 @@ from strategies import (
     parsed_hrefs,
     web_hrefs_seen,
 )
+from test_migrations import db_snapshot
 
+from curator.db import open_engine
+from curator.errors import InputError
+from curator.importer import import_paths
+from curator.parse import decode_bytes
 from curator.urls import LinkKind, classify
 
 FUZZ = settings(
@@ -49,6 +60,58 @@ def test_import_never_raises_keeps_links_and_round_trips(
     text: str, encoding: str, chunked: bool
 ) -> None:
     check_import(text, encoding, chunked)
+
+
+# -- truly arbitrary input, not only Markdown-shaped -------------------------------------
+@settings(FUZZ, max_examples=200)
+@given(st.text(), st.sampled_from(ENCODINGS))
+@example("\r\n\r\u2028\x85\ufeff- [a](https://a.example/)\r", "utf-8-sig")
+def test_arbitrary_text_parses_and_round_trips(text: str, encoding: str) -> None:
+    check_parse(text)  # parse_markdown never raises and keeps every web link
+    check_round_trip(text, encoding)
+
+
+@pytest.fixture(scope="module")
+def stocked_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One DB with one imported list, built once: @given reruns the test body many times."""
+    root = tmp_path_factory.mktemp("fuzz-bytes")
+    seed = root / "seed.md"
+    seed.write_text("# Tools\n\n- [One](https://one.example/) - first\n", encoding="utf-8")
+    engine = open_engine(root / "stocked.db")
+    try:
+        import_paths(engine, [seed])
+    finally:
+        engine.dispose()
+    return root / "stocked.db"
+
+
+@settings(FUZZ, max_examples=100)
+@given(st.binary(max_size=4096))
+@example(b"")
+@example(b"\x00" * 64)
+@example(codecs.BOM_UTF16_LE + b"\x00\xd8")  # a lone surrogate after a UTF-16 BOM
+@example("# 列表\n\n- [一](https://a.example/)\n".encode("gbk"))  # a legacy encoding
+@example(b"- [x](https://x.example/)\n")  # a list that imports
+def test_arbitrary_bytes_import_or_are_refused_cleanly(stocked_db: Path, data: bytes) -> None:
+    try:
+        decoded = decode_bytes(data, "fuzz.md")
+    except InputError:
+        pass
+    else:
+        assert decoded.text.encode(decoded.encoding) == data, "decoding does not round-trip"
+    with tempfile.TemporaryDirectory(dir=stocked_db.parent) as tmp:
+        db, path = Path(tmp) / "c.db", Path(tmp) / "fuzz.md"
+        with closing(sqlite3.connect(stocked_db)) as src, closing(sqlite3.connect(db)) as dst:
+            src.backup(dst)  # a fresh copy per example: examples must not depend on each other
+        path.write_bytes(data)
+        before = db_snapshot(db)
+        engine = open_engine(db)
+        try:
+            import_paths(engine, [path])
+        except InputError:
+            assert db_snapshot(db) == before, "a refused import changed the DB"
+        finally:
+            engine.dispose()
 
 
 # -- regressions found by the fuzzer ----------------------------------------------------

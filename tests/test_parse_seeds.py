@@ -65,6 +65,75 @@ def test_models_list_counts_per_section() -> None:
     }
 
 
+def test_dls_counts_per_category() -> None:
+    # Checked by hand in the Markdown: 一 (4 bullets), 二/1 (3 numbered items), 七/2 (6) and
+    # 参考资料 (11 bullets, 3 of them books without a link). 九，其他 and Star History hold
+    # no entries, so they must not appear.
+    assert counts(parse("dls")) == {
+        "一，数学基础专栏": 4,
+        "二，神经网络基础部件 / 1，神经网络基础部件": 3,
+        "二，神经网络基础部件 / 2，深度学习基础": 4,
+        "三，深度学习炼丹": 5,
+        "四，深度学习模型压缩": 5,
+        "五，模型推理部署 / 1，模型部署": 2,
+        "五，模型推理部署 / 2，模型推理": 2,
+        "五，模型推理部署 / 3，ncnn 框架源码解析": 4,
+        "五，模型推理部署 / 5，AI/NPU/GPU 芯片特性": 1,
+        "六，异构计算": 2,
+        "七，大语言模型推理及服务化 / 1，LLM 基础知识": 2,
+        "七，大语言模型推理及服务化 / 2，Transformer 模型基础": 6,
+        "七，大语言模型推理及服务化 / 3，大规模模型的推理优化及部署总结": 3,
+        "七，大语言模型推理及服务化 / 4，DeepSpeed 框架学习笔记": 3,
+        "八，进阶课程 / 1，推荐几个比较好的深度学习模型压缩与加速的仓库和课程资料": 3,
+        "八，进阶课程 / 2，一些笔记好的博客链接": 4,
+        "参考资料": 11,
+    }
+
+
+def test_frameworks_counts_per_category() -> None:
+    # Checked by hand: 通用教程知识 (12 top-level bullets; the sub-bullets are notes),
+    # 缺陷修复技巧 (5), 实用工具 (10), 历史人物杂谈 (11 top-level bullets plus the nested
+    # `[如何写好科研论文]` entry; the nested `[下载]` link is a generic label, not an entry) and
+    # 开源模型论文 (the OPT table row, 9 bullets, the paragraph entry and its 15 sub-bullets).
+    assert counts(parse("frameworks")) == {
+        "机器学习和计算框架 / 通用教程知识": 12,
+        "机器学习和计算框架 / 开源模型论文": 26,
+        "机器学习和计算框架 / 框架原理分析": 11,
+        "机器学习和计算框架 / 框架工具实现 / 框架": 15,
+        "机器学习和计算框架 / 框架工具实现 / 实用工具": 10,
+        "机器学习和计算框架 / 缺陷修复技巧": 5,
+        "机器学习和计算框架 / 历史人物杂谈": 12,
+    }
+
+
+def test_study_resources_counts_per_outline_category() -> None:
+    # Checked by hand: "" (the 3 bullets of the preface, before the first outline line),
+    # 6.7 (5 bullets) and 8.3 (9 bullets; the `Winograd` lines after the last one are its lazy
+    # continuation). Outline lines with no bullets under them (6.5, 6.6, 8.2) are absent.
+    assert counts(parse("study")) == {
+        "": 3,
+        "一,计算机系统 / 1.1,计算机系统书籍": 1,
+        "一,计算机系统 / 1.2,设计模式教程": 1,
+        "二,编程语言 / 2.1,C++ 学习资料": 3,
+        "二,编程语言 / 2.2,Python 学习资料": 2,
+        "三,数据结构与算法 / 3.1,数据结构与算法课程": 1,
+        "三,数据结构与算法 / 3.2,算法题解": 2,
+        "四,机器学习 / 4.1,机器学习课程": 4,
+        "五,深度学习 / 5.1,深度学习课程": 1,
+        "五,深度学习 / 5.4,PyTorch 框架学习文章": 2,
+        "五,深度学习 / 5.5,PyTorch/Caffe 框架分析文章": 9,
+        "六,计算机视觉 / 6.1,数字图像处理教程": 1,
+        "六,计算机视觉 / 6.2,计算机视觉基础课程": 2,
+        "六,计算机视觉 / 6.4,目标检测网络文章": 8,
+        "六,计算机视觉 / 6.7,深度学习的评价指标文章": 5,
+        "七,模型压缩与量化 / 7.1,轻量级网络设计": 3,
+        "七,模型压缩与量化 / 7.2,模型压缩文章": 5,
+        "八,高性能计算 / 8.1,CPU/GPU/AI 芯片科普": 6,
+        "八,高性能计算 / 8.3,矩阵乘优化文章": 9,
+        "九,模型部署(算法SDK开发) / 9.1,模型部署文章": 17,
+    }
+
+
 def test_whisper_forks_are_nested_entries_of_whisper() -> None:
     doc = parse("models")
     whisper = by_title(doc, "whisper")
