@@ -325,6 +325,10 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
             .group_by(col(CheckResult.outcome))
         )
         outcomes = dict(session.exec(tally).all())
+        # The run's own summary also counts what it did not fetch (excluded, skipped,
+        # local), exactly as `curator check` printed it.
+        named = {o.value for o in Outcome}
+        outcomes.update({k: v for k, v in (latest.counts or {}).items() if k in named})
         checked_now = set(
             session.exec(select(CheckResult.url_id).where(CheckResult.run_id == latest.id))
         )

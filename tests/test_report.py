@@ -297,3 +297,22 @@ def test_bad_since_is_a_usage_error(db: Path, listing: Path) -> None:
     import_paths(open_engine(db), [listing])
     r = run_cli("report", "--since", "last tuesday", "--db", db)
     assert r.code == 2 and "--since" in r.stderr
+
+
+def test_outcome_counts_match_the_check_summary(db: Path, tmp_path: Path) -> None:
+    """Links the run did not fetch (curator-ignore, relative) count in the report as they
+    did in `curator check`'s own summary."""
+    path = tmp_path / "list.md"
+    path.write_text(
+        LIST + "\n<!-- curator-ignore -->\n- [Hidden](https://hidden.example/) - ignored.\n"
+        "- [Notes](./notes.md) - a relative link.\n",
+        encoding="utf-8",
+    )
+    engine = open_engine(db)
+    import_paths(engine, [path])
+    options = CheckOptions(now=DAY0, max_age=timedelta(0))
+    summary = run_check(engine, options, engine_fn=scripted({"alpha.example": GONE}))  # type: ignore[arg-type]
+    expected = {o.value: n for o, n in summary.counts.items() if n}
+    assert expected["excluded"] == 1 and expected["local"] == 1 and expected["gone"] == 1
+    outcomes = {k: v for k, v in build_report(engine).outcomes.items() if v}
+    assert outcomes == expected
