@@ -313,9 +313,13 @@ def test_urls_of_a_worker_that_dies_are_checked_in_process(
 ) -> None:
     from curator.check import shard
 
-    async def dying_worker(urls: list[str], config: CheckConfig) -> asyncio.subprocess.Process:
+    async def dying_worker(config: CheckConfig) -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "import sys; sys.exit(3)", stdout=asyncio.subprocess.PIPE
+            sys.executable,
+            "-c",
+            "import sys; sys.exit(3)",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
 
     monkeypatch.setattr(shard, "_spawn", dying_worker)

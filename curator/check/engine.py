@@ -11,9 +11,9 @@ In one process, URLs are queued per host and started round-robin over the hosts 
 below `per_host` running jobs and not paused by a Retry-After, so a list dominated by one
 host cannot fill the global slots with jobs that only wait. Each host gets its own small
 httpx client (one big shared pool is CPU-bound); a host's client is closed once its queue
-is empty. Big runs are split by host between this process and worker processes (shard.py,
-one process per core), because httpx costs about a millisecond of CPU per request and one
-process tops out near one core.
+is empty. Big runs are shared between this process and worker processes (shard.py, one
+process per core, work handed out on demand), because httpx costs one to two milliseconds
+of CPU per request and one process tops out near one core.
 """
 
 from __future__ import annotations
@@ -84,7 +84,11 @@ async def run_local(
     resolver: Resolver | None = None,
 ) -> None:
     """`run_checks` in this process and event loop only."""
-    run = _LocalRun(urls, config, on_result, resolver)
+    await drive_local(LocalRun(urls, config, on_result, resolver), stop)
+
+
+async def drive_local(run: LocalRun, stop: asyncio.Event | None = None) -> None:
+    """Run `run` until it is done (an open-ended one: until closed and drained) or stopped."""
     try:
         await _until_stopped(run.run(), stop)
     finally:
@@ -162,35 +166,64 @@ class HostPool:
         await asyncio.gather(*closing, return_exceptions=True)
 
 
-class _LocalRun:
-    """Round-robin over hosts with queued URLs, within the global and per-host limits."""
+class LocalRun:
+    """Round-robin over hosts with queued URLs, within the global and per-host limits.
+
+    An open-ended run (`open_ended=True`) takes more URLs through `feed()` while it runs
+    and finishes only after `close()`, once everything fed is done (shard.py feeds it).
+    """
 
     def __init__(
         self,
         urls: Sequence[str],
         config: CheckConfig,
         on_result: OnResult,
-        resolver: Resolver | None,
+        resolver: Resolver | None = None,
+        *,
+        open_ended: bool = False,
     ) -> None:
         self.config = config
         self.on_result = on_result
-        grouped: dict[str, deque[str]] = defaultdict(deque)
-        for url in urls:
-            grouped[host_key(url)].append(url)
-        self.pending = dict(grouped)
-        self.left = len(urls)
+        self.pending: dict[str, deque[str]] = {}
+        self.left = 0
+        self.closed = not open_ended
         self.jobs: dict[str, int] = defaultdict(int)
-        self.ready: deque[str] = deque(self.pending)
-        self.queued: set[str] = set(self.pending)
+        self.ready: deque[str] = deque()
+        self.queued: set[str] = set()
         self.wake = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
         self.failure: BaseException | None = None
         self.hosts = HostPool(config, resolver, needed=self._needed)
         self.fetcher = Fetcher(config, self.hosts)
+        self.feed(urls)
+
+    def feed(self, urls: Sequence[str]) -> None:
+        touched: dict[str, None] = {}
+        for url in urls:
+            host = host_key(url)
+            queue = self.pending.get(host)
+            if queue is None:
+                queue = self.pending[host] = deque()
+            queue.append(url)
+            touched[host] = None
+        self.left += len(urls)
+        for host in touched:
+            self._requeue(host)
+
+    def close(self) -> None:
+        """No more URLs will be fed: finish what is queued, then end."""
+        self.closed = True
+        self.wake.set()
 
     def _needed(self, host: str) -> bool:
-        # Hosts never queued (redirect targets) keep their client: more hops may come.
-        return host not in self.pending or bool(self.pending[host]) or self.jobs[host] > 0
+        # Hosts never queued (redirect targets) keep their client: more hops may come; so
+        # does every host of an open-ended run, which may be fed more of its URLs.
+        return (
+            not self.closed
+            or host not in self.pending
+            or bool(self.pending[host])
+            or self.jobs[host] > 0
+        )
 
     async def run(self) -> None:
         try:
@@ -205,7 +238,7 @@ class _LocalRun:
 
     async def _schedule(self) -> None:
         slots = self.hosts.slots
-        while self.left:
+        while self.left or not self.closed:
             await slots.acquire()
             host = self._next_host()
             if host is None:

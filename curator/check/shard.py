@@ -1,17 +1,22 @@
-"""Split a big run by host over this process and worker processes; stream results back.
+"""Share a big run between this process and worker processes; stream results back.
 
 Input: distinct URLs, a `CheckConfig`, the `on_result` callback, a `stop` event and a
 process count. Output: `on_result` called in this process (event-loop thread) for every
-URL checked here or by a worker. Config: `concurrency` is divided between the processes;
-each worker (`python -m curator.check.worker`) runs the in-process engine on its own event
-loop, uvloop when installed.
+URL checked here or by a worker. Config: `concurrency` and `per_host` are divided between
+the processes; each worker (`python -m curator.check.worker`) runs the in-process engine
+on its own event loop, uvloop when installed.
 
-Hosts, not URLs, are split (largest first onto the least loaded process; the calling
-process takes a smaller share as it also stores results), so per-host limits and
-Retry-After pauses still hold; only a redirect to a host owned by another process can
-exceed `per_host` there. Workers run in their own session so a Ctrl-C reaches only this
+Work is handed out on demand, a batch at a time, to whichever process has run low, so
+every process stays busy until the end however fast it turns out to be (this one also
+stores results and starts first; a worker starts later and may share a core with other
+work). Batches mix hosts, and each process gets `per_host // processes` connections per
+host, so together they never exceed `per_host`; a Retry-After pauses the host in the
+process that received it. Workers run in their own session so a Ctrl-C reaches only this
 process, which then kills them; a worker that dies early has its unreported URLs checked
 here.
+
+Wire format (one JSON document per line): to a worker, first `{"config": {...}}`, then
+`{"urls": [...]}` batches, then end of input; from a worker, `result_to_wire` rows.
 """
 
 from __future__ import annotations
@@ -19,36 +24,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import heapq
 import json
 import os
 import sys
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 
 _LINE_LIMIT = 1 << 20  # a result line is a few KiB at most (titles and errors are capped)
-# The calling process also stores results and draws progress, so it takes a smaller share.
-PARENT_WEIGHT = 0.6
 
 
-def partition(
-    urls: Sequence[str], weights: Sequence[float], key: Callable[[str], str]
-) -> list[list[str]]:
-    """Group URLs by host and spread the groups over bins in proportion to `weights`
-    (largest group first onto the bin that is least loaded for its weight)."""
-    groups: dict[str, list[str]] = defaultdict(list)
+def interleave(urls: Sequence[str], key: Callable[[str], str]) -> list[str]:
+    """URLs round-robin over their hosts, so that any run of them spreads over many hosts."""
+    groups: dict[str, deque[str]] = defaultdict(deque)
     for url in urls:
         groups[key(url)].append(url)
-    bins: list[list[str]] = [[] for _ in weights]
-    heap = [(0.0, i) for i in range(len(weights))]
-    for group in sorted(groups.values(), key=len, reverse=True):
-        _, i = heapq.heappop(heap)
-        bins[i].extend(group)
-        heapq.heappush(heap, (len(bins[i]) / weights[i], i))
-    return bins
+    queues = deque(groups.values())
+    out: list[str] = []
+    while queues:
+        queue = queues.popleft()
+        out.append(queue.popleft())
+        if queue:
+            queues.append(queue)
+    return out
 
 
 def config_to_wire(config: CheckConfig) -> dict[str, Any]:
@@ -93,6 +93,56 @@ def result_from_wire(data: list[Any]) -> FetchResult:
     )
 
 
+def share(config: CheckConfig, processes: int) -> CheckConfig:
+    """One process's part of the limits (`processes` never exceeds `per_host`)."""
+    return dataclasses.replace(
+        config,
+        concurrency=max(1, config.concurrency // processes),
+        per_host=max(1, config.per_host // processes),
+        workers=1,
+    )
+
+
+class _Share:
+    """One process's side of the hand-out: what it was sent, what came back."""
+
+    def __init__(self, send: Callable[[list[str]], None], close: Callable[[], None]) -> None:
+        self._send, self._close = send, close
+        self.sent = 0
+        self.done = 0
+        self.alive = True
+
+    def send(self, batch: list[str]) -> None:
+        self.sent += len(batch)
+        try:
+            self._send(batch)
+        except (ConnectionError, RuntimeError):
+            self.alive = False  # a dead worker: its URLs are rechecked here at the end
+
+    def close(self) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            self._close()
+
+
+class _Dispatcher:
+    """Hands out `batch` URLs to a share whenever fewer than `low` of its URLs are open."""
+
+    def __init__(self, urls: Iterable[str], batch: int, low: int) -> None:
+        self.queue = deque(urls)
+        self.batch, self.low = batch, low
+        self.shares: list[_Share] = []
+        self.closed = False
+
+    def top_up(self, share: _Share) -> None:
+        while share.alive and self.queue and share.sent - share.done < self.low:
+            n = min(self.batch, len(self.queue))
+            share.send([self.queue.popleft() for _ in range(n)])
+        if not self.queue and not self.closed:
+            self.closed = True
+            for s in self.shares:
+                s.close()
+
+
 async def run_sharded(
     urls: Sequence[str],
     config: CheckConfig,
@@ -100,28 +150,40 @@ async def run_sharded(
     stop: asyncio.Event | None,
     processes: int,
 ) -> None:
-    """Check `urls` in this process and `processes - 1` workers, split by host."""
-    from curator.check.engine import host_key, run_local
+    """Check `urls` in this process and `processes - 1` workers, handed out on demand."""
+    from curator.check.engine import LocalRun, drive_local, host_key, run_local
 
-    weights = [PARENT_WEIGHT] + [1.0] * (processes - 1)
-    own, *shards = partition(urls, weights, host_key)
-    shards = [s for s in shards if s]
-    sub = dataclasses.replace(
-        config, concurrency=max(1, config.concurrency // (len(shards) + 1)), workers=1
-    )
+    processes = max(1, min(processes, config.per_host))
+    sub = share(config, processes)
+    dispatch = _Dispatcher(interleave(urls, host_key), sub.concurrency, 2 * sub.concurrency)
     done: set[str] = set()
 
-    def deliver(result: FetchResult) -> None:
-        done.add(result.url)
-        on_result(result)
+    def deliver_for(s: _Share) -> Callable[[FetchResult], None]:
+        def deliver(result: FetchResult) -> None:
+            s.done += 1
+            done.add(result.url)
+            on_result(result)
+            dispatch.top_up(s)
+
+        return deliver
 
     procs: list[asyncio.subprocess.Process] = []
     tasks: list[asyncio.Future[None]] = []
     try:
-        for shard in shards:
-            procs.append(await _spawn(shard, sub))
-        tasks = [asyncio.ensure_future(_read_results(p, deliver)) for p in procs]
-        tasks.append(asyncio.ensure_future(run_local(own, sub, deliver, stop)))
+        for _ in range(processes - 1):
+            proc = await _spawn(sub)
+            procs.append(proc)
+            dispatch.shares.append(_Share(_writer(proc), _closer(proc)))
+        local_share = _Share(lambda batch: local.feed(batch), lambda: local.close())
+        local = LocalRun([], sub, deliver_for(local_share), open_ended=True)
+        dispatch.shares.append(local_share)
+        tasks = [
+            asyncio.ensure_future(_read_results(p, deliver_for(s)))
+            for p, s in zip(procs, dispatch.shares, strict=False)
+        ]
+        tasks.append(asyncio.ensure_future(drive_local(local, stop)))
+        for s in dispatch.shares:
+            dispatch.top_up(s)
         if not await _wait_all(tasks, stop):
             return  # stopped: what finished was delivered, the rest is dropped
     finally:
@@ -137,6 +199,24 @@ async def run_sharded(
     missing = [u for u in urls if u not in done]
     if missing:  # a worker died (killed, out of memory): finish its share here
         await run_local(missing, config, on_result, stop)
+
+
+def _writer(proc: asyncio.subprocess.Process) -> Callable[[list[str]], None]:
+    def send(batch: list[str]) -> None:
+        assert proc.stdin is not None
+        if proc.stdin.is_closing():
+            raise ConnectionError("worker input closed")
+        proc.stdin.write(json.dumps({"urls": batch}).encode() + b"\n")
+
+    return send
+
+
+def _closer(proc: asyncio.subprocess.Process) -> Callable[[], None]:
+    def close() -> None:
+        assert proc.stdin is not None
+        proc.stdin.close()
+
+    return close
 
 
 async def _wait_all(tasks: list[asyncio.Future[None]], stop: asyncio.Event | None) -> bool:
@@ -160,7 +240,7 @@ async def _wait_all(tasks: list[asyncio.Future[None]], stop: asyncio.Event | Non
             stopper.cancel()
 
 
-async def _spawn(urls: list[str], config: CheckConfig) -> asyncio.subprocess.Process:
+async def _spawn(config: CheckConfig) -> asyncio.subprocess.Process:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -174,10 +254,7 @@ async def _spawn(urls: list[str], config: CheckConfig) -> asyncio.subprocess.Pro
     )
     assert proc.stdin is not None
     # Tokens travel on the pipe, never in argv or the environment.
-    proc.stdin.write(json.dumps({"config": config_to_wire(config), "urls": urls}).encode())
-    with contextlib.suppress(ConnectionError):
-        await proc.stdin.drain()
-    proc.stdin.close()
+    proc.stdin.write(json.dumps({"config": config_to_wire(config)}).encode() + b"\n")
     return proc
 
 

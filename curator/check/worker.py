@@ -1,9 +1,10 @@
 """Worker process for sharded runs: `python -m curator.check.worker`.
 
-Input: one JSON document on stdin, `{"config": CheckConfig fields, "urls": [...]}`.
-Output: one JSON line per finished URL on stdout (`shard.result_to_wire`). Config: the
-given `CheckConfig` (its `workers` is 1, so a worker never shards again). Runs on uvloop
-when installed. Exits when done, or quietly when the parent goes away (broken pipe).
+Input: JSON lines on stdin (shard.py's wire format): `{"config": CheckConfig fields}`, then
+`{"urls": [...]}` batches until end of input. Output: one JSON line per finished URL on
+stdout (`shard.result_to_wire`). Config: the given `CheckConfig` (its `workers` is 1, so a
+worker never shards again). Runs on uvloop when installed. Exits when its input has ended
+and every URL it was given is done, or at once when the parent goes away (broken pipe).
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ import os
 import signal
 import sys
 
-from curator.check.engine import run_local, run_sync
+from curator.check.engine import LocalRun, drive_local, run_sync
 from curator.check.shard import config_from_wire, result_to_wire
 from curator.check.types import FetchResult
 
+_LINE_LIMIT = 16 << 20  # a batch of URLs per line
 
-def main() -> None:
-    # The parent owns Ctrl-C: it stops the run and kills its workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    payload = json.load(sys.stdin)
-    config = config_from_wire(payload["config"])
+
+async def serve() -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=_LINE_LIMIT)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    config = config_from_wire(json.loads(await reader.readline())["config"])
     out = sys.stdout.buffer
     pending: list[bytes] = []
 
@@ -38,11 +41,30 @@ def main() -> None:
     def emit(result: FetchResult) -> None:
         # Results finished in one pass of the event loop go out in one write.
         if not pending:
-            asyncio.get_running_loop().call_soon(flush)
+            loop.call_soon(flush)
         pending.append(json.dumps(result_to_wire(result), ensure_ascii=False).encode() + b"\n")
 
-    run_sync(run_local(payload["urls"], config, emit))
+    run = LocalRun([], config, emit, open_ended=True)
+
+    async def feed() -> None:
+        try:
+            while line := await reader.readline():
+                run.feed(json.loads(line)["urls"])
+        finally:
+            run.close()  # end of input, or input we cannot read: finish what we have
+
+    feeder = asyncio.ensure_future(feed())
+    try:
+        await drive_local(run)
+    finally:
+        feeder.cancel()
     flush()
+
+
+def main() -> None:
+    # The parent owns Ctrl-C: it stops the run and kills its workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    run_sync(serve())
 
 
 if __name__ == "__main__":
