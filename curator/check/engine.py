@@ -19,6 +19,7 @@ of CPU per request and one process tops out near one core.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import os
 import ssl
 import time
@@ -188,8 +189,13 @@ class LocalRun:
         self.left = 0
         self.closed = not open_ended
         self.jobs: dict[str, int] = defaultdict(int)
-        self.ready: deque[str] = deque()
+        # Hosts that may start a job, longest backlog first (a lazy heap: a host's key is
+        # its backlog when it was queued). Serving the longest queues first makes the hosts
+        # drain together, so the run does not end with a few backlogged hosts (a Retry-After
+        # pause puts a host behind) crawling at `per_host` while the other slots idle.
+        self.ready: list[tuple[int, int, str]] = []
         self.queued: set[str] = set()
+        self._seq = 0
         self.wake = asyncio.Event()
         self.tasks: set[asyncio.Task[None]] = set()
         self.failure: BaseException | None = None
@@ -260,8 +266,8 @@ class LocalRun:
             raise self.failure
 
     def _next_host(self) -> str | None:
-        for _ in range(len(self.ready)):
-            host = self.ready.popleft()
+        while self.ready:
+            host = heapq.heappop(self.ready)[2]
             self.queued.discard(host)
             if not self.pending[host] or self.jobs[host] >= self.config.per_host:
                 continue  # re-queued when one of its jobs finishes
@@ -278,7 +284,8 @@ class LocalRun:
             and self.pending[host]
             and self.jobs[host] < self.config.per_host
         ):
-            self.ready.append(host)
+            self._seq += 1
+            heapq.heappush(self.ready, (-len(self.pending[host]), self._seq, host))
             self.queued.add(host)
             self.wake.set()
 
