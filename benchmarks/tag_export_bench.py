@@ -4,7 +4,9 @@ Imports the list once (not timed), gives 10 % of its URLs a check state (broken,
 moved) so status markers are rendered, then times `curator tag` (rules applied, tags
 written in one transaction), a full `curator export` (README, category pages, tag pages,
 sources, CHANGES.md) into an empty directory, and a repeated export with nothing changed.
-Target on this 2-core machine: tag + export of 20,000 entries <= 1.5 s.
+Target on this 2-core machine: tag + export of 20,000 entries <= 1.5 s when markdown-it-py
+tokenized the same list in 2.2 s, i.e. (tag + export) / tokenizer <= 0.68x (the tokenizer
+is a yardstick that scales with the machine and its load).
 
     python benchmarks/tag_export_bench.py [--entries 20000] [--repeat 5]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -37,18 +40,27 @@ from curator.parse.blocks import make_markdown  # noqa: E402
 from curator.tagging import apply_rules  # noqa: E402
 from curator.tags import load_rules  # noqa: E402
 
+# The issue's target, tag + export <= 1.5 s when tokenizing this list took 2.2 s, as a ratio.
+RATIO_TARGET = 0.68
+
+
+def _cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
     """Best wall time and median CPU time of `repeat` runs.
 
     The machine is shared with other engineers' jobs: the best run is the one least
-    disturbed by them, the CPU time shows what this process itself spent."""
+    disturbed by them, the CPU time shows what this process and the workers it forked
+    (tagging matches on two cores) spent."""
     walls, cpus, result = [], [], None
     for _ in range(repeat):
-        w, c = time.perf_counter(), time.process_time()
+        w, c = time.perf_counter(), _cpu()
         result = fn()
         walls.append(time.perf_counter() - w)
-        cpus.append(time.process_time() - c)
+        cpus.append(_cpu() - c)
     return min(walls), statistics.median(cpus), result
 
 
@@ -123,18 +135,15 @@ def main() -> None:
         )
         print(f"curator tag (again)        : {t_retag:6.3f} s {c_retag:6.3f} s")
         print(f"curator export (empty dir) : {t_export:6.3f} s {c_export:6.3f} s  ({files} files)")
-        print(
-            f"tag + export               : {t_tag + t_export:6.3f} s {c_tag + c_export:6.3f} s"
-            "  (target <= 1.5 s)"
-        )
+        print(f"tag + export               : {t_tag + t_export:6.3f} s {c_tag + c_export:6.3f} s")
         print(
             f"export again, no change    : {t_again:6.3f} s {c_again:6.3f} s  "
             f"({written} files rewritten)"
         )
         print(
-            f"tag + export / markdown-it tokenizing the same list: "
-            f"{(t_tag + t_export) / t_tok:.2f}x (tokenizer {t_tok:.3f} s; a yardstick that "
-            "scales with the machine and its load)"
+            f"tag + export / tokenizer: {(t_tag + t_export) / t_tok:.2f}x "
+            f"(target <= {RATIO_TARGET:.2f}x; markdown-it-py tokenizing the same list took "
+            f"{t_tok:.3f} s)"
         )
         print(f"load average (1 min)       : {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 

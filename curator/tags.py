@@ -388,6 +388,9 @@ class Tagger:
                 found.append(f'{rule} ({fld}: "{matched}")')
         return {tag: "; ".join(texts) for tag, texts in parts.items()}
 
+    def reasons_all(self, items: list[TagInput]) -> list[dict[str, str]]:
+        return [self.reasons(item) for item in items]
+
 
 def input_from_parsed(entry: ParsedEntry) -> TagInput:
     """The same view `load_inputs` builds from the DB, straight from the parser."""

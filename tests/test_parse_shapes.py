@@ -103,3 +103,22 @@ def test_setext_headings_and_badges() -> None:
     assert doc.curated[0].category == ("Awesome", "Section")
     badge = next(e for e in doc.entries if e.kind is EntryKind.BADGE)
     assert {lk.href for lk in badge.links} == {"https://awesome.re/badge.svg", "https://awesome.re"}
+
+
+def test_parser_drops_the_same_invisible_characters_as_url_identity() -> None:
+    from curator.parse import inline
+    from curator.urls import strip_invisible
+
+    every_bmp_char = "".join(chr(c) for c in range(0xD800)) + "".join(
+        chr(c) for c in range(0xE000, 0x10000)
+    )
+    assert inline.strip_invisible(every_bmp_char) == strip_invisible(every_bmp_char)
+    assert inline.strip_invisible("a\u200bb") == "ab"
+
+
+def test_link_kind_fast_path_agrees_with_classify() -> None:
+    from curator.parse.blocks import _link_kind
+    from curator.urls import classify
+
+    for href in ("https://x.example/", "http://[::1", "https://\u200bx", "HTTP://X", "#a", ""):
+        assert _link_kind(href) == classify(href)

