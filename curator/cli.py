@@ -65,9 +65,10 @@ def import_cmd(
         if r.unchanged:
             echo(f"{r.source}: unchanged (v{r.version}, {r.entries} entries, 0 rows written)\n")
         else:
+            listed = f"; `curator diff {r.source}` lists them" if r.version > 1 else ""
             echo(
                 f"{r.source}: v{r.version} +{r.added} -{r.removed} ~{r.changed} "
-                f"({r.entries} entries, {r.links} links, {r.rows_written} rows written)\n"
+                f"({r.entries} entries, {r.links} links, {r.rows_written} rows written{listed})\n"
             )
 
 
@@ -128,6 +129,30 @@ def dupes_cmd(fmt: FormatOption = output.OutputFormat.TABLE, db: DbOption = None
         output.duplicates_json(dupes)
         if fmt == output.OutputFormat.JSON
         else output.duplicates_text(dupes)
+    )
+
+
+@app.command("diff")
+def diff_cmd(
+    source: Annotated[str, typer.Argument(help="Source name (see `curator stats`).")],
+    old: Annotated[
+        int | None, typer.Option("--from", help="Old version number (default: the one before).")
+    ] = None,
+    new: Annotated[
+        int | None, typer.Option("--to", help="New version number (default: the current one).")
+    ] = None,
+    fmt: FormatOption = output.OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Entries added, removed and changed between two imported versions of a list."""
+    from curator.versions import version_diff
+
+    with read_session(open_engine(db)) as session:
+        diff = version_diff(session, source, old, new)
+    echo(
+        output.version_diff_json(diff)
+        if fmt == output.OutputFormat.JSON
+        else output.version_diff_text(diff)
     )
 
 

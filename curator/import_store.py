@@ -47,7 +47,8 @@ def stable_keys(
     return keys
 
 
-def _signature(e: ParsedEntry) -> tuple[Any, ...]:
+def signature(e: ParsedEntry) -> tuple[Any, ...]:
+    """What an entry says, for telling a changed entry from an unchanged one."""
     return (
         e.kind.value,
         e.title,
@@ -264,7 +265,7 @@ class SourceWriter:
             if row.removed_at is not None:
                 if curated:
                     self.added += 1
-            elif curated and _signature(e) != (
+            elif curated and signature(e) != (
                 *_row_signature(row),
                 tuple(self.old_links.get(row.id, ())),
             ):

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from curator.queries import Duplicate, EntryView, Stats
 from curator.taxonomy import TaxonomyReport
+from curator.versions import Change, VersionDiff
 
 
 class OutputFormat(StrEnum):
@@ -157,4 +158,41 @@ def duplicates_json(dupes: Sequence[Duplicate]) -> str:
             }
             for d in dupes
         ]
+    )
+
+
+_MARK = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def version_diff_text(diff: VersionDiff) -> str:
+    lines = [
+        f"{diff.source}: v{diff.old} -> v{diff.new} +{diff.count(Change.ADDED)} "
+        f"-{diff.count(Change.REMOVED)} ~{diff.count(Change.CHANGED)}"
+    ]
+    for c in diff.changes:
+        where = " › ".join(c.category) or "(no heading)"
+        what = f" ({', '.join(c.fields)})" if c.fields else ""
+        url = f" <{c.url}>" if c.url else ""
+        lines.append(f"{_MARK[c.change.value]} [{where}] {c.title}{url} line {c.line}{what}")
+    return "\n".join(lines) + "\n"
+
+
+def version_diff_json(diff: VersionDiff) -> str:
+    return to_json(
+        {
+            "source": diff.source,
+            "old": diff.old,
+            "new": diff.new,
+            "changes": [
+                {
+                    "change": c.change.value,
+                    "title": c.title,
+                    "category": list(c.category),
+                    "url": c.url,
+                    "line": c.line,
+                    "fields": list(c.fields),
+                }
+                for c in diff.changes
+            ],
+        }
     )
