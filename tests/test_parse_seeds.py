@@ -194,6 +194,12 @@ def test_chatglm_benchmark_table_rows_keep_all_cells() -> None:
     assert rows[-1].columns["显存占用"] == "7008MiB"
     assert all(r.url is None for r in rows)
     assert rows[0].category == ("参考资料", "chatglm-6b 模型")
+    # A row of figures is titled by its first named cells, not by a bare "1".
+    assert [r.title for r in rows] == [
+        "Batch_size 1 · 数据类型 FP16",
+        "Batch_size 1 · 数据类型 FP16",
+        "Batch_size 1 · 数据类型 INT8",
+    ]
 
 
 def test_entries_without_url_are_kept() -> None:
