@@ -337,3 +337,15 @@ def test_sources_only_export_is_unchanged(dbc: Path, tmp_path: Path) -> None:
     assert sorted(files(out)) == sorted(f"sources/{p.name}" for p in LISTS.glob("*.md"))
     for p in LISTS.glob("*.md"):
         assert (out / "sources" / p.name).read_bytes() == p.read_bytes()
+
+
+def test_the_same_link_twice_in_one_section_names_the_other_title(
+    dbc: Path, tmp_path: Path
+) -> None:
+    """whisper openvino and faster-whisper share a URL in the AUDIO section of one seed: the
+    export shows the entry once, naming the other title, not 'also in' its own section."""
+    out = tmp_path / "out"
+    export(dbc, out)
+    entry = item(page(out, "audio.md"), "whisper openvino")
+    assert "also listed as *faster-whisper*" in entry
+    assert "also in" not in entry

@@ -92,10 +92,19 @@ def render_entry(
     if e.tags:
         meta.append(badge[e.tags] if badge is not None else badges(data, e.tags))
     meta.append(f"from *{md(where(e.source, e.section))}*")
-    if e.also_in:
+    # The same link twice in one section (a fork listed under two names) is not "also in"
+    # the section it is shown in: name the other titles instead.
+    here = (e.source, e.section)
+    elsewhere = [o for o in e.also_in if (o.source, o.section) != here]
+    if elsewhere:
         meta.append(
-            "also in " + ", ".join(f"*{md(where(o.source, o.section))}*" for o in e.also_in)
+            "also in " + ", ".join(f"*{md(where(o.source, o.section))}*" for o in elsewhere)
         )
+    aliases = sorted(
+        {o.title for o in e.also_in if (o.source, o.section) == here and o.title != e.title} - {""}
+    )
+    if aliases:
+        meta.append("also listed as " + ", ".join(f"*{md(t)}*" for t in aliases))
     lines = [f"- {' — '.join(parts)}\\", f"  {' · '.join(meta)}"]
     if e.subs:
         lines.append("  - " + " · ".join(link_md(s.text, s, depth) for s in e.subs))

@@ -54,6 +54,7 @@ class Occurrence(NamedTuple):
     entry_id: int
     source: str
     section: tuple[str, ...]
+    title: str = ""
 
 
 class TagReason(NamedTuple):
@@ -368,7 +369,10 @@ def collect(
                 category,
                 names[sid],
                 first.category,
-                tuple(Occurrence(e.id, names[e.source_id], e.category) for e in group[1:]),
+                tuple(
+                    Occurrence(e.id, names[e.source_id], e.category, e.title.strip())
+                    for e in group[1:]
+                ),
             )
         )
     counts: dict[int, int] = defaultdict(int)
