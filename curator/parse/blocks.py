@@ -510,7 +510,7 @@ class _Walker:
                 target = _first_target(runs)
                 title = _text(first) or (target.text if target else "")
                 if not any(ch.isalpha() for ch in title) and header:
-                    title = _data_row_title(columns) or title
+                    title = data_row_title(columns) or title
                 url = target.href if target else None
                 head = _Head(title, url, "", runs, False)
                 entry = self.new_entry(EntryKind.TABLE_ROW, head, row.map, owner)
@@ -686,7 +686,7 @@ def parse_markdown(text: str) -> ParsedDocument:
         )
 
 
-def _data_row_title(columns: dict[str, str]) -> str:
+def data_row_title(columns: dict[str, str]) -> str:
     """A title for a row of figures (`| 1 | FP16 | 13046MiB |`): its first two named cells,
     `Batch_size 1 · 数据类型 FP16`, since a bare `1` says nothing in a listing."""
     named = [(k, v) for k, v in columns.items() if v and not k.startswith("col")]
