@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from curator.check.types import Outcome
 from curator.errors import InputError, NotFoundError
-from curator.models import Entry, Link, Source, Url, UrlState
+from curator.models import Entry, Link, Url, UrlState
+from curator.queries import source_named
 from curator.urls import LinkKind, classify, host_of, normalize
 
 
@@ -110,13 +111,7 @@ def apply_redirects(
     is written and a read session will do. A URL already moved has no live links left, so
     a second run finds nothing to do.
     """
-    source_id: int | None = None
-    if source is not None:
-        source_id = session.execute(
-            select(Source.id).where(Source.name == source)
-        ).scalar_one_or_none()
-        if source_id is None:
-            raise NotFoundError(f"no source named {source!r}")
+    source_id = source_named(session, source).id if source is not None else None
     moved = session.execute(
         select(Url.url, Url.normalized, UrlState.final_url)
         .join(UrlState, col(UrlState.url_id) == col(Url.id))

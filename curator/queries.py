@@ -76,14 +76,19 @@ class EntryView:
         }
 
 
+def source_named(session: Session, name: str) -> Source:
+    """The source called `name`; NotFoundError (exit 2) when there is none."""
+    found = session.execute(select(Source).where(Source.name == name)).scalars().first()
+    if found is None:
+        raise NotFoundError(f"no source named {name!r} (see `curator stats`)")
+    return found
+
+
 def _source_ids(session: Session, source: str | None) -> dict[int, Source]:
-    stmt = select(Source)
     if source:
-        stmt = stmt.where(Source.name == source)
-    rows = {s.id: s for s in session.execute(stmt).scalars() if s.id is not None}
-    if source and not rows:
-        raise NotFoundError(f"no source named {source!r} (see `curator stats`)")
-    return rows
+        found = source_named(session, source)
+        return {found.id: found} if found.id is not None else {}
+    return {s.id: s for s in session.execute(select(Source)).scalars() if s.id is not None}
 
 
 def list_entries(

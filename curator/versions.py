@@ -16,11 +16,12 @@ from enum import StrEnum
 
 from sqlmodel import Session, col, select
 
-from curator.errors import InputError, NotFoundError
+from curator.errors import InputError
 from curator.import_store import signature, stable_keys
 from curator.models import Source, SourceVersion
 from curator.parse.model import ParsedEntry
 from curator.parse.parallel import parse_document
+from curator.queries import source_named
 
 _FIELDS = ("kind", "title", "url", "description", "notes", "category", "columns", "links")
 
@@ -53,9 +54,7 @@ class VersionDiff:
 
 
 def _versions(session: Session, name: str) -> tuple[Source, dict[int, SourceVersion]]:
-    source = session.exec(select(Source).where(col(Source.name) == name)).first()
-    if source is None:
-        raise NotFoundError(f"no source named {name!r} (see `curator stats`)")
+    source = source_named(session, name)
     rows = session.exec(select(SourceVersion).where(col(SourceVersion.source_id) == source.id))
     return source, {v.number: v for v in rows}
 

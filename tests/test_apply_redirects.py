@@ -132,4 +132,7 @@ def test_source_option_limits_the_change_and_unknown_source_is_an_error(
     assert changed_lines(src, tmp_path / "out") == []
     assert "b.test/new" in (tmp_path / "out" / "sources" / "other.md").read_text(encoding="utf-8")
     bad = run_cli("apply-redirects", "--source", "nope", "--db", db)
-    assert bad.code == 2 and bad.stderr.strip() == "Error: no source named 'nope'"
+    assert (
+        bad.code == 2
+        and bad.stderr.strip() == "Error: no source named 'nope' (see `curator stats`)"
+    )
