@@ -7,9 +7,9 @@ called once per distinct URL, from the event-loop thread, as each check finishes
 (unfinished checks are cancelled and not reported). Config: `CheckConfig` (concurrency,
 per_host, workers, shard_min_urls and what fetch.py reads).
 
-In one process, URLs are queued per host and started round-robin over the hosts that are
-below `per_host` running jobs and not paused by a Retry-After, so a list dominated by one
-host cannot fill the global slots with jobs that only wait. Each host gets its own small
+In one process, URLs are queued per host and started from the host with the longest
+backlog among those below `per_host` running jobs and not paused by a Retry-After, so a
+list dominated by one host cannot fill the global slots with jobs that only wait. Each host gets its own small
 httpx client (one big shared pool is CPU-bound); a host's client is closed once its queue
 is empty. Big runs are shared between this process and worker processes (shard.py, one
 process per core, work handed out on demand), because httpx costs one to two milliseconds
@@ -168,7 +168,7 @@ class HostPool:
 
 
 class LocalRun:
-    """Round-robin over hosts with queued URLs, within the global and per-host limits.
+    """Hosts with queued URLs, longest backlog first, within the global and per-host limits.
 
     An open-ended run (`open_ended=True`) takes more URLs through `feed()` while it runs
     and finishes only after `close()`, once everything fed is done (shard.py feeds it).
