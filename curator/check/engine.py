@@ -9,11 +9,11 @@ per_host, workers, shard_min_urls and what fetch.py reads).
 
 In one process, URLs are queued per host and started from the host with the longest
 backlog among those below `per_host` running jobs and not paused by a Retry-After, so a
-list dominated by one host cannot fill the global slots with jobs that only wait. Each host gets its own small
-httpx client (one big shared pool is CPU-bound); a host's client is closed once its queue
-is empty. Big runs are shared between this process and worker processes (shard.py, one
-process per core, work handed out on demand), because httpx costs one to two milliseconds
-of CPU per request and one process tops out near one core.
+list dominated by one host cannot fill the global slots with jobs that only wait. Each
+host gets its own small httpx client (one big shared pool is CPU-bound); a host's client
+is closed once its queue is empty. Big runs are shared between this process and worker
+processes (shard.py, one process per core, work handed out on demand), because httpx
+costs one to two milliseconds of CPU per request and one process tops out near one core.
 """
 
 from __future__ import annotations
