@@ -28,12 +28,10 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
-
 from curator.check.fetch import Fetcher, HostGate
 from curator.check.guard import GuardedBackend, Resolver
 from curator.check.netio import AsyncioBackend
-from curator.check.transport import new_client, new_ssl_context
+from curator.check.transport import HostClient, new_client, new_ssl_context
 from curator.check.types import CheckConfig, FetchResult, Outcome
 from curator.perf import gc_relaxed
 
@@ -132,11 +130,11 @@ class HostPool:
         self._needed = needed
         self._backend = GuardedBackend(AsyncioBackend(), resolver, config.allow_private)
         self._ssl = ssl_context or new_ssl_context()
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._clients: dict[str, HostClient] = {}
         self._gates: dict[str, HostGate] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
-    def client(self, host: str) -> httpx.AsyncClient:
+    def client(self, host: str) -> HostClient:
         client = self._clients.get(host)
         if client is None:
             client = self._clients[host] = new_client(self._config, self._backend, self._ssl)

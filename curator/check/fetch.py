@@ -29,6 +29,7 @@ import httpx
 
 from curator.check import body, classify, guard
 from curator.check.titles import PageMeta, charset_from_content_type, extract_meta
+from curator.check.transport import HostClient
 from curator.check.types import REFUSED, CheckConfig, FetchResult, Hop, Outcome
 
 _KEPT_HEADERS = ("location", "retry-after", "content-type", "server", "cf-ray", "cf-mitigated")
@@ -70,7 +71,7 @@ class Hosts(Protocol):
 
     slots: asyncio.Semaphore
 
-    def client(self, host: str) -> httpx.AsyncClient: ...
+    def client(self, host: str) -> HostClient: ...
 
     def gate(self, host: str) -> HostGate: ...
 
@@ -231,10 +232,9 @@ class Fetcher:
         try:
             async with gate:
                 client = self.hosts.client(host)
-                request = client.build_request(method, url, headers=headers)
                 deadline = asyncio.get_running_loop().time() + self.config.timeout
                 async with asyncio.timeout_at(deadline):
-                    response = await client.send(request, stream=True)
+                    response = await client.open(method, url, headers)
                 try:
                     return await self._read(response, method, deadline)
                 finally:

