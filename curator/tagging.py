@@ -112,15 +112,10 @@ def apply_rules(session: Session, ruleset: RuleSet, now: datetime | None = None)
     inputs = load_inputs(session)
     user: dict[tuple[int, str], str] = {}
     existing: dict[tuple[int, str], tuple[int, str]] = {}
-    for tid, eid, name, kind, reason in (
-        session.connection()
-        .execute(
-            select(col(Tag.id), col(Tag.entry_id), col(Tag.name), col(Tag.origin), col(Tag.reason))
-        )
-        .all()
+    for tid, eid, name, kind, reason in fetch_all(
+        session, "SELECT id, entry_id, name, origin, reason FROM tag"
     ):
         if kind == Origin.RULE:
-            assert tid is not None
             existing[(eid, name)] = (tid, reason)
         else:
             user[(eid, name)] = kind

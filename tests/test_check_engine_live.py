@@ -328,3 +328,47 @@ def test_urls_of_a_worker_that_dies_are_checked_in_process(
     assert sorted(results) == sorted(urls)
     assert results[server.url("/ok", "localhost")].outcome is Outcome.OK
     assert results[server.url("/missing", "localhost")].outcome is Outcome.GONE
+
+
+def test_prestarted_worker_is_taken_by_the_run(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`curator check` starts a worker before its selection; the run uses that one."""
+    from curator.check import shard
+
+    launched: list[int] = []
+    launch = shard._launch
+
+    async def counting_launch() -> asyncio.subprocess.Process:
+        proc = await launch()
+        launched.append(proc.pid)
+        return proc
+
+    monkeypatch.setattr(shard, "_launch", counting_launch)
+    urls = [server.url(p, h) for p in ("/ok", "/gbk") for h in ("127.0.0.1", "localhost")]
+
+    async def scenario() -> list[FetchResult]:
+        results: list[FetchResult] = []
+        await shard.prestart(1)
+        try:
+            await run_checks(urls, cfg(workers=2, shard_min_urls=0), results.append)
+        finally:
+            await shard.discard_warm()
+        return results
+
+    results = asyncio.run(scenario())
+    assert len(launched) == 1  # the prestarted worker, and no second one
+    assert sorted(r.url for r in results) == sorted(urls)
+    assert {r.title for r in results if r.url.endswith("/gbk")} == {GBK_TITLE}
+
+
+def test_unused_prestarted_worker_exits_cleanly() -> None:
+    from curator.check import shard
+
+    async def scenario() -> int | None:
+        await shard.prestart(1)
+        proc = shard._warm[0]
+        await shard.discard_warm()
+        return proc.returncode
+
+    assert asyncio.run(scenario()) == 0

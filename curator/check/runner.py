@@ -228,9 +228,49 @@ def run_check(
     _validate(options)
     from curator.check.engine import run_checks, run_sync
 
-    if engine_fn is None:
-        engine_fn = run_checks
-    progress = progress or NullProgress()
+    warm = _workers_to_prestart(engine, options) if engine_fn is None else 0
+    return run_sync(
+        _run_check(engine, options, engine_fn or run_checks, progress or NullProgress(), warm)
+    )
+
+
+def _workers_to_prestart(engine: Engine, options: CheckOptions) -> int:
+    """Worker processes a run will likely use, guessed from the stored URLs and hosts
+    before the (slower) selection; a wrong guess costs one idle start-up."""
+    from curator.check.engine import worker_count
+
+    with read_session(engine) as session:
+        urls, hosts = (
+            session.connection()
+            .exec_driver_sql("SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
+            .one()
+        )
+    if options.budget is not None:
+        urls = min(urls, options.budget)
+    processes = min(worker_count(options.config, urls, hosts), options.config.per_host)
+    return max(0, processes - 1)
+
+
+async def _run_check(
+    engine: Engine,
+    options: CheckOptions,
+    engine_fn: EngineFn,
+    progress: ProgressSink,
+    warm: int,
+) -> CheckSummary:
+    from curator.check import shard
+
+    if warm and options.only_urls is None:
+        await shard.prestart(warm)  # their imports overlap the selection below
+    try:
+        return await _select_and_run(engine, options, engine_fn, progress)
+    finally:
+        await shard.discard_warm()
+
+
+async def _select_and_run(
+    engine: Engine, options: CheckOptions, engine_fn: EngineFn, progress: ProgressSink
+) -> CheckSummary:
     started = options.clock()
     t0 = time.monotonic()
     with read_session(engine) as session:
@@ -255,7 +295,7 @@ def run_check(
     run_id = store.start_run(engine, options.as_arguments(), started)
     progress.start(len(run.requests))
     try:
-        signame = run_sync(_drive(run, engine, run_id, engine_fn, options))
+        signame = await _drive(run, engine, run_id, engine_fn, options)
     except BaseException:
         store.finish_run(engine, run_id, {"checked": len(run.results)}, "failed", options.clock())
         raise

@@ -4,7 +4,8 @@ Input: JSON lines on stdin (shard.py's wire format): `{"config": CheckConfig fie
 `{"urls": [...]}` batches until end of input. Output: one JSON line per finished URL on
 stdout (`shard.result_to_wire`). Config: the given `CheckConfig` (its `workers` is 1, so a
 worker never shards again). Runs on uvloop when installed. Exits when its input has ended
-and every URL it was given is done, or at once when the parent goes away (broken pipe).
+and every URL it was given is done, at once when the parent goes away (broken pipe), and
+quietly when its input ends before the config (started ahead of a run that did not use it).
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ async def serve() -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=_LINE_LIMIT)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    config = config_from_wire(json.loads(await reader.readline())["config"])
+    first = await reader.readline()
+    if not first:
+        return  # started ahead of a run that did not need it
+    config = config_from_wire(json.loads(first)["config"])
     out = sys.stdout.buffer
     pending: list[bytes] = []
 
