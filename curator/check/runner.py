@@ -134,7 +134,7 @@ class _Run:
         self.requests: dict[str, list[store.Target | store.LocalLink]] = {}
         self.by_norm: dict[str, str] = {}
         for t in plan.check:
-            self._want(t.url, t)
+            self._want(t.url, t, t.normalized)  # normalized by the store already
         self.local_reports: list[UrlReport] = []
         for link in plan.local:
             if options.root is not None:
@@ -153,8 +153,10 @@ class _Run:
         self.results: dict[str, FetchResult] = {}
         self.writer: store.ResultWriter | None = None
 
-    def _want(self, url: str, who: store.Target | store.LocalLink) -> None:
-        key = self.by_norm.setdefault(normalize(url), url)
+    def _want(
+        self, url: str, who: store.Target | store.LocalLink, normalized: str | None = None
+    ) -> None:
+        key = self.by_norm.setdefault(normalized or normalize(url), url)
         self.requests.setdefault(key, []).append(who)
 
     def on_result(self, result: FetchResult) -> None:
