@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,3 +108,16 @@ def write_session(engine: Engine) -> Iterator[Session]:
                 yield session
         except OperationalError as exc:
             raise _db_error(engine, exc) from exc
+
+
+def fetch_all(session: Session, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Rows as plain tuples straight from sqlite3, in the session's transaction.
+
+    For bulk reads (tag, export and check selection: tens of thousands of rows): building
+    a SQLAlchemy Row per row costs about as much as the query itself."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

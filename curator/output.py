@@ -11,13 +11,15 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
 from curator.queries import Duplicate, EntryView, Stats
-from curator.taxonomy import TaxonomyReport
-from curator.versions import Change, VersionDiff
+
+if TYPE_CHECKING:
+    from curator.taxonomy import TaxonomyReport
+    from curator.versions import VersionDiff
 
 
 class OutputFormat(StrEnum):
@@ -165,6 +167,8 @@ _MARK = {"added": "+", "removed": "-", "changed": "~"}
 
 
 def version_diff_text(diff: VersionDiff) -> str:
+    from curator.versions import Change
+
     lines = [
         f"{diff.source}: v{diff.old} -> v{diff.new} +{diff.count(Change.ADDED)} "
         f"-{diff.count(Change.REMOVED)} ~{diff.count(Change.CHANGED)}"

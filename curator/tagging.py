@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
+from curator.db import fetch_all
 from curator.errors import NotFoundError
 from curator.models import Entry, Run, Tag
 from curator.perf import gc_paused, map_split
@@ -56,19 +56,6 @@ class JsonCache:
         except KeyError:
             value = self.seen[text] = json.loads(text) if text else None
             return value
-
-
-def fetch_all(session: Session, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-    """Rows as plain tuples straight from sqlite3, in the session's transaction.
-
-    For the bulk reads of tag and export (tens of thousands of rows): building a
-    SQLAlchemy Row per row costs about as much as the query itself."""
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(sql, tuple(params))
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
 
 
 CURATED_IN = f"({', '.join('?' * len(CURATED))})"  # SQL placeholders for CURATED

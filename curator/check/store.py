@@ -16,21 +16,19 @@ import queue
 import re
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
 from curator.check.types import FetchResult, LinkState, Outcome
-from curator.db import sql_time, write_session
+from curator.db import fetch_all, sql_time, write_session
 from curator.errors import InputError, NotFoundError
-from curator.models import Entry, Exclusion, Link, Run, Source, Url, UrlState
+from curator.models import Exclusion, Run, Source, UrlState
 from curator.urls import LinkKind
 
 _CHUNK = 500
@@ -173,29 +171,42 @@ def remove_exclusion(session: Session, pattern: str) -> None:
 # --- selection ----------------------------------------------------------------------------
 
 
-def _link_rows(session: Session, source: str | None) -> list[Any]:
-    if source is not None:
-        found = session.exec(select(Source.id).where(Source.name == source)).first()
-        if found is None:
-            names = ", ".join(session.exec(select(Source.name).order_by(col(Source.name)))) or "-"
-            raise NotFoundError(f"no source named {source!r} (known: {names})")
-    stmt = (
-        sa_select(
-            col(Link.url_id),
-            col(Link.href),
-            col(Link.kind),
-            col(Link.line),
-            col(Link.excluded),
-            col(Source.path),
-        )
-        .join(Entry, col(Entry.id) == col(Link.entry_id))
-        .join(Source, col(Source.id) == col(Entry.source_id))
-        .where(col(Entry.removed_at).is_(None))
-        .where(col(Link.kind).in_([LinkKind.WEB.value, LinkKind.RELATIVE.value]))
+def _source_id(session: Session, source: str | None) -> int | None:
+    if source is None:
+        return None
+    found = session.exec(select(Source.id).where(Source.name == source)).first()
+    if found is None:
+        names = ", ".join(session.exec(select(Source.name).order_by(col(Source.name)))) or "-"
+        raise NotFoundError(f"no source named {source!r} (known: {names})")
+    return found
+
+
+# Links of current entries, of one kind (?), in one source (?, ?) or all (NULL, NULL).
+_LIVE_FROM = (
+    " FROM link JOIN entry ON entry.id = link.entry_id JOIN source ON source.id = entry.source_id"
+)
+_LIVE_WHERE = " WHERE entry.removed_at IS NULL AND link.kind = ? AND (? IS NULL OR source.id = ?)"
+
+
+def _web_groups(session: Session, source_id: int | None) -> list[Any]:
+    """(url id, url, normalized, JSON [[path, line], ...], all ignored) per web URL.
+
+    Grouped by SQLite: one row per URL instead of one ORM row per link keeps the selection
+    of 20,000 URLs at a fraction of the time and of the memory it left behind."""
+    return fetch_all(
+        session,
+        "SELECT url.id, url.url, url.normalized,"
+        " json_group_array(json_array(source.path, link.line + 1)), min(link.excluded)"
+        + _LIVE_FROM
+        + " JOIN url ON url.id = link.url_id"
+        + _LIVE_WHERE
+        + " GROUP BY url.id ORDER BY url.id",
+        (LinkKind.WEB.value, source_id, source_id),
     )
-    if source is not None:
-        stmt = stmt.where(col(Source.name) == source)
-    return list(session.execute(stmt))
+
+
+def _locations(where: str) -> tuple[str, ...]:
+    return tuple(f"{p}:{n}" for p, n in sorted({(p, n) for p, n in json.loads(where)}))
 
 
 def select_targets(
@@ -210,35 +221,22 @@ def select_targets(
     """Group live links by URL and split them into check / excluded / skipped / local."""
     if session.exec(select(Source.id)).first() is None:
         raise InputError("the database has no lists yet: run `curator import FILE` first")
-    locs: dict[int, set[tuple[str, int]]] = defaultdict(set)
-    ignored: dict[int, bool] = {}
-    local: dict[str, set[tuple[str, int]]] = defaultdict(set)
-    for url_id, href, kind, line, excluded, path in _link_rows(session, source):
-        if kind == LinkKind.RELATIVE.value:
-            local[href].add((path, line + 1))
-        elif url_id is not None:
-            locs[url_id].add((path, line + 1))
-            ignored[url_id] = ignored.get(url_id, True) and bool(excluded)
-    ids = sorted(locs)
-    urls: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(ids):
-        stmt = select(Url.id, Url.url, Url.normalized).where(col(Url.id).in_(chunk))
-        urls.update((uid, (url, norm)) for uid, url, norm in session.exec(stmt) if uid)
-    states = _states(session, ids)
+    source_id = _source_id(session, source)
+    groups = _web_groups(session, source_id)
+    states = _states(session, [g[0] for g in groups])
     matcher = ExclusionMatcher(list_exclusions(session, now))
 
     due: list[Target] = []
     out_excluded: list[tuple[Target, str]] = []
     skipped: list[Target] = []
-    for uid in ids:
-        url, norm = urls[uid]
+    for uid, url, norm, where, ignored in groups:
         row = states.get(uid)
         target = Target(
             uid,
             url,
             norm,
-            tuple(f"{p}:{n}" for p, n in sorted(locs[uid])),
-            ignored[uid],
+            _locations(where),
+            bool(ignored),
             record_of(row),
             row.title if row else None,
             row.final_url if row else None,
@@ -260,8 +258,15 @@ def select_targets(
         tuple(out_excluded),
         tuple(skipped),
         tuple(
-            LocalLink(href, tuple(f"{p}:{n}" for p, n in sorted(where)))
-            for href, where in sorted(local.items())
+            LocalLink(href, _locations(where))
+            for href, where in fetch_all(
+                session,
+                "SELECT link.href, json_group_array(json_array(source.path, link.line + 1))"
+                + _LIVE_FROM
+                + _LIVE_WHERE
+                + " GROUP BY link.href ORDER BY link.href",
+                (LinkKind.RELATIVE.value, source_id, source_id),
+            )
         ),
     )
 
@@ -528,16 +533,9 @@ def load_status(
 ) -> list[StatusRow]:
     """URLs with live links in the given states (default: everything not `ok`)."""
     wanted = {s.value for s in states} if states else None
-    locs: dict[int, set[tuple[str, int]]] = defaultdict(set)
-    for url_id, _href, kind, line, _excluded, path in _link_rows(session, source):
-        if kind == LinkKind.WEB.value and url_id is not None:
-            locs[url_id].add((path, line + 1))
+    groups = {g[0]: g for g in _web_groups(session, _source_id(session, source))}
     out: list[StatusRow] = []
-    ids = sorted(locs)
-    rows = _states(session, ids)
-    urls: dict[int, str] = {}
-    for chunk in _chunks(ids):
-        urls.update(session.exec(select(Url.id, Url.url).where(col(Url.id).in_(chunk))).all())  # type: ignore[arg-type]
+    rows = _states(session, list(groups))
     for uid, row in rows.items():
         state = LinkState(row.state)
         if wanted is not None and state.value not in wanted:
@@ -546,7 +544,7 @@ def load_status(
             continue
         out.append(
             StatusRow(
-                urls[uid],
+                groups[uid][1],
                 state,
                 row.first_failure_at,
                 Outcome(row.last_outcome) if row.last_outcome else None,
@@ -555,13 +553,13 @@ def load_status(
                 row.final_url,
                 row.title,
                 row.title_drift,
-                tuple(f"{p}:{n}" for p, n in sorted(locs[uid])),
+                _locations(groups[uid][3]),
             )
         )
     if wanted is not None and LinkState.UNCHECKED.value in wanted:
         out.extend(
             StatusRow(
-                urls[uid],
+                groups[uid][1],
                 LinkState.UNCHECKED,
                 None,
                 None,
@@ -570,9 +568,9 @@ def load_status(
                 None,
                 None,
                 False,
-                tuple(f"{p}:{n}" for p, n in sorted(locs[uid])),
+                _locations(groups[uid][3]),
             )
-            for uid in ids
+            for uid in groups
             if uid not in rows
         )
     out.sort(key=lambda r: (_STATE_ORDER.get(r.state, 9), r.since or _EPOCH, r.url))
