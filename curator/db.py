@@ -34,6 +34,11 @@ def sql_time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def from_sql_time(text: str | None) -> datetime | None:
+    """`sql_time`'s text back as an aware UTC datetime (for plain DBAPI reads)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
+
+
 def resolve_db_path(db: str | Path | None) -> Path:
     if db:
         return Path(db)
