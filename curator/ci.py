@@ -26,15 +26,8 @@ from curator.check.report import FailOn
 from curator.check.types import Outcome
 from curator.errors import ExitCode, InputError
 from curator.fsutil import atomic_write_text
-from curator.report import (
-    LAST_RUN,
-    Report,
-    ReportFormat,
-    ReportItem,
-    Scope,
-    Section,
-    build_report,
-)
+from curator.report import LAST_RUN, build_report
+from curator.report_model import Report, ReportFormat, ReportItem, Scope, Section
 from curator.report_render import issue_report, load_issue_report, render_json, render_markdown
 
 if TYPE_CHECKING:

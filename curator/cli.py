@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,10 +20,34 @@ from rich.console import Console
 from curator import output
 from curator.check.report import CheckSummary, FailOn, ReportFormat, TableFormat
 from curator.check.types import LinkState
-from curator.db import open_engine, read_session, write_session
 from curator.errors import CuratorError, ExitCode
-from curator.report import ReportFormat as RotFormat
-from curator.report import Scope as RotScope
+from curator.report_model import ReportFormat as RotFormat
+from curator.report_model import Scope as RotScope
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+
+# The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
+# that use it; `curator check` reaches SQLite without it (curator/sqlite.py).
+def open_engine(db: Path | None) -> Engine:
+    from curator.db import open_engine as open_db
+
+    return open_db(db)
+
+
+def read_session(engine: Engine) -> AbstractContextManager[Session]:
+    from curator.db import read_session as read
+
+    return read(engine)
+
+
+def write_session(engine: Engine) -> AbstractContextManager[Session]:
+    from curator.db import write_session as write
+
+    return write(engine)
+
 
 app = typer.Typer(
     help="Keep awesome-style Markdown reading lists healthy: import, check, tag, export.",
@@ -355,6 +380,7 @@ def check_cmd(
     from curator.check.report import CheckInterrupted
     from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
     from curator.check.types import CheckConfig
+    from curator.sqlite import resolve_db_path
 
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     config = CheckConfig(
@@ -381,7 +407,7 @@ def check_cmd(
     )
     interactive = is_interactive()
     try:
-        summary = run_check(open_engine(db), options, progress=make_progress(err, interactive))
+        summary = run_check(resolve_db_path(db), options, progress=make_progress(err, interactive))
     except CheckInterrupted as exc:
         _emit_check(exc.summary, fmt, output_file, interactive)
         raise

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session, col
 
-from curator.db import sql_time
 from curator.models import Category, Entry, Link
 from curator.parse import ParsedDocument, ParsedEntry
 from curator.parse.model import CURATED_KINDS
+from curator.sqlite import sql_time
 from curator.urls import LinkKind, host_of_normalized, normalize
 
 # SQLite's default limit on host parameters is 999 in old builds: stay below it.

@@ -26,11 +26,12 @@ from sqlmodel import SQLModel
 
 from curator import models  # noqa: F401  (registers the tables)
 from curator.errors import CuratorError, DatabaseError, SchemaTooNewError
+from curator.sqlite import SCHEMA_HEAD
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0002"
+HEAD = SCHEMA_HEAD  # the newest revision in migrations/versions/
 BASE = "0001"  # what a DB made before Alembic (tables, no alembic_version) is taken to be
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _VERSION_DDL = (
@@ -185,7 +186,8 @@ def ensure_schema(engine: Engine, path: Path) -> None:
 
 def upgrade_database(db: str | Path | None) -> UpgradeResult:
     """`curator db upgrade`: open the DB without auto-migrating, then migrate explicitly."""
-    from curator.db import open_engine, resolve_db_path
+    from curator.db import open_engine
+    from curator.sqlite import resolve_db_path
 
     path = resolve_db_path(db)
     engine = open_engine(path, migrate=False)

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 
-from curator.queries import Duplicate, EntryView, Stats
-
 if TYPE_CHECKING:
+    from curator.queries import Duplicate, EntryView, Stats
     from curator.taxonomy import TaxonomyReport
     from curator.versions import VersionDiff
 

@@ -8,10 +8,8 @@ Input: nothing. Output: `gc_paused()` and `gc_relaxed()`, context managers, and
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -81,6 +79,9 @@ def map_split(fn: Callable[[list[T]], list[R]], items: list[T]) -> list[R]:
     state of this process at the fork, and its results come back pickled. The worker
     never touches what it inherits beyond `fn` and the items (an open DB connection, say).
     """
+    import multiprocessing  # here: the checker's processes use only the GC helpers
+    from concurrent.futures import ProcessPoolExecutor
+
     if (
         len(items) < SPLIT_MIN_ITEMS
         or (os.cpu_count() or 1) < 2

@@ -21,7 +21,7 @@ from typing import Any
 
 from curator.check.types import Outcome
 from curator.errors import InputError
-from curator.report import Report, ReportItem, RunInfo, Scope, Section
+from curator.report_model import Report, ReportItem, RunInfo, Scope, Section
 
 ISSUE_BODY_LIMIT = 65_536  # GitHub refuses longer issue bodies and comments
 REPORT_MARK = "<!-- curator:link-rot -->"

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
-from curator.db import fetch_all
 from curator.errors import NotFoundError
 from curator.models import Entry, Run, Tag
 from curator.perf import gc_paused, map_split
+from curator.sqlite import fetch_all
 from curator.tags import (
     CURATED,
     Origin,

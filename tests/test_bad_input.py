@@ -21,7 +21,7 @@ import pytest
 from conftest import SEEDS, run_cli
 from test_migrations import db_snapshot
 
-import curator.db
+import curator.sqlite
 
 LIST = "# 列表\n\n- [一](https://a.example/x)：说明\n- [二](https://b.example/)\n"
 
@@ -191,7 +191,7 @@ def test_locked_db_gives_up_after_the_busy_timeout_and_keeps_rows(
     stocked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Another process holds the write lock for longer than we wait (60 s by default).
-    monkeypatch.setattr(curator.db, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(curator.sqlite, "BUSY_TIMEOUT_MS", 300)
     before = db_snapshot(stocked)
     good = tmp_path / "good.md"
     good.write_text(LIST, encoding="utf-8")

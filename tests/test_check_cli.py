@@ -309,3 +309,26 @@ def test_terminal_gets_a_summary_table(
     assert any(line.startswith("gone") for line in res.stdout.splitlines())
     assert "checking" in res.stderr and "4/4" in res.stderr  # the bar
     assert "progress " not in res.stderr  # not the plain lines
+
+
+def test_check_runs_without_loading_the_orm(tmp_path: Path, server: tuple[str, list[str]]) -> None:
+    """The check's parent process talks to SQLite directly: SQLAlchemy and SQLModel
+    (about 25 MiB) stay unloaded, and the results still land in the DB."""
+    import subprocess
+    import sys
+
+    base, _ = server
+    db, _md = make_db(tmp_path, base)
+    code = (
+        "import sys\n"
+        "from curator.cli import main\n"
+        f"sys.argv = ['curator', 'check', '--db', {str(db)!r}, '--allow-private', "
+        "'--retries', '0', '-f', 'json']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel') if m in sys.modules))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.stdout.strip().splitlines()[-1] == "[]", res.stderr
+    status = run_cli("status", "--db", db, "--state", "ok", "-f", "json")
+    passing = {row["url"] for row in json.loads(status.stdout)}
+    assert passing == {f"{base}/ok/1", f"{base}/redir/2"}  # a permanent move passes

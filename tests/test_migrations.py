@@ -309,7 +309,9 @@ def test_db_made_before_alembic_is_read_as_the_first_revision(tmp_path: Path) ->
     assert db_snapshot(db, old_cols) == before
 
 
-@pytest.mark.parametrize("command_args", [("stats",), ("db", "upgrade"), ("import", SEEDS["v1"])])
+@pytest.mark.parametrize(
+    "command_args", [("stats",), ("check",), ("db", "upgrade"), ("import", SEEDS["v1"])]
+)
 def test_db_from_a_newer_curator_is_refused_and_untouched(
     tmp_path: Path, command_args: tuple[str, ...]
 ) -> None:

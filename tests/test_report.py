@@ -22,7 +22,8 @@ from curator.ci import make_report
 from curator.db import open_engine
 from curator.errors import ExitCode
 from curator.importer import import_paths
-from curator.report import Scope, Section, build_report
+from curator.report import build_report
+from curator.report_model import Scope, Section
 from curator.report_render import (
     ISSUE_BODY_LIMIT,
     issue_report,

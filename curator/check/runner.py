@@ -1,10 +1,12 @@
 """One `curator check` run: select due URLs, check them, commit results, summarize.
 
-Input: an engine, `CheckOptions` (selection, state thresholds, --fail-on, --root /
---base-url, the clock) and the HTTP engine function (`engine.run_checks`, injectable for
-tests). Output: a `CheckSummary` whose `exit_code` the CLI uses, or `CheckInterrupted`
-(exit 130/143) after a SIGINT/SIGTERM, raised once every finished result is committed.
-Results are committed by `store.ResultWriter` in batches while the run goes on.
+Input: the DB (a path, or an SQLAlchemy engine), `CheckOptions` (selection, state
+thresholds, --fail-on, --root / --base-url, the clock) and the HTTP engine function
+(`engine.run_checks`, injectable for tests). Output: a `CheckSummary` whose `exit_code`
+the CLI uses, or `CheckInterrupted` (exit 130/143) after a SIGINT/SIGTERM, raised once
+every finished result is committed. Results are committed by `store.ResultWriter` in
+batches while the run goes on. The DB is reached through plain sqlite3 (curator/sqlite.py),
+so this process never loads SQLAlchemy unless the DB is new or needs a migration.
 """
 
 from __future__ import annotations
@@ -22,14 +24,12 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
-from sqlalchemy import Engine
-
 from curator.check import store
 from curator.check.progress import NullProgress, ProgressSink
 from curator.check.report import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import CheckConfig, FetchResult, Outcome
-from curator.db import read_session
 from curator.errors import ExitCode, InputError
+from curator.sqlite import connect, fetch_all, open_current, path_of, transaction
 from curator.urls import normalize
 
 STOP_GRACE_S = 5.0  # how long a stopped engine may take to hand back before it is cancelled
@@ -173,7 +173,7 @@ class _Run:
 
 
 async def _drive(
-    run: _Run, engine: Engine, run_id: int, engine_fn: EngineFn, options: CheckOptions
+    run: _Run, db: Path, run_id: int, engine_fn: EngineFn, options: CheckOptions
 ) -> str | None:
     """Run the engine with SIGINT/SIGTERM turned into a stop; return the signal's name."""
     loop = asyncio.get_running_loop()
@@ -189,7 +189,7 @@ async def _drive(
         loop.call_soon_threadsafe(stop.set)
 
     run.writer = store.ResultWriter(
-        engine, run_id, options.confirm_runs, options.confirm_days, on_error=on_write_error
+        db, run_id, options.confirm_runs, options.confirm_days, on_error=on_write_error
     ).start()
     installed: list[signal.Signals] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -220,33 +220,31 @@ async def _drive(
 
 
 def run_check(
-    engine: Engine,
+    db: Any,
     options: CheckOptions,
     *,
     engine_fn: EngineFn | None = None,
     progress: ProgressSink | None = None,
 ) -> CheckSummary:
-    """Check what is due; raise `CheckInterrupted` after a signal (results committed)."""
+    """Check what is due in `db` (a path or an engine); raise `CheckInterrupted` after a
+    signal (results committed)."""
     _validate(options)
     from curator.check.engine import run_checks, run_sync
 
-    warm = _workers_to_prestart(engine, options) if engine_fn is None else 0
+    path = open_current(path_of(db))
+    warm = _workers_to_prestart(path, options) if engine_fn is None else 0
     return run_sync(
-        _run_check(engine, options, engine_fn or run_checks, progress or NullProgress(), warm)
+        _run_check(path, options, engine_fn or run_checks, progress or NullProgress(), warm)
     )
 
 
-def _workers_to_prestart(engine: Engine, options: CheckOptions) -> int:
+def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
     """Worker processes a run will likely use, guessed from the stored URLs and hosts
     before the (slower) selection; a wrong guess costs one idle start-up."""
     from curator.check.engine import worker_count
 
-    with read_session(engine) as session:
-        urls, hosts = (
-            session.connection()
-            .exec_driver_sql("SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
-            .one()
-        )
+    with contextlib.closing(connect(db)) as conn:
+        [(urls, hosts)] = fetch_all(conn, "SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
     if options.budget is not None:
         urls = min(urls, options.budget)
     processes = min(worker_count(options.config, urls, hosts), options.config.per_host)
@@ -254,7 +252,7 @@ def _workers_to_prestart(engine: Engine, options: CheckOptions) -> int:
 
 
 async def _run_check(
-    engine: Engine,
+    db: Path,
     options: CheckOptions,
     engine_fn: EngineFn,
     progress: ProgressSink,
@@ -265,19 +263,19 @@ async def _run_check(
     if warm and options.only_urls is None:
         await shard.prestart(warm)  # their imports overlap the selection below
     try:
-        return await _select_and_run(engine, options, engine_fn, progress)
+        return await _select_and_run(db, options, engine_fn, progress)
     finally:
         await shard.discard_warm()
 
 
 async def _select_and_run(
-    engine: Engine, options: CheckOptions, engine_fn: EngineFn, progress: ProgressSink
+    db: Path, options: CheckOptions, engine_fn: EngineFn, progress: ProgressSink
 ) -> CheckSummary:
     started = options.clock()
     t0 = time.monotonic()
-    with read_session(engine) as session:
+    with contextlib.closing(connect(db)) as conn, transaction(conn):
         plan = store.select_targets(
-            session,
+            conn,
             started,
             source=options.source,
             max_age=options.max_age,
@@ -294,12 +292,12 @@ async def _select_and_run(
             local=(),
         )
     run = _Run(options, plan, progress)
-    run_id = store.start_run(engine, options.as_arguments(), started)
+    run_id = store.start_run(db, options.as_arguments(), started)
     progress.start(len(run.requests))
     try:
-        signame = await _drive(run, engine, run_id, engine_fn, options)
+        signame = await _drive(run, db, run_id, engine_fn, options)
     except BaseException:
-        store.finish_run(engine, run_id, {"checked": len(run.results)}, "failed", options.clock())
+        store.finish_run(db, run_id, {"checked": len(run.results)}, "failed", options.clock())
         raise
     finally:
         progress.finish()
@@ -307,7 +305,7 @@ async def _select_and_run(
     counts: dict[str, Any] = {o.value: n for o, n in summary.counts.items() if n}
     counts.update(checked=summary.checked, broken=summary.confirmed_broken)
     status = "interrupted" if signame else "done"
-    store.finish_run(engine, run_id, counts, status, options.clock())
+    store.finish_run(db, run_id, counts, status, options.clock())
     if signame:
         raise CheckInterrupted(
             f"{signame}: stopped after {summary.checked} of {summary.to_check} URLs; "
@@ -343,10 +341,10 @@ def _summarize(
                     error=result.error,
                     attempts=result.attempts,
                     elapsed_ms=result.elapsed_ms,
-                    state=s.record.state if s else None,
+                    state=s.state if s else None,
                     locations=who.locations,
                     title_drift=s.title_drift if s else False,
-                    since=s.record.first_failure_at if s else None,
+                    since=s.since if s else None,
                 )
             )
     not_checked: list[tuple[store.Target, Outcome, str | None]]

@@ -1,11 +1,13 @@
 """DB side of the checker: what to check, writing results and states, runs, exclusions.
 
-Input: an engine/session, the current time and selection options (source, --max-age,
---only-new, --budget). Output: a `Plan` (URLs to check, excluded, skipped, relative
-links), `ResultWriter` (a thread that commits results in batches: one transaction per
-~200 results or per second, so an interrupt loses only requests still in flight),
-`StatusRow`s for `curator status`, exclusion CRUD. Every check result goes into
-`check_result`; `url_state` holds the state computed by `state.transition`.
+Input: a DB (a path, or a SQLAlchemy engine or session: every query here is plain SQL on
+the DBAPI connection, see curator/sqlite.py), the current time and selection options
+(source, --max-age, --only-new, --budget). Output: a `Plan` (URLs to check, excluded,
+skipped, relative links), `ResultWriter` (a thread with its own connection that commits
+results in batches: one transaction per ~200 results or per second, so an interrupt loses
+only requests still in flight), `StatusRow`s for `curator status`, exclusion CRUD. Every
+check result goes into `check_result`; `url_state` holds the state computed by
+`state.transition`.
 """
 
 from __future__ import annotations
@@ -14,22 +16,23 @@ import fnmatch
 import json
 import queue
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
-
-from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
 from curator.check.types import FetchResult, LinkState, Outcome
-from curator.db import fetch_all, from_sql_time, sql_time, write_session
 from curator.errors import InputError, NotFoundError
-from curator.models import Exclusion, Run, Source
+from curator.sqlite import connect, fetch_all, from_sql_time, path_of, sql_time, transaction
 from curator.urls import LinkKind
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 _CHUNK = 500
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -110,12 +113,12 @@ def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
         yield items[i : i + _CHUNK]
 
 
-def _states(session: Session, url_ids: Sequence[int]) -> dict[int, StateRow]:
+def _states(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
     rows: dict[int, StateRow] = {}
     t = from_sql_time
     for chunk in _chunks(url_ids):
         sql = _STATE_SELECT + f"({', '.join('?' * len(chunk))})"
-        for r in fetch_all(session, sql, chunk):
+        for r in fetch_all(db, sql, chunk):
             uid, state, outcome, status, first_failure, failures, flips = r[:7]
             ok_at, checked_at, final_url, title, description, drift = r[7:]
             rows[uid] = StateRow(
@@ -160,24 +163,31 @@ class ExclusionMatcher:
         return None
 
 
-def list_exclusions(session: Session, now: datetime) -> list[ExclusionView]:
-    rows = session.exec(select(Exclusion).order_by(col(Exclusion.pattern))).all()
-    return [
-        ExclusionView(
-            r.pattern,
-            r.reason,
-            r.expires_at,
-            r.created_at,
-            r.expires_at is None or r.expires_at > now,
+def list_exclusions(db: Any, now: datetime) -> list[ExclusionView]:
+    rows = fetch_all(
+        db, "SELECT pattern, reason, expires_at, created_at FROM exclusion ORDER BY pattern"
+    )
+    views = []
+    for pattern, reason, expires, created in rows:
+        expires_at = from_sql_time(expires)
+        created_at = from_sql_time(created)
+        assert created_at is not None
+        views.append(
+            ExclusionView(
+                pattern, reason, expires_at, created_at, expires_at is None or expires_at > now
+            )
         )
-        for r in rows
-    ]
+    return views
 
 
 def add_exclusion(
     session: Session, pattern: str, reason: str, expires_at: datetime | None, now: datetime
 ) -> bool:
     """Add (True) or update (False) the exclusion `pattern`."""
+    from sqlmodel import select
+
+    from curator.models import Exclusion
+
     pattern = pattern.strip()
     if not pattern or pattern == "re:":
         raise InputError("an exclusion needs a non-empty pattern")
@@ -195,6 +205,10 @@ def add_exclusion(
 
 
 def remove_exclusion(session: Session, pattern: str) -> None:
+    from sqlmodel import select
+
+    from curator.models import Exclusion
+
     row = session.exec(select(Exclusion).where(Exclusion.pattern == pattern.strip())).first()
     if row is None:
         raise NotFoundError(f"no exclusion {pattern!r} (see `curator exclude list`)")
@@ -204,14 +218,14 @@ def remove_exclusion(session: Session, pattern: str) -> None:
 # --- selection ----------------------------------------------------------------------------
 
 
-def _source_id(session: Session, source: str | None) -> int | None:
+def _source_id(db: Any, source: str | None) -> int | None:
     if source is None:
         return None
-    found = session.exec(select(Source.id).where(Source.name == source)).first()
-    if found is None:
-        names = ", ".join(session.exec(select(Source.name).order_by(col(Source.name)))) or "-"
-        raise NotFoundError(f"no source named {source!r} (known: {names})")
-    return found
+    found = fetch_all(db, "SELECT id FROM source WHERE name = ?", (source,))
+    if not found:
+        names = [n for (n,) in fetch_all(db, "SELECT name FROM source ORDER BY name")]
+        raise NotFoundError(f"no source named {source!r} (known: {', '.join(names) or '-'})")
+    return int(found[0][0])
 
 
 # Links of current entries, of one kind (?), in one source (?, ?) or all (NULL, NULL).
@@ -221,13 +235,13 @@ _LIVE_FROM = (
 _LIVE_WHERE = " WHERE entry.removed_at IS NULL AND link.kind = ? AND (? IS NULL OR source.id = ?)"
 
 
-def _web_groups(session: Session, source_id: int | None) -> list[Any]:
+def _web_groups(db: Any, source_id: int | None) -> list[Any]:
     """(url id, url, normalized, "source_id:line,...", all ignored) per web URL.
 
     Grouped by SQLite: one row per URL instead of one ORM row per link keeps the selection
     of 20,000 URLs at a fraction of the time and of the memory it left behind."""
     return fetch_all(
-        session,
+        db,
         "SELECT url.id, url.url, url.normalized,"
         " group_concat(entry.source_id || ':' || (link.line + 1)), min(link.excluded)"
         + _LIVE_FROM
@@ -242,8 +256,8 @@ class _Locations:
     """ "path:line" locations from `group_concat`'s "source_id:line,..." (integers only, so
     no path can break the format), sorted by path, then line."""
 
-    def __init__(self, session: Session) -> None:
-        self.paths: dict[int, str] = dict(fetch_all(session, "SELECT id, path FROM source"))
+    def __init__(self, db: Any) -> None:
+        self.paths: dict[int, str] = dict(fetch_all(db, "SELECT id, path FROM source"))
 
     def __call__(self, where: str) -> tuple[str, ...]:
         paths = self.paths
@@ -252,7 +266,7 @@ class _Locations:
 
 
 def select_targets(
-    session: Session,
+    db: Any,
     now: datetime,
     *,
     source: str | None = None,
@@ -261,18 +275,19 @@ def select_targets(
     budget: int | None = None,
 ) -> Plan:
     """Group live links by URL and split them into check / excluded / skipped / local."""
-    if session.exec(select(Source.id)).first() is None:
+    if not fetch_all(db, "SELECT 1 FROM source LIMIT 1"):
         raise InputError("the database has no lists yet: run `curator import FILE` first")
-    source_id = _source_id(session, source)
-    groups = _web_groups(session, source_id)
-    states = _states(session, [g[0] for g in groups])
-    locations = _Locations(session)
-    matcher = ExclusionMatcher(list_exclusions(session, now))
+    source_id = _source_id(db, source)
+    groups = _web_groups(db, source_id)
+    states = _states(db, [g[0] for g in groups])
+    locations = _Locations(db)
+    matcher = ExclusionMatcher(list_exclusions(db, now))
 
     due: list[Target] = []
     out_excluded: list[tuple[Target, str]] = []
     skipped: list[Target] = []
     for uid, url, norm, where, ignored in groups:
+        norm = url if norm == url else norm  # one string, not two equal ones, per URL
         row = states.get(uid)
         target = Target(
             uid,
@@ -303,7 +318,7 @@ def select_targets(
         tuple(
             LocalLink(href, locations(where))
             for href, where in fetch_all(
-                session,
+                db,
                 "SELECT link.href, group_concat(entry.source_id || ':' || (link.line + 1))"
                 + _LIVE_FROM
                 + _LIVE_WHERE
@@ -331,32 +346,34 @@ def _is_due(prev: StateRecord | None, now: datetime, max_age: timedelta, only_ne
 # --- runs and results ---------------------------------------------------------------------
 
 
-def start_run(engine: Engine, arguments: dict[str, Any], now: datetime) -> int:
-    with write_session(engine) as session:
-        run = Run(kind="check", started_at=now, arguments=arguments)
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        return run.id
+def start_run(db: Any, arguments: dict[str, Any], now: datetime) -> int:
+    """A `run` row for this check (`db`: a path or an engine); its id."""
+    with closing(connect(path_of(db))) as conn, transaction(conn, write=True):
+        cursor = conn.execute(
+            "INSERT INTO run (kind, started_at, arguments, counts, status)"
+            " VALUES ('check', ?, ?, '{}', 'running')",
+            (sql_time(now), json.dumps(arguments)),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
 
-def finish_run(
-    engine: Engine, run_id: int, counts: dict[str, Any], status: str, now: datetime
-) -> None:
-    with write_session(engine) as session:
-        run = session.get(Run, run_id)
-        if run is not None:
-            run.finished_at, run.counts, run.status = now, counts, status
-            session.add(run)
+def finish_run(db: Any, run_id: int, counts: dict[str, Any], status: str, now: datetime) -> None:
+    with closing(connect(path_of(db))) as conn, transaction(conn, write=True):
+        conn.execute(
+            "UPDATE run SET finished_at = ?, counts = ?, status = ? WHERE id = ?",
+            (sql_time(now), json.dumps(counts), status, run_id),
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """What a committed result left in `url_state`."""
+    """What the run's report needs of what a committed result left in `url_state` (kept
+    for every URL of the run, so only that)."""
 
-    record: StateRecord
+    state: LinkState
+    since: datetime | None  # first_failure_at
     title: str | None
-    final_url: str | None
     title_drift: bool
 
 
@@ -383,7 +400,7 @@ class ResultWriter:
 
     def __init__(
         self,
-        engine: Engine,
+        db: Any,
         run_id: int,
         confirm_runs: int,
         confirm_days: float,
@@ -392,7 +409,8 @@ class ResultWriter:
         interval: float = 1.0,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        self._engine, self._run_id = engine, run_id
+        self._path, self._run_id = path_of(db), run_id
+        self._conn: sqlite3.Connection | None = None  # the writer thread's own
         self._confirm = (confirm_runs, confirm_days)
         self._batch_size, self._interval = batch_size, interval
         self._on_error = on_error
@@ -417,6 +435,13 @@ class ResultWriter:
             raise self.error
 
     def _loop(self) -> None:
+        try:
+            self._serve()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+
+    def _serve(self) -> None:
         batch: list[_Item] = []
         deadline = time.monotonic() + self._interval
         while True:
@@ -450,8 +475,10 @@ class ResultWriter:
         results: list[tuple[Any, ...]] = []
         states: list[tuple[Any, ...]] = []
         stored: dict[int, Stored] = {}
-        with write_session(self._engine) as session:
-            rows = _states(session, [uid for uid, _, _ in batch])
+        if self._conn is None:
+            self._conn = connect(self._path)
+        with transaction(self._conn, write=True) as conn:
+            rows = _states(conn, [uid for uid, _, _ in batch])
             for uid, res, at in batch:
                 row = rows.get(uid)
                 if res.refused:  # refusing is our policy, not news about the URL
@@ -498,12 +525,11 @@ class ResultWriter:
                         drift,
                     )
                 )
-                stored[uid] = Stored(record, title, final_url, drift)
+                stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
             # Plain DBAPI executemany: SQLAlchemy's ORM bulk insert cost more CPU than the
             # rest of the parent process's share of a 20,000-URL run.
-            conn = session.connection()
-            conn.exec_driver_sql(_INSERT_RESULT, results)
-            conn.exec_driver_sql(_UPSERT_STATE, states)
+            conn.executemany(_INSERT_RESULT, results)
+            conn.executemany(_UPSERT_STATE, states)
         self.stored.update(stored)
 
 
@@ -572,14 +598,14 @@ _STATE_ORDER = {s: i for i, s in enumerate([LinkState.BROKEN, LinkState.FLAKY, L
 
 
 def load_status(
-    session: Session, states: Collection[LinkState] | None = None, source: str | None = None
+    db: Any, states: Collection[LinkState] | None = None, source: str | None = None
 ) -> list[StatusRow]:
     """URLs with live links in the given states (default: everything not `ok`)."""
     wanted = {s.value for s in states} if states else None
-    groups = {g[0]: g for g in _web_groups(session, _source_id(session, source))}
-    locations = _Locations(session)
+    groups = {g[0]: g for g in _web_groups(db, _source_id(db, source))}
+    locations = _Locations(db)
     out: list[StatusRow] = []
-    rows = _states(session, list(groups))
+    rows = _states(db, list(groups))
     for uid, row in rows.items():
         state = LinkState(row.state)
         if wanted is not None and state.value not in wanted:

@@ -23,9 +23,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from curator.archives import match_archives
-from curator.db import fetch_all
 from curator.export.sources import source_filename
 from curator.models import Run, Source, SourceVersion, Url, UrlState
+from curator.sqlite import fetch_all
 from curator.tagging import CURATED_IN, JsonCache
 from curator.tags import CURATED, Origin, RuleSet
 from curator.taxonomy import Taxonomy, overrides
