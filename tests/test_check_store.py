@@ -348,3 +348,19 @@ def test_a_refused_url_keeps_its_state(listdb: Path) -> None:
         "where u.url = 'https://a.test/ok/1' order by r.checked_at",
     )
     assert [o for (o,) in results] == ["ok", "invalid", "ok"]  # the history keeps all three
+
+
+def test_urls_slow_at_their_last_check_go_first(listdb: Path) -> None:
+    fake = FakeEngine()
+    check(listdb, fake, T0)
+    slow = fake.calls[0][-1]  # last in the list's order (URL ids) on a first check
+    with sqlite3.connect(listdb) as conn:
+        conn.execute(
+            "UPDATE check_result SET elapsed_ms = 9000"
+            " WHERE url_id = (SELECT id FROM url WHERE url = ?)",
+            (slow,),
+        )
+    check(listdb, fake, T0 + timedelta(days=2), max_age=timedelta(0))
+    assert fake.calls[1][0] == slow
+    assert sorted(fake.calls[1]) == sorted(fake.calls[0])
+    assert fake.calls[1][1:] == [u for u in fake.calls[0] if u != slow]  # the rest in order

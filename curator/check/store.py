@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 _CHUNK = 500
+_SLOW_MS = 1000  # a URL this slow at its last check is started first (see _slowest_first)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -311,6 +312,7 @@ def select_targets(
         due.sort(key=lambda t: (_last_checked(t.prev), t.url_id))
         skipped.extend(due[budget:])
         due = due[:budget]
+    due = _slowest_first(db, due)
     return Plan(
         tuple(due),
         tuple(out_excluded),
@@ -327,6 +329,28 @@ def select_targets(
             )
         ),
     )
+
+
+def _slowest_first(db: Any, due: list[Target]) -> list[Target]:
+    """URLs that took over a second at their last check (hangs, slow servers) go first,
+    slowest first, so their wait overlaps the rest of the run instead of trailing after
+    it; the others keep their order."""
+    ids = [t.url_id for t in due if t.prev is not None]
+    elapsed: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        elapsed.update(
+            fetch_all(
+                db,
+                "SELECT url_id, elapsed_ms FROM check_result WHERE id IN (SELECT max(id)"
+                f" FROM check_result WHERE url_id IN ({', '.join('?' * len(chunk))})"
+                " GROUP BY url_id)",
+                chunk,
+            )
+        )
+    slow = {uid: ms for uid, ms in elapsed.items() if ms and ms >= _SLOW_MS}
+    if not slow:
+        return due
+    return sorted(due, key=lambda t: -slow.get(t.url_id, 0))
 
 
 def _last_checked(prev: StateRecord | None) -> datetime:
