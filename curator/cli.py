@@ -464,8 +464,8 @@ def exclude_add_cmd(
     db: DbOption = None,
 ) -> None:
     """Add an exclusion (or update the reason/expiry of an existing one)."""
+    from curator.check.exclusions import add_exclusion
     from curator.check.runner import parse_time
-    from curator.check.store import add_exclusion
 
     until = parse_time(expires, "--expires") if expires else None
     with write_session(open_engine(db)) as session:
@@ -482,7 +482,7 @@ def exclude_list_cmd(
 ) -> None:
     """List exclusions (expired ones are shown but no longer apply)."""
     from curator.check import report
-    from curator.check.store import list_exclusions
+    from curator.check.exclusions import list_exclusions
 
     with read_session(open_engine(db)) as session:
         rows = list_exclusions(session, _now())
@@ -498,7 +498,7 @@ def exclude_remove_cmd(
     db: DbOption = None,
 ) -> None:
     """Remove an exclusion."""
-    from curator.check.store import remove_exclusion
+    from curator.check.exclusions import remove_exclusion
 
     with write_session(open_engine(db)) as session:
         remove_exclusion(session, pattern)

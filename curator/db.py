@@ -4,6 +4,8 @@ Input: a DB path (`--db`, else `$CURATOR_DB`, else `data/curator.db`). Output: a
 SQLAlchemy engine whose schema is current, and read/write session helpers. Writes run in
 `BEGIN IMMEDIATE` transactions, so two curator processes on one DB queue on the write lock
 (up to the busy timeout) instead of failing with `database is locked` half-way through.
+The connection settings, path resolution and time conversions are shared with plain
+sqlite3 users (`curator check`) and live in sqlite.py.
 """
 
 from __future__ import annotations

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from curator.check.exclusions import add_exclusion
 from curator.check.report import FailOn
+from curator.check.results import ResultWriter
 from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
-from curator.check.store import ResultWriter, add_exclusion, start_run
+from curator.check.store import start_run
 from curator.check.types import CheckConfig, FetchResult, Hop, LinkState, Outcome
 from curator.db import open_engine, write_session
 from curator.errors import ExitCode, InputError, NotFoundError

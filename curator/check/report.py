@@ -17,7 +17,8 @@ from xml.etree import ElementTree as ET
 
 from rich.table import Table
 
-from curator.check.store import ExclusionView, StatusRow
+from curator.check.exclusions import ExclusionView
+from curator.check.store import StatusRow
 from curator.check.types import Hop, LinkState, Outcome
 from curator.errors import ExitCode, Interrupted
 

@@ -4,7 +4,7 @@ Input: the DB (a path, or an SQLAlchemy engine), `CheckOptions` (selection, stat
 thresholds, --fail-on, --root / --base-url, the clock) and the HTTP engine function
 (`engine.run_checks`, injectable for tests). Output: a `CheckSummary` whose `exit_code`
 the CLI uses, or `CheckInterrupted` (exit 130/143) after a SIGINT/SIGTERM, raised once
-every finished result is committed. Results are committed by `store.ResultWriter` in
+every finished result is committed. Results are committed by `results.ResultWriter` in
 batches while the run goes on. The DB is reached through plain sqlite3 (curator/sqlite.py),
 so this process never loads SQLAlchemy unless the DB is new or needs a migration.
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
-from curator.check import store
+from curator.check import results, store
 from curator.check.progress import NullProgress, ProgressSink
 from curator.check.report import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import CheckConfig, FetchResult, Outcome
@@ -151,7 +151,7 @@ class _Run:
                     )
                 )
         self.results: dict[str, FetchResult] = {}
-        self.writer: store.ResultWriter | None = None
+        self.writer: results.ResultWriter | None = None
 
     def _want(
         self, url: str, who: store.Target | store.LocalLink, normalized: str | None = None
@@ -188,7 +188,7 @@ async def _drive(
     def on_write_error(_exc: BaseException) -> None:
         loop.call_soon_threadsafe(stop.set)
 
-    run.writer = store.ResultWriter(
+    run.writer = results.ResultWriter(
         db, run_id, options.confirm_runs, options.confirm_days, on_error=on_write_error
     ).start()
     installed: list[signal.Signals] = []

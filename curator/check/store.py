@@ -1,38 +1,31 @@
-"""DB side of the checker: what to check, writing results and states, runs, exclusions.
+"""DB side of the checker: what to check, each URL's stored state, runs, status rows.
 
 Input: a DB (a path, or a SQLAlchemy engine or session: every query here is plain SQL on
 the DBAPI connection, see curator/sqlite.py), the current time and selection options
 (source, --max-age, --only-new, --budget). Output: a `Plan` (URLs to check, excluded,
-skipped, relative links), `ResultWriter` (a thread with its own connection that commits
-results in batches: one transaction per ~200 results or per second, so an interrupt loses
-only requests still in flight), `StatusRow`s for `curator status`, exclusion CRUD. Every
-check result goes into `check_result`; `url_state` holds the state computed by
-`state.transition`.
+skipped, relative links), `StateRow`s of `url_state`, `run` rows, and `StatusRow`s for
+`curator status`. Config: none. Results are written by results.py; exclusions live in
+exclusions.py.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
-import queue
-import re
-import sqlite3
-import threading
-import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from curator.check.state import PASSING, StateRecord, title_drifted, transition
-from curator.check.types import FetchResult, LinkState, Outcome
+from curator.check.exclusions import ExclusionMatcher, list_exclusions
+from curator.check.state import PASSING, StateRecord
+from curator.check.types import LinkState, Outcome
 from curator.errors import InputError, NotFoundError
 from curator.sqlite import connect, fetch_all, from_sql_time, path_of, sql_time, transaction
 from curator.urls import LinkKind
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    pass
 
 _CHUNK = 500
 _SLOW_MS = 1000  # a URL this slow at its last check is started first (see _slowest_first)
@@ -114,7 +107,7 @@ def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
         yield items[i : i + _CHUNK]
 
 
-def _states(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
+def states_of(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
     rows: dict[int, StateRow] = {}
     t = from_sql_time
     for chunk in _chunks(url_ids):
@@ -127,93 +120,6 @@ def _states(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
                 t(checked_at), final_url, title, description, bool(drift),
             )  # fmt: skip
     return rows
-
-
-# --- exclusions ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ExclusionView:
-    pattern: str
-    reason: str
-    expires_at: datetime | None
-    created_at: datetime
-    active: bool
-
-
-def _compile(pattern: str) -> Callable[[str], bool]:
-    if pattern.startswith("re:"):
-        try:
-            rx = re.compile(pattern[3:])
-        except re.error as exc:
-            raise InputError(f"bad regular expression {pattern!r}: {exc}") from exc
-        return lambda url: rx.search(url) is not None
-    return lambda url: fnmatch.fnmatchcase(url, pattern)
-
-
-class ExclusionMatcher:
-    """Active exclusions; `match` returns the reason an URL is excluded, or None."""
-
-    def __init__(self, exclusions: Iterable[ExclusionView]) -> None:
-        self._rules = [(_compile(e.pattern), e) for e in exclusions if e.active]
-
-    def match(self, *spellings: str) -> str | None:
-        for test, ex in self._rules:
-            if any(test(s) for s in spellings):
-                return f"exclusion {ex.pattern}" + (f": {ex.reason}" if ex.reason else "")
-        return None
-
-
-def list_exclusions(db: Any, now: datetime) -> list[ExclusionView]:
-    rows = fetch_all(
-        db, "SELECT pattern, reason, expires_at, created_at FROM exclusion ORDER BY pattern"
-    )
-    views = []
-    for pattern, reason, expires, created in rows:
-        expires_at = from_sql_time(expires)
-        created_at = from_sql_time(created)
-        assert created_at is not None
-        views.append(
-            ExclusionView(
-                pattern, reason, expires_at, created_at, expires_at is None or expires_at > now
-            )
-        )
-    return views
-
-
-def add_exclusion(
-    session: Session, pattern: str, reason: str, expires_at: datetime | None, now: datetime
-) -> bool:
-    """Add (True) or update (False) the exclusion `pattern`."""
-    from sqlmodel import select
-
-    from curator.models import Exclusion
-
-    pattern = pattern.strip()
-    if not pattern or pattern == "re:":
-        raise InputError("an exclusion needs a non-empty pattern")
-    _compile(pattern)
-    if expires_at is not None and expires_at <= now:
-        raise InputError(f"--expires {expires_at:%Y-%m-%d %H:%M} is already in the past")
-    row = session.exec(select(Exclusion).where(Exclusion.pattern == pattern)).first()
-    created = row is None
-    if row is None:
-        row = Exclusion(pattern=pattern, reason=reason, expires_at=expires_at, created_at=now)
-    else:
-        row.reason, row.expires_at = reason, expires_at
-    session.add(row)
-    return created
-
-
-def remove_exclusion(session: Session, pattern: str) -> None:
-    from sqlmodel import select
-
-    from curator.models import Exclusion
-
-    row = session.exec(select(Exclusion).where(Exclusion.pattern == pattern.strip())).first()
-    if row is None:
-        raise NotFoundError(f"no exclusion {pattern!r} (see `curator exclude list`)")
-    session.delete(row)
 
 
 # --- selection ----------------------------------------------------------------------------
@@ -280,7 +186,7 @@ def select_targets(
         raise InputError("the database has no lists yet: run `curator import FILE` first")
     source_id = _source_id(db, source)
     groups = _web_groups(db, source_id)
-    states = _states(db, [g[0] for g in groups])
+    states = states_of(db, [g[0] for g in groups])
     locations = _Locations(db)
     matcher = ExclusionMatcher(list_exclusions(db, now))
 
@@ -390,217 +296,6 @@ def finish_run(db: Any, run_id: int, counts: dict[str, Any], status: str, now: d
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What the run's report needs of what a committed result left in `url_state` (kept
-    for every URL of the run, so only that)."""
-
-    state: LinkState
-    since: datetime | None  # first_failure_at
-    title: str | None
-    title_drift: bool
-
-
-_Item = tuple[int, FetchResult, datetime]
-_STATE_COLS = (
-    "state",
-    "last_outcome",
-    "last_status",
-    "first_failure_at",
-    "consecutive_failures",
-    "flips",
-    "last_ok_at",
-    "last_checked_at",
-    "final_url",
-    "title",
-    "description",
-    "title_drift",
-)
-
-
-class ResultWriter:
-    """Commits results from a background thread, in batches, so the event loop never
-    waits on SQLite (another `curator check` may hold the write lock for a moment)."""
-
-    def __init__(
-        self,
-        db: Any,
-        run_id: int,
-        confirm_runs: int,
-        confirm_days: float,
-        *,
-        batch_size: int = 200,
-        interval: float = 1.0,
-        on_error: Callable[[BaseException], None] | None = None,
-    ) -> None:
-        self._path, self._run_id = path_of(db), run_id
-        self._conn: sqlite3.Connection | None = None  # the writer thread's own
-        self._confirm = (confirm_runs, confirm_days)
-        self._batch_size, self._interval = batch_size, interval
-        self._on_error = on_error
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="curator-writer", daemon=True)
-        self.stored: dict[int, Stored] = {}
-        self.batches = 0
-        self.error: BaseException | None = None
-
-    def start(self) -> ResultWriter:
-        self._thread.start()
-        return self
-
-    def submit(self, url_id: int, result: FetchResult, checked_at: datetime) -> None:
-        self._queue.put((url_id, result, checked_at))
-
-    def close(self) -> None:
-        """Commit everything submitted so far; re-raise a write error."""
-        self._queue.put(None)
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def _loop(self) -> None:
-        try:
-            self._serve()
-        finally:
-            if self._conn is not None:
-                self._conn.close()
-
-    def _serve(self) -> None:
-        batch: list[_Item] = []
-        deadline = time.monotonic() + self._interval
-        while True:
-            try:
-                item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                item = ()  # type: ignore[assignment]  # a tick: time to flush
-            if item is None:
-                self._flush(batch)
-                return
-            if item:
-                batch.append(item)
-            if len(batch) >= self._batch_size or time.monotonic() >= deadline:
-                self._flush(batch)
-                batch = []
-                deadline = time.monotonic() + self._interval
-
-    def _flush(self, batch: list[_Item]) -> None:
-        if not batch or self.error is not None:
-            return
-        try:
-            self._write(batch)
-            self.batches += 1
-        except BaseException as exc:  # reported by close(); the run is stopped
-            self.error = exc
-            if self._on_error is not None:
-                self._on_error(exc)
-
-    def _write(self, batch: list[_Item]) -> None:
-        runs, days = self._confirm
-        results: list[tuple[Any, ...]] = []
-        states: list[tuple[Any, ...]] = []
-        stored: dict[int, Stored] = {}
-        if self._conn is None:
-            self._conn = connect(self._path)
-        with transaction(self._conn, write=True) as conn:
-            rows = _states(conn, [uid for uid, _, _ in batch])
-            for uid, res, at in batch:
-                row = rows.get(uid)
-                if res.refused:  # refusing is our policy, not news about the URL
-                    record = record_of(row) or StateRecord()
-                else:
-                    record = transition(record_of(row), res.outcome, at, runs, days, res.status)
-                title, description, drift = _titles(row, res)
-                final_url = row.final_url if row else None
-                if res.outcome is Outcome.REDIRECTED:
-                    final_url = res.final_url
-                elif res.outcome is Outcome.OK:
-                    final_url = None
-                redirects = [{"url": h.url, "status": h.status} for h in res.redirects]
-                results.append(
-                    (
-                        uid,
-                        self._run_id,
-                        sql_time(at),
-                        res.status,
-                        res.outcome.value,
-                        res.final_url,
-                        json.dumps(redirects) if redirects else "[]",
-                        res.elapsed_ms,
-                        res.attempts,
-                        res.error,
-                        res.title,
-                        res.description,
-                    )
-                )
-                states.append(
-                    (
-                        uid,
-                        record.state.value,
-                        record.last_outcome.value if record.last_outcome else None,
-                        record.last_status,
-                        sql_time(record.first_failure_at),
-                        record.consecutive_failures,
-                        record.flips,
-                        sql_time(record.last_ok_at),
-                        sql_time(record.last_checked_at),
-                        final_url,
-                        title,
-                        description,
-                        drift,
-                    )
-                )
-                stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
-            # Plain DBAPI executemany: SQLAlchemy's ORM bulk insert cost more CPU than the
-            # rest of the parent process's share of a 20,000-URL run.
-            conn.executemany(_INSERT_RESULT, results)
-            conn.executemany(_UPSERT_STATE, states)
-        self.stored.update(stored)
-
-
-_RESULT_COLS = (
-    "url_id",
-    "run_id",
-    "checked_at",
-    "status",
-    "outcome",
-    "final_url",
-    "redirects",
-    "elapsed_ms",
-    "attempts",
-    "error",
-    "title",
-    "description",
-)
-_INSERT_RESULT = (
-    f"INSERT INTO check_result ({', '.join(_RESULT_COLS)}) "
-    f"VALUES ({', '.join('?' * len(_RESULT_COLS))})"
-)
-_UPSERT_STATE = (
-    f"INSERT INTO url_state (url_id, {', '.join(_STATE_COLS)}) "
-    f"VALUES ({', '.join('?' * (len(_STATE_COLS) + 1))}) "
-    f"ON CONFLICT (url_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE_COLS)}"
-)
-
-
-def _titles(row: StateRow | None, res: FetchResult) -> tuple[str | None, str | None, bool]:
-    """(title, description, drift) to store. Only a passing page may change them, never
-    to empty; a drifted title keeps the old one as the reference until it comes back."""
-    title = row.title if row else None
-    description = row.description if row else None
-    drift = row.title_drift if row else False
-    if res.outcome not in PASSING:
-        return title, description, drift
-    new_title = (res.title or "").strip() or None
-    if new_title is not None:
-        drift = title_drifted(title, new_title)
-        if not drift:
-            title = new_title
-    new_desc = (res.description or "").strip()
-    if new_desc and not drift:
-        description = new_desc
-    return title, description, drift
-
-
 # --- status -------------------------------------------------------------------------------
 
 
@@ -629,7 +324,7 @@ def load_status(
     groups = {g[0]: g for g in _web_groups(db, _source_id(db, source))}
     locations = _Locations(db)
     out: list[StatusRow] = []
-    rows = _states(db, list(groups))
+    rows = states_of(db, list(groups))
     for uid, row in rows.items():
         state = LinkState(row.state)
         if wanted is not None and state.value not in wanted:
