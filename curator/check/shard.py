@@ -33,6 +33,7 @@ from typing import Any
 
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 
+_HELD_BATCHES = 8  # batches a process may hold unfinished before it is sent more
 _LINE_LIMIT = 1 << 20  # a result line is a few KiB at most (titles and errors are capped)
 
 
@@ -155,7 +156,13 @@ async def run_sharded(
 
     processes = max(1, min(processes, config.per_host))
     sub = share(config, processes)
-    dispatch = _Dispatcher(interleave(urls, host_key), sub.concurrency, 2 * sub.concurrency)
+    # Each process holds up to 8 batches: its slots stay busy only if enough of its queued
+    # URLs belong to hosts that are neither paused (Retry-After) nor at their per-host
+    # limit. Measured against 2 batches: N=20000 24.4-25.1 s vs 26.4-26.5 s, N=5000
+    # 8.1-9.0 s vs 8.7-9.5 s; the cost is at most one process's 8 batches at the end.
+    dispatch = _Dispatcher(
+        interleave(urls, host_key), sub.concurrency, _HELD_BATCHES * sub.concurrency
+    )
     done: set[str] = set()
 
     def deliver_for(s: _Share) -> Callable[[FetchResult], None]:
