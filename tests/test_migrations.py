@@ -350,3 +350,17 @@ def test_empty_sqlite_file_gets_the_full_schema(tmp_path: Path) -> None:
     open_engine(db).dispose()
     assert revision_of(db) == [migrate.HEAD]
     assert set(tables(db)) == set(SQLModel.metadata.tables)
+
+
+def test_check_upgrades_an_older_db_before_its_plain_sqlite_queries(tmp_path: Path) -> None:
+    """`curator check` reads and writes through sqlite3 directly (curator/sqlite.py); an
+    older DB is first migrated, with its backup, like every other command does."""
+    db = db_at(tmp_path / "curator.db", migrate.BASE)
+    fill_every_table(db)
+    r = run_cli("check", "--budget", "0", "--db", db)
+    assert r.code == 0, r.stderr
+    assert revision_of(db) == [migrate.HEAD]
+    assert (tmp_path / f"curator.db.bak-{migrate.BASE}").exists()
+    with sqlite3.connect(db) as conn:
+        kinds = [k for (k,) in conn.execute("SELECT kind FROM run ORDER BY id DESC LIMIT 1")]
+    assert kinds == ["check"]
