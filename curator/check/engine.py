@@ -42,11 +42,12 @@ _CLOSE_GRACE_S = 0.5
 
 
 def worker_count(config: CheckConfig, n_urls: int, n_hosts: int) -> int:
-    """How many processes a run of `n_urls` over `n_hosts` hosts should use."""
+    """How many processes a run of `n_urls` over `n_hosts` hosts should use (never more
+    than `per_host`: each process gets at least one connection per host)."""
     wanted = config.workers or min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
     if n_urls < config.shard_min_urls:
         return 1
-    return max(1, min(wanted, n_hosts))
+    return max(1, min(wanted, n_hosts, config.per_host))
 
 
 def host_key(url: str) -> str:

@@ -247,8 +247,7 @@ def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
         [(urls, hosts)] = fetch_all(conn, "SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
     if options.budget is not None:
         urls = min(urls, options.budget)
-    processes = min(worker_count(options.config, urls, hosts), options.config.per_host)
-    return max(0, processes - 1)
+    return worker_count(options.config, urls, hosts) - 1
 
 
 async def _run_check(

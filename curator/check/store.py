@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from curator.check.exclusions import ExclusionMatcher, list_exclusions
 from curator.check.state import PASSING, StateRecord
@@ -23,9 +23,6 @@ from curator.check.types import LinkState, Outcome
 from curator.errors import InputError, NotFoundError
 from curator.sqlite import connect, fetch_all, from_sql_time, path_of, sql_time, transaction
 from curator.urls import LinkKind
-
-if TYPE_CHECKING:
-    pass
 
 _CHUNK = 500
 _SLOW_MS = 1000  # a URL this slow at its last check is started first (see _slowest_first)

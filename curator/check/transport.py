@@ -80,24 +80,25 @@ class HostClient(httpx.AsyncClient):
     """The client of one host; `open()` is its streaming send for the checker."""
 
     def __init__(self, transport: GuardedTransport, timeout: float, user_agent: str) -> None:
-        self._guarded = transport
-        self._timeouts = httpx.Timeout(connect=timeout, read=timeout, write=timeout, pool=None)
-        self._base_headers = [
-            (b"User-Agent", user_agent.encode("ascii", "replace")),
-            (b"Accept", ACCEPT.encode()),
-            (b"Accept-Encoding", ACCEPT_ENCODING.encode()),
-        ]
         super().__init__(
             transport=transport,
-            timeout=self._timeouts,
+            timeout=httpx.Timeout(connect=timeout, read=timeout, write=timeout, pool=None),
             follow_redirects=False,
             cookies=NoCookieJar(),
             trust_env=False,
-            headers={k.decode(): v.decode() for k, v in self._base_headers},
+            headers={
+                "User-Agent": user_agent,
+                "Accept": ACCEPT,
+                "Accept-Encoding": ACCEPT_ENCODING,
+            },
         )
         # httpx copies whatever is given to `cookies=` into a plain Cookies, so the no-op
         # subclass has to replace the client's own (httpx is pinned below 0.29).
         self._cookies = NoCookies(NoCookieJar())
+        self._guarded = transport
+        # What `open()` sends with every request, taken once from the client's settings.
+        self._raw_headers = self.headers.raw
+        self._timeouts = self.timeout.as_dict()
 
     async def open(
         self, method: str, url: httpx.URL, headers: dict[str, str] | None = None
@@ -106,12 +107,10 @@ class HostClient(httpx.AsyncClient):
         (read it, then `aclose()` it). Redirects are never followed."""
         if self.is_closed:
             raise RuntimeError("the client of this host is closed")
-        pairs = self._base_headers
+        pairs = self._raw_headers
         if headers:
             pairs = pairs + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-        request = httpx.Request(
-            method, url, headers=pairs, extensions={"timeout": self._timeouts.as_dict()}
-        )
+        request = httpx.Request(method, url, headers=pairs, extensions={"timeout": self._timeouts})
         return await self._guarded.handle_async_request(request)
 
 
