@@ -19,6 +19,7 @@ import respx
 from curator.check.engine import HostPool, run_checks
 from curator.check.fetch import Fetcher
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
+from tests.respx_checker import CheckerMocker
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 PAGE = "<html><head><title>Hello</title></head><body>x</body></html>"
@@ -56,7 +57,7 @@ def check(url: str, clock: FakeClock | None = None, **config: object) -> FetchRe
 
 @pytest.fixture
 def mock() -> respx.MockRouter:
-    with respx.mock(assert_all_called=False) as router:
+    with respx.mock(assert_all_called=False, using=CheckerMocker.name) as router:
         yield router
 
 

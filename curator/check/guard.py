@@ -1,12 +1,12 @@
 """SSRF guard: which URLs and which resolved addresses the checker may talk to.
 
 Input: a URL (before each request, every redirect hop included) and, at connect time, the
-hostname httpcore is about to dial. Output: `refusal(url) -> str | None` (a reason, or None
-when the URL may be fetched) and `GuardedBackend`, an httpcore network backend that resolves
-the hostname itself, refuses private/loopback/link-local/multicast/reserved/unspecified/shared
-addresses (and IPv4 hidden in IPv6), and dials the vetted IP so a second, rebinding DNS answer
-is never used. TLS SNI and the Host header still carry the hostname (httpcore passes the
-origin host to `start_tls`). Config: `allow_private` turns the address checks off; a
+hostname the transport is about to dial. Output: `refusal(url) -> str | None` (a reason, or
+None when the URL may be fetched) and `GuardedBackend`, which resolves the hostname itself,
+refuses private/loopback/link-local/multicast/reserved/unspecified/shared addresses (and
+IPv4 hidden in IPv6), and dials the vetted IP (through `netio.AsyncioBackend`) so a second,
+rebinding DNS answer is never used. TLS SNI, the certificate check and the Host header still
+carry the hostname. Config: `allow_private` turns the address checks off; a
 `Resolver` (async hostname -> list of IP strings) can be injected, default `system_resolver`.
 """
 
@@ -17,12 +17,14 @@ import functools
 import ipaddress
 import re
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+import ssl
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
+import httpx
+
+from curator.check.netio import AsyncioBackend, HttpConnection
 
 Resolver = Callable[[str], Awaitable[list[str]]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -160,7 +162,7 @@ async def system_resolver(host: str) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
+class GuardedBackend:
     """Resolve, vet every address, then dial the vetted IP with the inner backend.
 
     Resolutions are cached for the backend's life (one run), so every connection to a host
@@ -169,7 +171,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
     def __init__(
         self,
-        inner: httpcore.AsyncNetworkBackend,
+        inner: AsyncioBackend,
         resolver: Resolver | None = None,
         allow_private: bool = False,
     ) -> None:
@@ -220,25 +222,18 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         host: str,
         port: int,
         timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+        ssl_context: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+    ) -> HttpConnection:
+        """A connection to the first vetted address of `host` that answers."""
         ips = await self.resolve(host)
         last: Exception | None = None
         for ip in ips:
             try:
                 return await self._inner.connect_tcp(
-                    ip, port, timeout, local_address, socket_options
+                    ip, port, timeout, ssl_context=ssl_context, server_hostname=server_hostname
                 )
-            except (httpcore.ConnectError, OSError) as exc:
+            except (httpx.ConnectError, OSError) as exc:
                 last = exc
         assert last is not None
         raise last
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise GuardRefused("unix sockets are never used by the checker")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
