@@ -16,7 +16,7 @@ import pytest
 
 from curator.check.guard import GuardedBackend
 from curator.check.netio import MAX_HEAD, AsyncioBackend
-from curator.check.transport import GuardedTransport, new_ssl_context
+from curator.check.transport import GuardedTransport, SharedSSL
 
 Reply = bytes | Callable[[asyncio.StreamWriter], Awaitable[None]]
 
@@ -57,7 +57,7 @@ async def fetch_all(
     server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
     script.port = server.sockets[0].getsockname()[1]
     backend = GuardedBackend(AsyncioBackend(), allow_private=True)
-    transport = GuardedTransport(backend, new_ssl_context(), 4)
+    transport = GuardedTransport(backend, SharedSSL(), 4)
     out = []
     try:
         for method, path in requests:
@@ -185,7 +185,7 @@ def test_read_timeout_when_the_head_never_comes() -> None:
         server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         transport = GuardedTransport(
-            GuardedBackend(AsyncioBackend(), allow_private=True), new_ssl_context(), 1
+            GuardedBackend(AsyncioBackend(), allow_private=True), SharedSSL(), 1
         )
         request = httpx.Request(
             "GET", f"http://127.0.0.1:{port}/", extensions={"timeout": {"read": 0.2}}

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from curator.check.fetch import Fetcher, HostGate
 from curator.check.guard import GuardedBackend, Resolver
 from curator.check.netio import AsyncioBackend
-from curator.check.transport import HostClient, new_client, new_ssl_context
+from curator.check.transport import HostClient, SharedSSL, new_client
 from curator.check.types import CheckConfig, FetchResult, Outcome
 from curator.perf import gc_relaxed
 
@@ -130,7 +130,7 @@ class HostPool:
         self._clock = clock
         self._needed = needed
         self._backend = GuardedBackend(AsyncioBackend(), resolver, config.allow_private)
-        self._ssl = ssl_context or new_ssl_context()
+        self._ssl = SharedSSL(ssl_context)
         self._clients: dict[str, HostClient] = {}
         self._gates: dict[str, HostGate] = {}
         self._closing: set[asyncio.Task[None]] = set()

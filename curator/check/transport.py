@@ -1,10 +1,10 @@
 """httpx clients for the checker: one per host, guarded, cookie-less, one shared SSL context.
 
 Input: a `CheckConfig`, a `GuardedBackend` (shared by every client of a run) and the shared
-`ssl.SSLContext`. Output: `new_client()`, a `HostClient` (an `httpx.AsyncClient`) that
-never follows redirects itself, keeps no cookies, ignores proxy/netrc environment variables
-(a proxy would bypass the address guard) and dials only addresses the guard vetted. Config:
-`per_host` (pool size), `timeout`, `user_agent`.
+SSL context (`SharedSSL`, made on first use). Output: `new_client()`, a `HostClient` (an
+`httpx.AsyncClient`) that never follows redirects itself, keeps no cookies, ignores
+proxy/netrc environment variables (a proxy would bypass the address guard) and dials only
+addresses the guard vetted. Config: `per_host` (pool size), `timeout`, `user_agent`.
 
 The checker sends through `HostClient.open()`, which hands a request straight to the
 client's transport: the client layers it skips (auth, redirects, cookies, event hooks,
@@ -37,8 +37,21 @@ _UNSAFE = re.compile(rb"[\r\n\0]")  # header bytes that would split or end the h
 
 
 def new_ssl_context() -> ssl.SSLContext:
-    """Load the CA bundle once (about 25 ms); every client of a run shares the context."""
+    """Load the CA bundle (about 25 ms of CPU); every client of a run shares the context."""
     return httpx.create_ssl_context()
+
+
+class SharedSSL:
+    """The run's one SSL context, made on the first https dial: a run (or a worker's
+    share of it) with only http URLs never loads the CA bundle."""
+
+    def __init__(self, context: ssl.SSLContext | None = None) -> None:
+        self._context = context
+
+    def __call__(self) -> ssl.SSLContext:
+        if self._context is None:
+            self._context = new_ssl_context()
+        return self._context
 
 
 class NoCookieJar(CookieJar):
@@ -100,11 +113,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
     Idle connections beyond `max_connections` are closed.
     """
 
-    def __init__(
-        self, backend: GuardedBackend, ssl_context: ssl.SSLContext, max_connections: int
-    ) -> None:
+    def __init__(self, backend: GuardedBackend, ssl: SharedSSL, max_connections: int) -> None:
         self._backend = backend
-        self._ssl = ssl_context
+        self._ssl = ssl
         self._max_idle = max(1, max_connections)
         self._idle: dict[_Origin, list[HttpConnection]] = {}
         self._clock = time.monotonic
@@ -157,7 +168,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
             host,
             key[2],
             timeout,
-            ssl_context=self._ssl if tls else None,
+            ssl_context=self._ssl() if tls else None,
             server_hostname=host if tls else None,
         )
 
@@ -226,8 +237,6 @@ class HostClient(httpx.AsyncClient):
         return await self._guarded.handle_async_request(request)
 
 
-def new_client(
-    config: CheckConfig, backend: GuardedBackend, ssl_context: ssl.SSLContext
-) -> HostClient:
-    transport = GuardedTransport(backend, ssl_context, max(1, config.per_host))
+def new_client(config: CheckConfig, backend: GuardedBackend, ssl: SharedSSL) -> HostClient:
+    transport = GuardedTransport(backend, ssl, max(1, config.per_host))
     return HostClient(transport, config.timeout, config.user_agent)
