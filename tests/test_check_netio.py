@@ -198,3 +198,32 @@ def test_read_timeout_when_the_head_never_comes() -> None:
             server.close()
 
     asyncio.run(scenario())
+
+
+def test_pooled_connection_found_closing_at_send_time_is_replaced() -> None:
+    async def scenario() -> tuple[list[int], int]:
+        script = Scripted([ok(b"one"), ok(b"two")])
+        server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        transport = GuardedTransport(
+            GuardedBackend(AsyncioBackend(), allow_private=True), SharedSSL(), 2
+        )
+        statuses = []
+        try:
+            for i in range(2):
+                if i == 1:  # closing, but connection_lost() has not run yet
+                    for conns in transport._idle.values():
+                        for conn in conns:
+                            assert conn.transport is not None
+                            conn.transport.close()
+                request = httpx.Request("GET", f"http://127.0.0.1:{port}/{i}")
+                response = await transport.handle_async_request(request)
+                await response.aread()
+                await response.aclose()
+                statuses.append(response.status_code)
+            return statuses, script.connections
+        finally:
+            await transport.aclose()
+            server.close()
+
+    assert asyncio.run(scenario()) == ([200, 200], 2)

@@ -132,6 +132,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         no_body = request.method == "HEAD"
         while True:
             conn = self._take(key)
+            reused = conn is not None
             if conn is None:
                 conn = await self._dial(key, url.host, timeouts.get("connect"))
             try:
@@ -139,7 +140,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
                 await conn.receive_head(timeouts.get("read"))
             except StaleConnection:
                 conn.close()
-                if conn.requests > 1:
+                if reused:
                     continue  # the server dropped a kept-alive connection: send it afresh
                 raise
             except BaseException:
