@@ -1,15 +1,16 @@
 """Small performance helpers shared by the hot paths (parse, import, tag, check).
 
-Input: nothing. Output: `gc_paused()` and `gc_relaxed()`, context managers, and
-`map_split()`, which runs a pure function over a big list on two cores. Config:
-`SPLIT_MIN_ITEMS`.
+Input: nothing. Output: `gc_paused()` and `gc_relaxed()`, context managers, `run_sync()`
+(a coroutine on uvloop with the GC relaxed), and `map_split()`, which runs a pure function
+over a big list on two cores. Config: `SPLIT_MIN_ITEMS`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -64,6 +65,17 @@ def gc_relaxed() -> Iterator[None]:
     finally:
         gc.set_threshold(*old)
         gc.unfreeze()
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on uvloop when it is installed (about 15 % less CPU), else asyncio,
+    with the cyclic GC relaxed (`gc_relaxed`)."""
+    with gc_relaxed():
+        try:
+            import uvloop
+        except ImportError:
+            return asyncio.run(coro)
+        return uvloop.run(coro)
 
 
 def _run_job() -> list[Any]:

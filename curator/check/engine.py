@@ -20,34 +20,23 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import os
 import ssl
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from curator.check.fetch import Fetcher, HostGate
 from curator.check.guard import GuardedBackend, Resolver
 from curator.check.netio import AsyncioBackend
+from curator.check.shard import worker_count
 from curator.check.transport import HostClient, SharedSSL, new_client
 from curator.check.types import CheckConfig, FetchResult, Outcome
-from curator.perf import gc_relaxed
+from curator.perf import run_sync
 
 OnResult = Callable[[FetchResult], None]
-T = TypeVar("T")
-MAX_AUTO_WORKERS = 4
 _CLOSE_GRACE_S = 0.5
-
-
-def worker_count(config: CheckConfig, n_urls: int, n_hosts: int) -> int:
-    """How many processes a run of `n_urls` over `n_hosts` hosts should use (never more
-    than `per_host`: each process gets at least one connection per host)."""
-    wanted = config.workers or min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
-    if n_urls < config.shard_min_urls:
-        return 1
-    return max(1, min(wanted, n_hosts, config.per_host))
 
 
 def host_key(url: str) -> str:
@@ -306,17 +295,6 @@ class LocalRun:
             if self.failure is None:
                 self.failure = exc
             self.wake.set()
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine on uvloop when it is installed (about 15 % less CPU), else asyncio,
-    with the cyclic GC relaxed (perf.gc_relaxed)."""
-    with gc_relaxed():
-        try:
-            import uvloop
-        except ImportError:
-            return asyncio.run(coro)
-        return uvloop.run(coro)
 
 
 def check_url_sync(url: str, config: CheckConfig | None = None) -> FetchResult:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import re
 import signal
 import time
@@ -29,6 +30,7 @@ from curator.check.progress import NullProgress, ProgressSink
 from curator.check.report import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import CheckConfig, FetchResult, Outcome
 from curator.errors import ExitCode, InputError
+from curator.perf import run_sync
 from curator.sqlite import connect, fetch_all, open_current, path_of, transaction
 from curator.urls import normalize
 
@@ -229,19 +231,15 @@ def run_check(
     """Check what is due in `db` (a path or an engine); raise `CheckInterrupted` after a
     signal (results committed)."""
     _validate(options)
-    from curator.check.engine import run_checks, run_sync
-
     path = open_current(path_of(db))
     warm = _workers_to_prestart(path, options) if engine_fn is None else 0
-    return run_sync(
-        _run_check(path, options, engine_fn or run_checks, progress or NullProgress(), warm)
-    )
+    return run_sync(_run_check(path, options, engine_fn, progress or NullProgress(), warm))
 
 
 def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
     """Worker processes a run will likely use, guessed from the stored URLs and hosts
     before the (slower) selection; a wrong guess costs one idle start-up."""
-    from curator.check.engine import worker_count
+    from curator.check.shard import worker_count
 
     with contextlib.closing(connect(db)) as conn:
         [(urls, hosts)] = fetch_all(conn, "SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
@@ -253,15 +251,20 @@ def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
 async def _run_check(
     db: Path,
     options: CheckOptions,
-    engine_fn: EngineFn,
+    engine_fn: EngineFn | None,
     progress: ProgressSink,
     warm: int,
 ) -> CheckSummary:
     from curator.check import shard
 
     if warm and options.only_urls is None:
-        await shard.prestart(warm)  # their imports overlap the selection below
+        await shard.prestart(warm)  # their imports overlap ours and the selection below
     try:
+        if engine_fn is None:
+            from curator.check.engine import run_checks  # httpx, bs4: 0.3 s of imports
+
+            gc.freeze()  # as gc_relaxed() did for the modules imported before it
+            engine_fn = run_checks
         return await _select_and_run(db, options, engine_fn, progress)
     finally:
         await shard.discard_warm()

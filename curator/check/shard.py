@@ -1,8 +1,8 @@
 """Share a big run between this process and worker processes; stream results back.
 
 Input: distinct URLs, a `CheckConfig`, the `on_result` callback, a `stop` event and a
-process count. Output: `on_result` called in this process (event-loop thread) for every
-URL checked here or by a worker. Config: `concurrency` and `per_host` are divided between
+process count (`worker_count()` picks it). Output: `on_result` called in this process
+(event-loop thread) for every URL checked here or by a worker. Config: `concurrency` and `per_host` are divided between
 the processes; each worker (`python -m curator.check.worker`) runs the in-process engine
 on its own event loop, uvloop when installed.
 
@@ -33,8 +33,18 @@ from typing import Any
 
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 
+MAX_AUTO_WORKERS = 4
 _HELD_BATCHES = 8  # batches a process may hold unfinished before it is sent more
 _LINE_LIMIT = 1 << 20  # a result line is a few KiB at most (titles and errors are capped)
+
+
+def worker_count(config: CheckConfig, n_urls: int, n_hosts: int) -> int:
+    """How many processes a run of `n_urls` over `n_hosts` hosts should use (never more
+    than `per_host`: each process gets at least one connection per host)."""
+    wanted = config.workers or min(os.cpu_count() or 1, MAX_AUTO_WORKERS)
+    if n_urls < config.shard_min_urls:
+        return 1
+    return max(1, min(wanted, n_hosts, config.per_host))
 
 
 def interleave(urls: Sequence[str], key: Callable[[str], str]) -> list[str]:
