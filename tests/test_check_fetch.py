@@ -441,3 +441,20 @@ def test_an_error_in_on_result_stops_the_run_and_is_raised(mock: respx.MockRoute
     with pytest.raises(RuntimeError, match="store is full"):
         asyncio.run(run_checks(urls, CheckConfig(workers=1, per_host=2), explode))
     assert 1 <= len(seen) < 50
+
+
+def test_kept_headers_lower_case_join_repeats_and_decode_utf8() -> None:
+    from curator.check.fetch import kept_headers
+
+    raw = [
+        (b"Location", "/caf\u00e9".encode()),
+        (b"X-Other", b"ignored"),
+        (b"CF-RAY", b"1"),
+        (b"cf-ray", b"2"),
+        (b"Content-Type", b"text/html; charset=\xe9"),  # not UTF-8: read as Latin-1
+    ]
+    assert kept_headers(raw) == {
+        "location": "/caf\u00e9",
+        "cf-ray": "1, 2",
+        "content-type": "text/html; charset=\u00e9",
+    }

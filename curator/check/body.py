@@ -11,6 +11,7 @@ Unknown content encodings yield no bytes (no title) rather than garbage.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 
 import httpx
 
@@ -59,20 +60,25 @@ def _head_end(buf: bytearray, scan_from: int) -> int:
 
 
 async def read_head(
-    response: httpx.Response, cap: int, buf: bytearray, drain_limit: int = 0
+    response: httpx.Response,
+    headers: Mapping[str, str],
+    cap: int,
+    buf: bytearray,
+    drain_limit: int = 0,
 ) -> None:
     """Fill `buf` with the page up to `</head>` or `cap`, whichever comes first.
 
     `buf` belongs to the caller so that what arrived before a stall or a broken connection
     is kept. When the whole body is known to be at most `drain_limit` bytes, the rest is
-    read and dropped, so the connection can be reused.
+    read and dropped, so the connection can be reused. `headers` are the response's, with
+    lower-case names (at least content-encoding and content-length when present).
     """
-    decoder = CappedDecoder(response.headers.get("content-encoding", ""), cap)
+    decoder = CappedDecoder(headers.get("content-encoding", ""), cap)
     if not decoder.supported:
-        await drain(response, drain_limit)
+        await drain(response, headers, drain_limit)
         return
     end = -1
-    drain_rest = _small(response, drain_limit)
+    drain_rest = _small(headers, drain_limit)
     async for raw in response.aiter_raw():
         if end >= 0:
             continue
@@ -91,14 +97,14 @@ async def read_head(
                 break
 
 
-def _small(response: httpx.Response, limit: int) -> bool:
-    length = response.headers.get("content-length", "")
+def _small(headers: Mapping[str, str], limit: int) -> bool:
+    length = headers.get("content-length", "")
     return length.isdigit() and int(length) <= limit
 
 
-async def drain(response: httpx.Response, limit: int) -> None:
+async def drain(response: httpx.Response, headers: Mapping[str, str], limit: int) -> None:
     """Read a small body to its end so the connection can be reused; larger ones are left
     unread (closing the response then closes the connection)."""
-    if _small(response, limit):
+    if _small(headers, limit):
         async for _ in response.aiter_raw():
             pass

@@ -32,7 +32,19 @@ from curator.check.titles import PageMeta, charset_from_content_type, extract_me
 from curator.check.transport import HostClient
 from curator.check.types import REFUSED, CheckConfig, FetchResult, Hop, Outcome
 
-_KEPT_HEADERS = ("location", "retry-after", "content-type", "server", "cf-ray", "cf-mitigated")
+# What classify.py and body.py read of a response's headers.
+_KEPT_HEADERS = frozenset(
+    {
+        "location",
+        "retry-after",
+        "content-type",
+        "server",
+        "cf-ray",
+        "cf-mitigated",
+        "content-encoding",
+        "content-length",
+    }
+)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 DRAIN_LIMIT = 64 * 1024  # bodies this small may be read to the end to keep the connection
 
@@ -92,6 +104,23 @@ class _Hop:
     attempts: int
     answer: _Answer | None = None
     error: classify.ErrorVerdict | None = None
+
+
+def kept_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The headers the checker reads, lower-cased, from one pass over the raw list (each
+    lookup in httpx's Headers scans and decodes them all). Repeated headers are joined with
+    ", " as httpx does; values decode as UTF-8, else Latin-1."""
+    kept: dict[str, str] = {}
+    for raw_name, raw_value in raw:
+        name = raw_name.decode("latin-1").lower()
+        if name not in _KEPT_HEADERS:
+            continue
+        try:
+            value = raw_value.decode("utf-8")
+        except UnicodeDecodeError:
+            value = raw_value.decode("latin-1")
+        kept[name] = f"{kept[name]}, {value}" if name in kept else value
+    return kept
 
 
 def _loop_key(url: httpx.URL) -> tuple[str, str, int | None, bytes]:
@@ -246,8 +275,7 @@ class Fetcher:
             self.hosts.released(host)
 
     async def _read(self, response: httpx.Response, method: str, deadline: float) -> _Answer:
-        raw_headers = response.headers
-        headers = {k: raw_headers[k] for k in _KEPT_HEADERS if k in raw_headers}
+        headers = kept_headers(response.headers.raw)
         content_type = headers.get("content-type", "")
         head: bytearray | None = None
         if (
@@ -259,11 +287,11 @@ class Fetcher:
         try:
             async with asyncio.timeout_at(deadline):
                 if head is not None:
-                    await body.read_head(response, self.config.max_body, head, DRAIN_LIMIT)
+                    await body.read_head(response, headers, self.config.max_body, head, DRAIN_LIMIT)
                 elif not 200 <= response.status_code < 300:
                     # Error pages and redirects are small: reading them keeps the connection.
                     # Other 2xx content (PDFs, archives) is never read.
-                    await body.drain(response, DRAIN_LIMIT)
+                    await body.drain(response, headers, DRAIN_LIMIT)
         except (TimeoutError, httpx.TransportError):
             pass  # the status is in; a body that stalls or breaks later does not change it
         meta = (

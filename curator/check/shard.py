@@ -2,9 +2,10 @@
 
 Input: distinct URLs, a `CheckConfig`, the `on_result` callback, a `stop` event and a
 process count (`worker_count()` picks it). Output: `on_result` called in this process
-(event-loop thread) for every URL checked here or by a worker. Config: `concurrency` and `per_host` are divided between
-the processes; each worker (`python -m curator.check.worker`) runs the in-process engine
-on its own event loop, uvloop when installed.
+(event-loop thread) for every URL checked here or by a worker. Config: `concurrency` and
+`per_host` are divided between the processes; each worker (`python -m
+curator.check.worker`) runs the in-process engine on its own event loop, uvloop when
+installed.
 
 Work is handed out on demand, a batch at a time, to whichever process has run low, so
 every process stays busy until the end however fast it turns out to be (this one also
