@@ -1,9 +1,9 @@
 """Category pages: `exports/<category>.md`, and the Markdown of one entry (shared).
 
-Input: `ExportData` (collect.py). Output: Markdown text per canonical category: a title,
-a ToC whose anchors are GitHub's (slug.py), then the entries grouped by their source
-section. Each entry shows its title link with a status marker, description, tag badges,
-the list it came from ("also in …" for the other lists), sub-links and notes.
+Input: `ExportData` (collect.py). Output: Markdown (UTF-8 bytes) per canonical category:
+a title, a ToC whose anchors are GitHub's (slug.py), then the entries grouped by their
+source section. Each entry shows its title link with a status marker, description, tag
+badges, the list it came from ("also in …" for the other lists), sub-links and notes.
 """
 
 from __future__ import annotations
@@ -77,70 +77,88 @@ def where(source: str, section: tuple[str, ...]) -> str:
     return " › ".join((source, *section))
 
 
-def render_entry(
-    data: ExportData, e: OutEntry, depth: int = 0, badge: dict[tuple[str, ...], str] | None = None
-) -> str:
-    """One entry as a list item (`depth`: directories below the export root)."""
-    cols = [(k, v) for k, v in e.columns if k or v]
-    # A table row whose title is only its first cell(s) shows the cells alone.
-    skip_title = (
-        bool(cols) and e.main is None and e.title in (cols[0][1], data_row_title(dict(e.columns)))
-    )
-    head = link_md(e.title, e.main, depth) if e.main is not None else md(e.title)
-    parts = [] if skip_title else [head]
-    if cols:
-        parts.append(" · ".join(f"**{md(k)}** {md(v)}" for k, v in cols))
-    elif e.description:
-        parts.append(md(e.description))
-    meta = []
-    if e.tags:
-        meta.append(badge[e.tags] if badge is not None else badges(data, e.tags))
-    meta.append(f"from *{md(where(e.source, e.section))}*")
+def _others(e: OutEntry) -> list[str]:
+    """The "also in" and "also listed as" parts of an entry found more than once."""
     # The same link twice in one section (a fork listed under two names) is not "also in"
     # the section it is shown in: name the other titles instead.
     here = (e.source, e.section)
+    out = []
     elsewhere = [o for o in e.also_in if (o.source, o.section) != here]
     if elsewhere:
-        meta.append(
-            "also in " + ", ".join(f"*{md(where(o.source, o.section))}*" for o in elsewhere)
-        )
+        out.append("also in " + ", ".join(f"*{md(where(o.source, o.section))}*" for o in elsewhere))
     aliases = sorted(
         {o.title for o in e.also_in if (o.source, o.section) == here and o.title != e.title} - {""}
     )
     if aliases:
-        meta.append("also listed as " + ", ".join(f"*{md(t)}*" for t in aliases))
-    lines = [f"- {' — '.join(parts)}\\", f"  {' · '.join(meta)}"]
+        out.append("also listed as " + ", ".join(f"*{md(t)}*" for t in aliases))
+    return out
+
+
+def render_entry(
+    data: ExportData, e: OutEntry, depth: int = 0, badge: dict[tuple[str, ...], str] | None = None
+) -> str:
+    """One entry as a list item (`depth`: directories below the export root)."""
+    # Built with as few intermediate lists as possible: an export renders every entry.
+    main = e.main
+    cols = [(k, v) for k, v in e.columns if k or v] if e.columns else None
+    if main is not None:
+        head: str | None = link_md(e.title, main, depth)
+    elif cols and (e.title == cols[0][1] or e.title == data_row_title(dict(e.columns))):
+        head = None  # a table row whose title is only its first cell(s) shows the cells alone
+    else:
+        head = md(e.title)
+    if cols:
+        body: str | None = " · ".join(f"**{md(k)}** {md(v)}" for k, v in cols)
+    elif e.description:
+        body = md(e.description)
+    else:
+        body = None
+    if head is None:
+        text = f"- {body or ''}\\\n  "
+    elif body is None:
+        text = f"- {head}\\\n  "
+    else:
+        text = f"- {head} — {body}\\\n  "
+    if e.tags:
+        text += (badge[e.tags] if badge is not None else badges(data, e.tags)) + " · "
+    text += f"from *{md(where(e.source, e.section))}*"
+    if e.also_in:
+        text += "".join(" · " + part for part in _others(e))
     if e.subs:
-        lines.append("  - " + " · ".join(link_md(s.text, s, depth) for s in e.subs))
-    lines.extend(f"  - {md(n)}" for n in e.notes)
-    return "\n".join(lines)
+        text += "\n  - " + " · ".join(link_md(s.text, s, depth) for s in e.subs)
+    for n in e.notes:
+        text += f"\n  - {md(n)}"
+    return text
 
 
 class EntryRenderer:
-    """Renders each entry once per directory depth (category pages 0, tag pages 1)."""
+    """Renders each entry once, as UTF-8: pages are joined as bytes (an emoji badge makes a
+    str page four bytes per character, and joining and encoding those cost more than
+    rendering). Entries with relative links are rendered per directory depth (category
+    pages 0, tag pages 1); the others are the same at every depth."""
 
     def __init__(self, data: ExportData) -> None:
         self.data = data
-        self.cache: dict[int, dict[int, str]] = {}  # depth → entry id → Markdown
+        self.same: dict[int, bytes] = {}  # entry id → Markdown, for entries without relative links
+        self.by_depth: dict[tuple[int, int], bytes] = {}  # (entry id, depth) → Markdown
         self.badges = _Badges(data)
 
-    def __call__(self, e: OutEntry, depth: int = 0) -> str:
-        cache = self.cache.get(depth)
-        if cache is None:
-            cache = self.cache[depth] = {}
-        text = cache.get(e.id)
+    def __call__(self, e: OutEntry, depth: int = 0) -> bytes:
+        text = self.same.get(e.id)
+        if text is not None:
+            return text
+        relative = (e.main is not None and e.main.relative) or any(s.relative for s in e.subs)
+        if not relative:
+            text = self.same[e.id] = render_entry(self.data, e, depth, self.badges).encode()
+            return text
+        text = self.by_depth.get((e.id, depth))
         if text is None:
-            relative = (e.main is not None and e.main.relative) or any(s.relative for s in e.subs)
-            # Only relative links depend on the depth: the others share the depth-0 text.
-            if depth == 0 or relative:
-                text = render_entry(self.data, e, depth, self.badges)
-            else:
-                text = self(e, 0)
-            cache[e.id] = text
+            text = render_entry(self.data, e, depth, self.badges).encode()
+            self.by_depth[(e.id, depth)] = text
         return text
 
 
-Render = Callable[[OutEntry, int], str]
+Render = Callable[[OutEntry, int], bytes]
 
 
 def toc(slugger: Slugger, headings: list[tuple[str, int]]) -> list[str]:
@@ -150,7 +168,8 @@ def toc(slugger: Slugger, headings: list[tuple[str, int]]) -> list[str]:
 
 def render_category(
     data: ExportData, name: str, entries: list[OutEntry], render: Render | None = None
-) -> str:
+) -> bytes:
+    """The page as UTF-8 bytes (see EntryRenderer)."""
     render = render or EntryRenderer(data)
     title = data.taxonomy.title(name)
     sections: dict[tuple[str, tuple[str, ...]], list[OutEntry]] = {}
@@ -172,7 +191,9 @@ def render_category(
         "",
         *toc(slugger, heads),
     ]
+    parts = ["\n".join(out).encode()]
     for (src, sec), es in sections.items():
-        out += ["", f"## {md(where(src, sec))}", ""]
-        out += [render(e, 0) for e in es]
-    return "\n".join(out) + "\n"
+        parts.append(f"\n## {md(where(src, sec))}\n".encode())
+        parts += [render(e, 0) for e in es]
+    parts.append(b"")  # the final newline
+    return b"\n".join(parts)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -24,7 +25,7 @@ from sqlmodel import Session, col
 
 from curator.archives import match_archives
 from curator.export.sources import source_filename
-from curator.models import Run, Source, SourceVersion, Url, UrlState
+from curator.models import Run, Source, SourceVersion, UrlState
 from curator.sqlite import fetch_all
 from curator.tagging import CURATED_IN, JsonCache
 from curator.tags import CURATED, Origin, RuleSet
@@ -232,6 +233,46 @@ def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
     return rows, links
 
 
+def _tags(
+    session: Session, ids: set[int], with_reasons: bool
+) -> tuple[dict[int, Sequence[str]], dict[int, list[TagReason]], set[tuple[int, str]]]:
+    """Tag names per shown entry, their reasons (when asked for), and the vetoes."""
+    tagged: dict[int, Sequence[str]] = {}
+    reasons: dict[int, list[TagReason]] = defaultdict(list)
+    vetoed: set[tuple[int, str]] = set()
+    if with_reasons:
+        names: dict[int, list[str]] = defaultdict(list)
+        for eid, name, origin, reason in fetch_all(
+            session, "SELECT entry_id, name, origin, reason FROM tag ORDER BY name, origin"
+        ):
+            if eid not in ids:
+                continue
+            if origin == Origin.REMOVED:
+                vetoed.add((eid, name))
+            else:
+                names[eid].append(name)
+                reasons[eid].append(TagReason(eid, name, origin, reason))
+        return dict(names), reasons, vetoed
+    # Without reasons only each entry's set of names matters: SQLite groups the entries by
+    # their combination of names (a few dozen), which saves a Python row per tag.
+    for eid, name in fetch_all(
+        session, "SELECT entry_id, name FROM tag WHERE origin = ?", (Origin.REMOVED.value,)
+    ):
+        if eid in ids:
+            vetoed.add((eid, name))
+    for combo, entry_ids in fetch_all(
+        session,
+        "SELECT names, group_concat(entry_id) FROM (SELECT entry_id, group_concat(name, char(31))"
+        " AS names FROM tag WHERE origin != ? GROUP BY entry_id) GROUP BY names",
+        (Origin.REMOVED.value,),
+    ):
+        combo_names = tuple(combo.split("\x1f"))  # tag names are words: no control characters
+        for eid in map(int, entry_ids.split(",")):
+            if eid in ids:
+                tagged[eid] = combo_names
+    return tagged, reasons, vetoed
+
+
 def collect(
     session: Session,
     taxonomy: Taxonomy,
@@ -248,34 +289,12 @@ def collect(
     ids = {e.id for e in rows}
     states = {
         r[0]: _State(*r[1:])
-        for r in session.connection()
-        .execute(
-            select(
-                col(UrlState.url_id),
-                col(UrlState.state),
-                col(UrlState.last_outcome),
-                col(UrlState.final_url),
-                col(UrlState.archived_url),
-                col(UrlState.title),
-            )
+        for r in fetch_all(
+            session,
+            "SELECT url_id, state, last_outcome, final_url, archived_url, title FROM url_state",
         )
-        .all()
     }
-    tagged: dict[int, list[str]] = defaultdict(list)
-    reasons: dict[int, list[TagReason]] = defaultdict(list)
-    vetoed: set[tuple[int, str]] = set()
-    reason_col = "reason" if with_reasons else "''"
-    for eid, name, origin, reason in fetch_all(
-        session, f"SELECT entry_id, name, origin, {reason_col} FROM tag ORDER BY name, origin"
-    ):
-        if eid not in ids:
-            continue
-        if origin == Origin.REMOVED:
-            vetoed.add((eid, name))
-        else:
-            tagged[eid].append(name)
-            if with_reasons:
-                reasons[eid].append(TagReason(eid, name, origin, reason))
+    tagged, reasons, vetoed = _tags(session, ids, with_reasons)
     pinned = overrides(session)
     # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
     known = (
@@ -312,7 +331,6 @@ def collect(
     legend = [t.name for t in rules.tags]
     extra = sorted({t for ts in tagged.values() for t in ts} - set(legend))
     order = {t: i for i, t in enumerate(legend + extra)}
-    broken_ids: set[int] = set()
     placed: dict[tuple[str, ...], str] = {}
     sorted_tags: dict[tuple[str, ...], tuple[str, ...]] = {}
     out: list[OutEntry] = []
@@ -349,12 +367,6 @@ def collect(
             or placed.get(first.category)
             or placed.setdefault(first.category, taxonomy.classify(first.category).category)
         )
-        for e in group if states else ():
-            for lk in links.get(e.id, ()):
-                if lk.url_id is not None:
-                    st = states.get(lk.url_id)
-                    if st is not None and st.state == "broken":
-                        broken_ids.add(lk.url_id)
         out.append(
             OutEntry(
                 first.id,
@@ -383,15 +395,20 @@ def collect(
         SourceInfo(s.name, source_filename(s.name), counts[sid])
         for sid, s in sorted(sources.items(), key=lambda kv: kv[1].name)
     )
-    broken: list[str] = []
-    wanted = sorted(broken_ids)
-    for i in range(0, len(wanted), 500):
-        broken.extend(
-            session.execute(
-                select(col(Url.normalized)).where(col(Url.id).in_(wanted[i : i + 500]))
-            ).scalars()
+    # Confirmed broken URLs linked (main or sub) from the entries shown.
+    broken = sorted(
+        url
+        for (url,) in fetch_all(
+            session,
+            "SELECT DISTINCT url.normalized FROM url_state"
+            " JOIN link ON link.url_id = url_state.url_id"
+            " JOIN entry ON entry.id = link.entry_id"
+            " JOIN url ON url.id = url_state.url_id"
+            " WHERE url_state.state = 'broken' AND link.role IN ('main', 'sub')"
+            f" AND entry.removed_at IS NULL AND entry.kind IN {CURATED_IN}",
+            CURATED,
         )
-    broken.sort()
+    )
     return ExportData(
         tuple(out),
         taxonomy,
