@@ -72,15 +72,27 @@ class KeywordIndex:
                 self.literal.append((low, re.compile(left + re.escape(low) + right), term))
         self.starts = frozenset(self.single) | frozenset(self.multi)
         # CJK keywords by their first two characters (or one, for one-character keywords):
-        # each position of a CJK run costs one dict lookup.
+        # each position of a CJK run that starts a keyword costs one dict lookup, and a
+        # regex (C speed) finds those positions.
         self.cjk_heads: dict[str, list[str]] = defaultdict(list)
         for k in sorted(self.cjk):
             self.cjk_heads[k[:2]].append(k)
         self.cjk_short = any(len(k) == 1 for k in self.cjk)
+        self.cjk_starts = re.compile(
+            "[" + "".join(sorted({re.escape(k[0]) for k in self.cjk})) + "]" if self.cjk else "(?!)"
+        )
         # (rule, negative) keys made once, not per match: scans run ~60,000 times a run.
-        self.single_keys = {
-            w: tuple((t.rule, t.negative) for t in ts) for w, ts in self.single.items()
+        single_keys = {w: tuple((t.rule, t.negative) for t in ts) for w, ts in self.single.items()}
+        # Per multi-word term: its words but the last (a list, compared with a slice of the
+        # text's words), the forms its last word may take, and its key.
+        multi = {
+            w: tuple(
+                (list(parts[:-1]), frozenset(_plurals(parts[-1])), (t.rule, t.negative), t.text)
+                for parts, t in ts
+            )
+            for w, ts in self.multi.items()
         }
+        self.word_terms = {w: (single_keys.get(w, ()), multi.get(w, ())) for w in self.starts}
         self.cjk_keys = {
             k: tuple(((t.rule, t.negative), t.text) for t in ts) for k, ts in self.cjk.items()
         }
@@ -94,31 +106,41 @@ class KeywordIndex:
         # visited in text order, so the keyword quoted in a reason is the same every run
         # (set order depends on the per-process hash seed).
         hits = self.starts.intersection(words)
-        for word in [w for w in dict.fromkeys(words) if w in hits] if hits else ():
-            for key in self.single_keys.get(word, ()):
-                found.setdefault(key, word)
-            for parts, term in self.multi.get(word, ()):
-                n = len(parts)
-                for pos, w in enumerate(words):
-                    if w != word:
+        if hits:
+            word_terms = self.word_terms
+            wordset: set[str] | None = None
+            for word in hits if len(hits) == 1 else sorted(hits, key=words.index):
+                keys, multi = word_terms[word]
+                for key in keys:
+                    if key not in found:
+                        found[key] = word
+                if not multi:
+                    continue
+                if wordset is None:
+                    wordset = set(words)
+                for init, lasts, key, term_text in multi:
+                    # Cheap tests first: most texts with "a" or "kernel" lack the other words.
+                    if key in found or lasts.isdisjoint(wordset):
                         continue
-                    window = words[pos : pos + n]
-                    if (
-                        len(window) == n
-                        and tuple(window[:-1]) == parts[:-1]
-                        and window[-1] in _plurals(parts[-1])
-                    ):
-                        found.setdefault((term.rule, term.negative), term.text)
-                        break
+                    n = len(init) + 1
+                    for pos, w in enumerate(words):
+                        if w != word:
+                            continue
+                        window = words[pos : pos + n]
+                        if len(window) == n and window[-1] in lasts and window[:-1] == init:
+                            found[key] = term_text
+                            break
         if self.cjk and not low.isascii():
+            # A CJK keyword is all non-ASCII: it matches in `low` where it matches in the
+            # run of non-ASCII characters around it.
             heads, cjk_keys, short = self.cjk_heads, self.cjk_keys, self.cjk_short
-            for run in NON_ASCII.findall(low):
-                for i in range(len(run)):
-                    for key in (run[i : i + 2], run[i]) if short else (run[i : i + 2],):
-                        for kw in heads.get(key, ()):
-                            if run.startswith(kw, i):
-                                for rule_key, kw_text in cjk_keys[kw]:
-                                    found.setdefault(rule_key, kw_text)
+            for m in self.cjk_starts.finditer(low):
+                i = m.start()
+                for head in (low[i : i + 2], low[i]) if short else (low[i : i + 2],):
+                    for kw in heads.get(head, ()):
+                        if low.startswith(kw, i):
+                            for rule_key, kw_text in cjk_keys[kw]:
+                                found.setdefault(rule_key, kw_text)
         for low_kw, rx, term in self.literal:
             if low_kw in low and rx.search(low):
                 found.setdefault((term.rule, term.negative), term.text)
