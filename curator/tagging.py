@@ -49,12 +49,30 @@ class JsonCache:
 
     def __init__(self) -> None:
         self.seen: dict[str | None, Any] = {None: None}
+        self.paths: dict[str | None, tuple[str, ...]] = {None: ()}
+        self.pairs: dict[str | None, tuple[tuple[str, str], ...]] = {None: ()}
 
     def __call__(self, text: str | None) -> Any:
         try:
             return self.seen[text]
         except KeyError:
             value = self.seen[text] = json.loads(text) if text else None
+            return value
+
+    def path(self, text: str | None) -> tuple[str, ...]:
+        """A JSON list (a category path) as a tuple, made once per distinct text."""
+        try:
+            return self.paths[text]
+        except KeyError:
+            value = self.paths[text] = tuple(self(text) or ())
+            return value
+
+    def items(self, text: str | None) -> tuple[tuple[str, str], ...]:
+        """A JSON object (table columns) as a tuple of pairs, made once per distinct text."""
+        try:
+            return self.pairs[text]
+        except KeyError:
+            value = self.pairs[text] = tuple((self(text) or {}).items())
             return value
 
 
@@ -83,9 +101,9 @@ def load_inputs(session: Session) -> dict[int, TagInput]:
             title or "",
             desc or "",
             notes or "",
-            tuple(decode(cat) or ()),
+            decode.path(cat),
             tuple(urls.get(eid, ())),
-            tuple((decode(cols) or {}).items()),
+            decode.items(cols),
         )
         for eid, title, desc, notes, cat, cols in rows
     }

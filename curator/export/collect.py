@@ -179,15 +179,15 @@ class _Link(NamedTuple):
 
 
 def _identity(e: _Row, main: _Link | None, paths: _Paths) -> str:
-    if main is not None and main.url_id is not None:
-        return f"u:{main.url_id}"  # one Url row per normalized URL
+    """What makes two entries without a URL row the same (collect keys those with one by
+    the URL row's id)."""
     if main is not None and main.kind == "relative":
         return "f:" + paths.resolve(e.source_id, main.href)
     cols = "|".join(f"{k}={v}" for k, v in e.columns)
     return f"t:{e.title.casefold()}|{e.description.casefold()}|{cols}"
 
 
-def _notes(notes: str, subs: list[OutLink]) -> tuple[str, ...]:
+def _notes(notes: str, subs: tuple[OutLink, ...]) -> tuple[str, ...]:
     """Note lines, minus those that only list the sub-links' labels (shown as links)."""
     if not notes:
         return ()
@@ -202,18 +202,12 @@ def _notes(notes: str, subs: list[OutLink]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
+def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]], list[int]]:
+    """Entries shown, their main and sub links, and the entries whose links mention an
+    archive (in entry id order, as `match_archives` wants them)."""
     decode = JsonCache()
     rows = [
-        _Row(
-            eid,
-            sid,
-            title or "",
-            desc or "",
-            notes or "",
-            tuple(decode(cat) or ()),
-            tuple((decode(cols) or {}).items()),
-        )
+        _Row(eid, sid, title or "", desc or "", notes or "", decode.path(cat), decode.items(cols))
         for eid, sid, title, desc, notes, cat, cols in fetch_all(
             session,
             "SELECT id, source_id, title, description, notes, category, columns FROM entry"
@@ -222,6 +216,7 @@ def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
         )
     ]
     links: dict[int, list[_Link]] = defaultdict(list)
+    archives: list[int] = []
     for eid, href, text, kind, role, url_id in fetch_all(
         session,
         "SELECT link.entry_id, link.href, link.text, link.kind, link.role, link.url_id"
@@ -230,7 +225,9 @@ def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
         " ORDER BY link.entry_id, link.position",
     ):
         links[eid].append(_Link(href, text, kind, role, url_id))
-    return rows, links
+        if "archive." in href and (not archives or archives[-1] != eid):
+            archives.append(eid)
+    return rows, links, archives
 
 
 def _tags(
@@ -283,7 +280,7 @@ def collect(
     """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper)."""
     sources = {s.id: s for s in session.execute(select(Source)).scalars() if s.id is not None}
     paths = _Paths(out_dir, sources)
-    rows, links = _load(session)
+    rows, links, archives = _load(session)
     names = {sid: src.name for sid, src in sources.items()}  # not ORM attribute reads
     rows.sort(key=lambda e: names[e.source_id])  # stable: positions stay in order
     ids = {e.id for e in rows}
@@ -298,11 +295,7 @@ def collect(
     pinned = overrides(session)
     # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
     known = (
-        match_archives(
-            [(lk.url_id, lk.href, lk.role) for lk in lks]
-            for lks in links.values()
-            if any("archive." in lk.href for lk in lks)  # cheap pre-filter
-        )
+        match_archives([(lk.url_id, lk.href, lk.role) for lk in links[eid]] for eid in archives)
         if any(st.state == "broken" for st in states.values())
         else {}
     )
@@ -317,7 +310,9 @@ def collect(
         target, relative = paths.target(sid, lk.href, lk.kind)
         return OutLink(lk.text, lk.href, canonical or target, relative, status, archived)
 
-    groups: dict[str, list[_Row]] = {}
+    # The loops below run once per entry: locals, and the common cases (one occurrence,
+    # a plain web link without check state) first.
+    groups: dict[int | str, list[_Row]] = {}
     mains: dict[int, _Link | None] = {}
     for e in rows:
         found = None
@@ -326,7 +321,15 @@ def collect(
                 found = lk
                 break
         mains[e.id] = found
-        groups.setdefault(_identity(e, found, paths), []).append(e)
+        if found is not None and found.url_id is not None:
+            ident: int | str = found.url_id  # one Url row per normalized URL
+        else:
+            ident = _identity(e, found, paths)
+        group = groups.get(ident)
+        if group is None:
+            groups[ident] = [e]
+        else:
+            group.append(e)
 
     legend = [t.name for t in rules.tags]
     extra = sorted({t for ts in tagged.values() for t in ts} - set(legend))
@@ -336,10 +339,17 @@ def collect(
     out: list[OutEntry] = []
     for group in groups.values():
         first = group[0]
+        fid = first.id
         sid = first.source_id
-        main_link = mains[first.id]
-        main = out_link(sid, main_link) if main_link is not None else None
-        subs = [out_link(sid, lk) for lk in links.get(first.id, ()) if lk.role == "sub"]
+        main_link = mains[fid]
+        main = None
+        if main_link is not None:
+            if main_link.kind == "web" and main_link.url_id not in states:
+                main = OutLink(main_link.text, main_link.href, main_link.href, False)
+            else:
+                main = out_link(sid, main_link)
+        lks = links.get(fid)
+        subs = tuple(out_link(sid, lk) for lk in lks if lk.role == "sub") if lks else ()
         title, fetched = first.title.strip(), False
         if not title and main_link is not None:
             state = states.get(main_link.url_id) if main_link.url_id is not None else None
@@ -347,20 +357,16 @@ def collect(
                 title, fetched = state.title.strip(), True
             else:
                 title = main_link.href
-        if len(group) == 1 and not vetoed:
+        single = len(group) == 1
+        if single and not vetoed:
             # The common case: tag lists repeat (a few dozen combinations), so sort each once.
-            key = tuple(tagged.get(first.id, ()))
+            key = tuple(tagged.get(fid, ()))
             tags = sorted_tags.get(key)
             if tags is None:
                 tags = sorted_tags[key] = tuple(sorted(set(key), key=order.__getitem__))
         else:
             names_of = {t for e in group for t in tagged.get(e.id, ()) if (e.id, t) not in vetoed}
             tags = tuple(sorted(names_of, key=order.__getitem__))
-        tag_reasons = (
-            [r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed]
-            if with_reasons
-            else []
-        )
         pin = next((pinned[e.id] for e in group if e.id in pinned), None) if pinned else None
         category = (
             pin
@@ -369,20 +375,26 @@ def collect(
         )
         out.append(
             OutEntry(
-                first.id,
+                fid,
                 title or "(untitled)",
                 fetched,
                 main,
                 first.description,
-                _notes(first.notes, subs),
-                tuple(subs),
+                _notes(first.notes, subs) if first.notes else (),
+                subs,
                 first.columns,
                 tags,
-                tuple(tag_reasons),
+                tuple(
+                    r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed
+                )
+                if with_reasons
+                else (),
                 category,
                 names[sid],
                 first.category,
-                tuple(
+                ()
+                if single
+                else tuple(
                     Occurrence(e.id, names[e.source_id], e.category, e.title.strip())
                     for e in group[1:]
                 ),
