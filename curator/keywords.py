@@ -1,7 +1,8 @@
 """Keyword index: many keywords of many rules, matched against short texts in one pass.
 
 Input: `Term`s (keyword text, rule number, negative flag). Output: `KeywordIndex.scan(text)`
-→ {rule: (matched text, negative)}. Config: none. Matching is case-insensitive:
+→ {rule: (matched text, negative)}, or the lower-level `matches(text)` (what the tagger
+uses: it spells out only the terms it keeps). Config: none. Matching is case-insensitive:
 
 - ASCII keywords match whole words only. Text and keyword are both cut into runs of
   letters and runs of digits, so "GPT" never matches "GPU", "T4" matches "T4" but not
@@ -15,7 +16,8 @@ Input: `Term`s (keyword text, rule number, negative flag). Output: `KeywordIndex
   are not inside a word.
 
 Used by `tags.py` (rules) and `taxonomy.py` (headings). A scan is one regex pass for the
-words, a set intersection, and one dict lookup per CJK character, which keeps tagging
+words, a set intersection, one regex pass for the characters that can start a CJK keyword
+and a dict lookup at each, and one search for the other keywords, which keeps tagging
 20,000 entries well under a second (see benchmarks/tag_export_bench.py).
 """
 
@@ -71,6 +73,8 @@ class KeywordIndex:
                 right = r"(?![a-z0-9])" if low[-1].isascii() and low[-1].isalnum() else ""
                 self.literal.append((low, re.compile(left + re.escape(low) + right), term))
         self.starts = frozenset(self.single) | frozenset(self.multi)
+        # Most texts hold none of the literal terms: one search says so.
+        self.literal_any = re.compile("|".join(re.escape(low) for low, _, _ in self.literal))
         # CJK keywords by their first two characters (or one, for one-character keywords):
         # each position of a CJK run that starts a keyword costs one dict lookup, and a
         # regex (C speed) finds those positions.
@@ -99,6 +103,17 @@ class KeywordIndex:
 
     def scan(self, text: str) -> dict[int, tuple[str, bool]]:
         """Every rule with a term in `text`: rule → (matched text, negative)."""
+        found, low = self.matches(text)
+        out: dict[int, tuple[str, bool]] = {}
+        for (rule, negative), matched in found.items():
+            # A negative term wins for its rule: report it so callers can veto.
+            if negative or rule not in out:
+                out[rule] = (spelled(text, low, matched), negative)
+        return out
+
+    def matches(self, text: str) -> tuple[dict[tuple[int, bool], str], str]:
+        """(rule, negative) → the first term found for it (lowercase, or as in the rules),
+        and the lowercased text; `spelled()` gives a term as written in the text."""
         found: dict[tuple[int, bool], str] = {}
         low = text.lower()
         words = WORD.findall(low)
@@ -141,21 +156,18 @@ class KeywordIndex:
                         if low.startswith(kw, i):
                             for rule_key, kw_text in cjk_keys[kw]:
                                 found.setdefault(rule_key, kw_text)
-        for low_kw, rx, term in self.literal:
-            if low_kw in low and rx.search(low):
-                found.setdefault((term.rule, term.negative), term.text)
-        out: dict[int, tuple[str, bool]] = {}
-        if not found:
-            return out
-        # Report each keyword as spelled in the text (reasons are shown to users); when
-        # lowercasing changed the length, positions do not line up and the keyword is kept.
-        aligned = len(low) == len(text)
-        for (rule, negative), matched in found.items():
-            # A negative term wins for its rule: report it so callers can veto.
-            if negative or rule not in out:
-                if aligned:
-                    pos = low.find(matched.lower())
-                    if pos >= 0:
-                        matched = text[pos : pos + len(matched)]
-                out[rule] = (matched, negative)
-        return out
+        if self.literal and self.literal_any.search(low):
+            for low_kw, rx, term in self.literal:
+                if low_kw in low and rx.search(low):
+                    found.setdefault((term.rule, term.negative), term.text)
+        return found, low
+
+
+def spelled(text: str, low: str, matched: str) -> str:
+    """A term as spelled in the text (reasons are shown to users); when lowercasing changed
+    the length, positions do not line up and the term is kept."""
+    if len(low) == len(text):
+        pos = low.find(matched.lower())
+        if pos >= 0:
+            return text[pos : pos + len(matched)]
+    return matched

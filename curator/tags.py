@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from curator.errors import InputError
-from curator.keywords import KeywordIndex, Term
+from curator.keywords import KeywordIndex, Term, spelled
 from curator.parse.model import CURATED_KINDS, LinkRole, ParsedEntry
 from curator.urls import LinkKind, host_of
 
@@ -290,34 +290,37 @@ class Tagger:
             for f in Field
         }
 
-    def _url_scan(self, url: str) -> dict[int, tuple[str, bool]]:
+    def _url_scan(self, url: str) -> dict[tuple[int, bool], str]:
         """In URLs keywords are plain substrings: "textbook" in ".../tree/main/Textbook"."""
         low = url.lower()
-        found: dict[int, tuple[str, bool]] = {}
+        found: dict[tuple[int, bool], str] = {}
         for i, kw, negative in self._url_keywords:
-            if kw in low and (negative or i not in found):
-                found[i] = (kw, negative)
+            if kw in low:
+                found.setdefault((i, negative), kw)
         return found
 
     def _value(self, first: dict[int, Hit], plan: _Plan, value: str) -> None:
         """Add the hits of one field value for rules that have none yet."""
         fld, keywords, url, wanted, pats, any_pattern = plan
+        low: str | None = None
         if keywords:
-            found = self._index.scan(value)
+            found, low = self._index.matches(value)
         elif url:
             found = self._url_scan(value)
         else:
             found = {}
-        for i, (matched, negative) in found.items():
-            if not negative and i not in first and i in wanted:
-                first[i] = (fld, matched)
+        # A negative term found for a rule vetoes the rule in this value.
+        for (i, negative), matched in found.items():
+            if negative or i in first or i not in wanted or (i, True) in found:
+                continue
+            first[i] = (fld, matched if low is None else spelled(value, low, matched))
         if not pats:
             return
         # One search for all of the field's patterns: most values match none of them.
         if any_pattern is not None and not any_pattern.search(value):
             return
         for i, rule_pats in pats:
-            if i in first or (i in found and found[i][1]):
+            if i in first or (i, True) in found:
                 continue
             for p in rule_pats:
                 m = p.search(value)
