@@ -247,6 +247,8 @@ class Tagger:
     _domains: dict[str, list[int]] = field(init=False)
     _hosts: dict[str, list[int]] = field(init=False)  # host → rules of its domains, in order
     _cache: dict[tuple[str, ...], dict[int, Hit]] = field(init=False)
+    # Keyword matches per text: descriptions and notes repeat ("论文", a list's two versions).
+    _matches: dict[str, tuple[dict[tuple[int, bool], str], str]] = field(init=False)
     _names: list[tuple[str, str]] = field(init=False)  # (tag, rule name) per rule
     _plans: dict[Field, _Plan] = field(init=False)
 
@@ -276,6 +278,7 @@ class Tagger:
         keyword_fields = kw_fields - {Field.HOST, Field.URL}
         self._index = KeywordIndex(terms)
         self._cache = {}
+        self._matches = {}
         self._hosts = {}
         self._names = [(r.tag, r.name) for r in self.ruleset.rules]
         self._plans = {
@@ -304,7 +307,10 @@ class Tagger:
         fld, keywords, url, wanted, pats, any_pattern = plan
         low: str | None = None
         if keywords:
-            found, low = self._index.matches(value)
+            memo = self._matches.get(value)
+            if memo is None:
+                memo = self._matches[value] = self._index.matches(value)
+            found, low = memo
         elif url:
             found = self._url_scan(value)
         else:
