@@ -1,7 +1,8 @@
 """Keyword index: many keywords of many rules, matched against short texts in one pass.
 
 Input: `Term`s (keyword text, rule number, negative flag). Output: `KeywordIndex.scan(text)`
-→ {rule: (matched text, negative)}. Config: none. Matching is case-insensitive:
+→ {rule: (matched text, negative)}, or the lower-level `matches(text)` (what the tagger
+uses: it spells out only the terms it keeps). Config: none. Matching is case-insensitive:
 
 - ASCII keywords match whole words only. Text and keyword are both cut into runs of
   letters and runs of digits, so "GPT" never matches "GPU", "T4" matches "T4" but not
@@ -15,7 +16,8 @@ Input: `Term`s (keyword text, rule number, negative flag). Output: `KeywordIndex
   are not inside a word.
 
 Used by `tags.py` (rules) and `taxonomy.py` (headings). A scan is one regex pass for the
-words, a set intersection, and one dict lookup per CJK character, which keeps tagging
+words, a set intersection, one regex pass for the characters that can start a CJK keyword
+and a dict lookup at each, and one search for the other keywords, which keeps tagging
 20,000 entries well under a second (see benchmarks/tag_export_bench.py).
 """
 
@@ -71,22 +73,47 @@ class KeywordIndex:
                 right = r"(?![a-z0-9])" if low[-1].isascii() and low[-1].isalnum() else ""
                 self.literal.append((low, re.compile(left + re.escape(low) + right), term))
         self.starts = frozenset(self.single) | frozenset(self.multi)
+        # Most texts hold none of the literal terms: one search says so.
+        self.literal_any = re.compile("|".join(re.escape(low) for low, _, _ in self.literal))
         # CJK keywords by their first two characters (or one, for one-character keywords):
-        # each position of a CJK run costs one dict lookup.
+        # each position of a CJK run that starts a keyword costs one dict lookup, and a
+        # regex (C speed) finds those positions.
         self.cjk_heads: dict[str, list[str]] = defaultdict(list)
         for k in sorted(self.cjk):
             self.cjk_heads[k[:2]].append(k)
         self.cjk_short = any(len(k) == 1 for k in self.cjk)
+        self.cjk_starts = re.compile(
+            "[" + "".join(sorted({re.escape(k[0]) for k in self.cjk})) + "]" if self.cjk else "(?!)"
+        )
         # (rule, negative) keys made once, not per match: scans run ~60,000 times a run.
-        self.single_keys = {
-            w: tuple((t.rule, t.negative) for t in ts) for w, ts in self.single.items()
+        single_keys = {w: tuple((t.rule, t.negative) for t in ts) for w, ts in self.single.items()}
+        # Per multi-word term: its words but the last (a list, compared with a slice of the
+        # text's words), the forms its last word may take, and its key.
+        multi = {
+            w: tuple(
+                (list(parts[:-1]), frozenset(_plurals(parts[-1])), (t.rule, t.negative), t.text)
+                for parts, t in ts
+            )
+            for w, ts in self.multi.items()
         }
+        self.word_terms = {w: (single_keys.get(w, ()), multi.get(w, ())) for w in self.starts}
         self.cjk_keys = {
             k: tuple(((t.rule, t.negative), t.text) for t in ts) for k, ts in self.cjk.items()
         }
 
     def scan(self, text: str) -> dict[int, tuple[str, bool]]:
         """Every rule with a term in `text`: rule → (matched text, negative)."""
+        found, low = self.matches(text)
+        out: dict[int, tuple[str, bool]] = {}
+        for (rule, negative), matched in found.items():
+            # A negative term wins for its rule: report it so callers can veto.
+            if negative or rule not in out:
+                out[rule] = (spelled(text, low, matched), negative)
+        return out
+
+    def matches(self, text: str) -> tuple[dict[tuple[int, bool], str], str]:
+        """(rule, negative) → the first term found for it (lowercase, or as in the rules),
+        and the lowercased text; `spelled()` gives a term as written in the text."""
         found: dict[tuple[int, bool], str] = {}
         low = text.lower()
         words = WORD.findall(low)
@@ -94,46 +121,53 @@ class KeywordIndex:
         # visited in text order, so the keyword quoted in a reason is the same every run
         # (set order depends on the per-process hash seed).
         hits = self.starts.intersection(words)
-        for word in [w for w in dict.fromkeys(words) if w in hits] if hits else ():
-            for key in self.single_keys.get(word, ()):
-                found.setdefault(key, word)
-            for parts, term in self.multi.get(word, ()):
-                n = len(parts)
-                for pos, w in enumerate(words):
-                    if w != word:
+        if hits:
+            word_terms = self.word_terms
+            wordset: set[str] | None = None
+            for word in hits if len(hits) == 1 else sorted(hits, key=words.index):
+                keys, multi = word_terms[word]
+                for key in keys:
+                    if key not in found:
+                        found[key] = word
+                if not multi:
+                    continue
+                if wordset is None:
+                    wordset = set(words)
+                for init, lasts, key, term_text in multi:
+                    # Cheap tests first: most texts with "a" or "kernel" lack the other words.
+                    if key in found or lasts.isdisjoint(wordset):
                         continue
-                    window = words[pos : pos + n]
-                    if (
-                        len(window) == n
-                        and tuple(window[:-1]) == parts[:-1]
-                        and window[-1] in _plurals(parts[-1])
-                    ):
-                        found.setdefault((term.rule, term.negative), term.text)
-                        break
+                    n = len(init) + 1
+                    for pos, w in enumerate(words):
+                        if w != word:
+                            continue
+                        window = words[pos : pos + n]
+                        if len(window) == n and window[-1] in lasts and window[:-1] == init:
+                            found[key] = term_text
+                            break
         if self.cjk and not low.isascii():
+            # A CJK keyword is all non-ASCII: it matches in `low` where it matches in the
+            # run of non-ASCII characters around it.
             heads, cjk_keys, short = self.cjk_heads, self.cjk_keys, self.cjk_short
-            for run in NON_ASCII.findall(low):
-                for i in range(len(run)):
-                    for key in (run[i : i + 2], run[i]) if short else (run[i : i + 2],):
-                        for kw in heads.get(key, ()):
-                            if run.startswith(kw, i):
-                                for rule_key, kw_text in cjk_keys[kw]:
-                                    found.setdefault(rule_key, kw_text)
-        for low_kw, rx, term in self.literal:
-            if low_kw in low and rx.search(low):
-                found.setdefault((term.rule, term.negative), term.text)
-        out: dict[int, tuple[str, bool]] = {}
-        if not found:
-            return out
-        # Report each keyword as spelled in the text (reasons are shown to users); when
-        # lowercasing changed the length, positions do not line up and the keyword is kept.
-        aligned = len(low) == len(text)
-        for (rule, negative), matched in found.items():
-            # A negative term wins for its rule: report it so callers can veto.
-            if negative or rule not in out:
-                if aligned:
-                    pos = low.find(matched.lower())
-                    if pos >= 0:
-                        matched = text[pos : pos + len(matched)]
-                out[rule] = (matched, negative)
-        return out
+            for m in self.cjk_starts.finditer(low):
+                i = m.start()
+                for head in (low[i : i + 2], low[i]) if short else (low[i : i + 2],):
+                    for kw in heads.get(head, ()):
+                        if low.startswith(kw, i):
+                            for rule_key, kw_text in cjk_keys[kw]:
+                                found.setdefault(rule_key, kw_text)
+        if self.literal and self.literal_any.search(low):
+            for low_kw, rx, term in self.literal:
+                if low_kw in low and rx.search(low):
+                    found.setdefault((term.rule, term.negative), term.text)
+        return found, low
+
+
+def spelled(text: str, low: str, matched: str) -> str:
+    """A term as spelled in the text (reasons are shown to users); when lowercasing changed
+    the length, positions do not line up and the term is kept."""
+    if len(low) == len(text):
+        pos = low.find(matched.lower())
+        if pos >= 0:
+            return text[pos : pos + len(matched)]
+    return matched

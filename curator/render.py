@@ -79,7 +79,6 @@ def render_source(session: Session, source: Source) -> Rendered:
     version = session.get(SourceVersion, source.current_version_id)
     if version is None:
         raise NotFoundError(f"source {source.name!r} has no imported version")
-    lines = split_lines(version.text)
     changed_links = select(col(Link.entry_id)).where(col(Link.href) != col(Link.orig_href))
     edited = (
         session.execute(
@@ -95,6 +94,9 @@ def render_source(session: Session, source: Source) -> Rendered:
         .scalars()
         .all()
     )
+    if not edited:  # the stored text as is (a big list is megabytes: no split and join)
+        return Rendered(source.name, version.text, version.encoding, 0)
+    lines = split_lines(version.text)
     for entry in edited:
         links = (
             session.execute(

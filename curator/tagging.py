@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 from curator.errors import NotFoundError
 from curator.models import Entry, Run, Tag
 from curator.perf import gc_paused, map_split
-from curator.sqlite import fetch_all
+from curator.sqlite import fetch_all, insert_rows
 from curator.tags import (
     CURATED,
     Origin,
@@ -49,12 +49,30 @@ class JsonCache:
 
     def __init__(self) -> None:
         self.seen: dict[str | None, Any] = {None: None}
+        self.paths: dict[str | None, tuple[str, ...]] = {None: ()}
+        self.pairs: dict[str | None, tuple[tuple[str, str], ...]] = {None: ()}
 
     def __call__(self, text: str | None) -> Any:
         try:
             return self.seen[text]
         except KeyError:
             value = self.seen[text] = json.loads(text) if text else None
+            return value
+
+    def path(self, text: str | None) -> tuple[str, ...]:
+        """A JSON list (a category path) as a tuple, made once per distinct text."""
+        try:
+            return self.paths[text]
+        except KeyError:
+            value = self.paths[text] = tuple(self(text) or ())
+            return value
+
+    def items(self, text: str | None) -> tuple[tuple[str, str], ...]:
+        """A JSON object (table columns) as a tuple of pairs, made once per distinct text."""
+        try:
+            return self.pairs[text]
+        except KeyError:
+            value = self.pairs[text] = tuple((self(text) or {}).items())
             return value
 
 
@@ -83,9 +101,9 @@ def load_inputs(session: Session) -> dict[int, TagInput]:
             title or "",
             desc or "",
             notes or "",
-            tuple(decode(cat) or ()),
+            decode.path(cat),
             tuple(urls.get(eid, ())),
-            tuple((decode(cols) or {}).items()),
+            decode.items(cols),
         )
         for eid, title, desc, notes, cat, cols in rows
     }
@@ -137,10 +155,8 @@ def apply_rules(session: Session, ruleset: RuleSet, now: datetime | None = None)
     for i in range(0, len(stale), 500):
         session.execute(delete(Tag).where(col(Tag.id).in_(stale[i : i + 500])))
     if new:
-        # Straight to sqlite3's executemany: the ORM bulk path costs ~10x more.
-        session.connection().exec_driver_sql(
-            "INSERT INTO tag (entry_id, name, origin, reason) VALUES (?, ?, ?, ?)", new
-        )
+        # Straight to sqlite3: the ORM bulk path costs ~10x more.
+        insert_rows(session, "tag", ("entry_id", "name", "origin", "reason"), new)
     if changed:
         session.connection().execute(
             update(Tag).where(col(Tag.id) == bindparam("b_id")).values(reason=bindparam("reason")),

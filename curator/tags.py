@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from curator.errors import InputError
-from curator.keywords import KeywordIndex, Term
+from curator.keywords import KeywordIndex, Term, spelled
 from curator.parse.model import CURATED_KINDS, LinkRole, ParsedEntry
 from curator.urls import LinkKind, host_of
 
@@ -223,31 +223,45 @@ def _combined(pats: list[tuple[int, list[re.Pattern[str]]]]) -> re.Pattern[str] 
         return None
 
 
+Hit = tuple[Field, str]  # (field, matched text) of a rule that fired
+
+
+class _Plan(NamedTuple):
+    """What the rules do with the values of one field, worked out once."""
+
+    field: Field
+    keywords: bool  # scanned with the keyword index
+    url: bool  # scanned with the URL substring keywords
+    wanted: frozenset[int]  # rules looking at this field
+    patterns: list[tuple[int, list[re.Pattern[str]]]] | None
+    any_pattern: re.Pattern[str] | None
+
+
 @dataclass(slots=True)
 class Tagger:
     """Rules compiled once into one keyword index; `tag()` is pure and fast."""
 
     ruleset: RuleSet
     _index: KeywordIndex = field(init=False)
-    _fields: list[frozenset[Field]] = field(init=False)
-    _patterns: dict[Field, list[tuple[int, list[re.Pattern[str]]]]] = field(init=False)
-    _keyword_fields: frozenset[Field] = field(init=False)
     _url_keywords: list[tuple[int, str, bool]] = field(init=False)
     _domains: dict[str, list[int]] = field(init=False)
-    _cache: dict[tuple[str, ...], dict[int, TagHit]] = field(init=False)
+    _hosts: dict[str, list[int]] = field(init=False)  # host → rules of its domains, in order
+    _cache: dict[tuple[str, ...], dict[int, Hit]] = field(init=False)
+    # Keyword matches per text: descriptions and notes repeat ("论文", a list's two versions).
+    _matches: dict[str, tuple[dict[tuple[int, bool], str], str]] = field(init=False)
+    _reasons: dict[str, str] = field(init=False)
     _names: list[tuple[str, str]] = field(init=False)  # (tag, rule name) per rule
-    _rules_of: dict[Field, frozenset[int]] = field(init=False)  # rules looking at a field
-    _any_pattern: dict[Field, re.Pattern[str] | None] = field(init=False)
+    _plans: dict[Field, _Plan] = field(init=False)
 
     def __post_init__(self) -> None:
         terms: list[Term] = []
         self._domains = defaultdict(list)
-        self._patterns = defaultdict(list)
-        self._fields = []
+        patterns: dict[Field, list[tuple[int, list[re.Pattern[str]]]]] = defaultdict(list)
+        fields: list[frozenset[Field]] = []
         kw_fields: set[Field] = set()
         self._url_keywords = []
         for i, rule in enumerate(self.ruleset.rules):
-            self._fields.append(frozenset(rule.fields))
+            fields.append(frozenset(rule.fields))
             terms.extend(Term(k, i, False) for k in rule.keywords)
             terms.extend(Term(k, i, True) for k in rule.unless)
             if rule.keywords or rule.unless:
@@ -261,115 +275,135 @@ class Tagger:
             if rule.patterns:
                 compiled = [re.compile(p, re.IGNORECASE) for p in rule.patterns]
                 for f in rule.fields:
-                    self._patterns[f].append((i, compiled))
-        self._keyword_fields = frozenset(kw_fields - {Field.HOST, Field.URL})
+                    patterns[f].append((i, compiled))
+        keyword_fields = kw_fields - {Field.HOST, Field.URL}
         self._index = KeywordIndex(terms)
         self._cache = {}
+        self._matches = {}
+        self._reasons = {}
+        self._hosts = {}
         self._names = [(r.tag, r.name) for r in self.ruleset.rules]
-        self._rules_of = {
-            f: frozenset(i for i, fs in enumerate(self._fields) if f in fs) for f in Field
+        self._plans = {
+            f: _Plan(
+                f,
+                f in keyword_fields,
+                f is Field.URL and bool(self._url_keywords),
+                frozenset(i for i, fs in enumerate(fields) if f in fs),
+                patterns.get(f),
+                _combined(patterns[f]) if f in patterns else None,
+            )
+            for f in Field
         }
-        self._any_pattern = {f: _combined(ps) for f, ps in self._patterns.items()}
 
-    def _url_scan(self, url: str) -> dict[int, tuple[str, bool]]:
+    def _url_scan(self, url: str) -> dict[tuple[int, bool], str]:
         """In URLs keywords are plain substrings: "textbook" in ".../tree/main/Textbook"."""
         low = url.lower()
-        found: dict[int, tuple[str, bool]] = {}
+        found: dict[tuple[int, bool], str] = {}
         for i, kw, negative in self._url_keywords:
-            if kw in low and (negative or i not in found):
-                found[i] = (kw, negative)
+            if kw in low:
+                found.setdefault((i, negative), kw)
         return found
 
-    def _value(self, first: dict[int, TagHit], fld: Field, value: str) -> None:
+    def _value(self, first: dict[int, Hit], plan: _Plan, value: str) -> None:
         """Add the hits of one field value for rules that have none yet."""
-        names = self._names
-        if fld in self._keyword_fields:
-            found = self._index.scan(value)
-        elif fld is Field.URL and self._url_keywords:
+        fld, keywords, url, wanted, pats, any_pattern = plan
+        low: str | None = None
+        if keywords:
+            memo = self._matches.get(value)
+            if memo is None:
+                memo = self._matches[value] = self._index.matches(value)
+            found, low = memo
+        elif url:
             found = self._url_scan(value)
         else:
             found = {}
-        if found:
-            wanted = self._rules_of[fld]
-            for i, (matched, negative) in found.items():
-                if not negative and i not in first and i in wanted:
-                    first[i] = TagHit(*names[i], fld, matched)
-        pats = self._patterns.get(fld)
+        # A negative term found for a rule vetoes the rule in this value.
+        for (i, negative), matched in found.items():
+            if negative or i in first or i not in wanted or (i, True) in found:
+                continue
+            first[i] = (fld, matched if low is None else spelled(value, low, matched))
         if not pats:
             return
         # One search for all of the field's patterns: most values match none of them.
-        any_pattern = self._any_pattern[fld]
         if any_pattern is not None and not any_pattern.search(value):
             return
         for i, rule_pats in pats:
-            if i in first or (i in found and found[i][1]):
+            if i in first or (i, True) in found:
                 continue
             for p in rule_pats:
                 m = p.search(value)
                 if m:
-                    first[i] = TagHit(*names[i], fld, m.group(0))
+                    first[i] = (fld, m.group(0))
                     break
 
-    def _category(self, path: tuple[str, ...]) -> dict[int, TagHit]:
+    def _category(self, path: tuple[str, ...]) -> dict[int, Hit]:
         """Hits of a category path (category and section fields), computed once per path."""
         hits = self._cache.get(path)
         if hits is None:
             hits = {}
+            plan = self._plans[Field.CATEGORY]
             for heading in path:
-                self._value(hits, Field.CATEGORY, heading)
+                self._value(hits, plan, heading)
             if path:
-                self._value(hits, Field.SECTION, path[-1])
+                self._value(hits, self._plans[Field.SECTION], path[-1])
             self._cache[path] = hits
         return hits
 
-    def _header(self, name: str) -> dict[int, TagHit]:
-        """Hits of a table header name (the same few names on every row)."""
-        key = ("\0columns", name)
+    def _column(self, kind: str, value: str) -> dict[int, Hit]:
+        """Hits of a table header name (the same few names on every row) or of a cell
+        (cells repeat down a table: frameworks, years, yes/no), computed once."""
+        key = (kind, value)
         hits = self._cache.get(key)
         if hits is None:
             hits = self._cache[key] = {}
-            self._value(hits, Field.COLUMNS, name)
+            self._value(hits, self._plans[Field.COLUMNS], value)
         return hits
 
-    def _cell(self, value: str) -> dict[int, TagHit]:
-        """Hits of a table cell: cells repeat down a table (frameworks, years, yes/no)."""
-        key = ("\0cell", value)
-        hits = self._cache.get(key)
-        if hits is None:
-            hits = self._cache[key] = {}
-            self._value(hits, Field.COLUMNS, value)
-        return hits
+    def _host_rules(self, host: str) -> list[int]:
+        """Rules whose domain keyword is the host or a parent domain of it, longest first."""
+        rules = self._hosts.get(host)
+        if rules is None:
+            parts = host.split(".")
+            rules = self._hosts[host] = [
+                i for k in range(len(parts) - 1) for i in self._domains.get(".".join(parts[k:]), ())
+            ]
+        return rules
+
+    def _first(self, item: TagInput) -> dict[int, Hit]:
+        """The first hit of each rule that fires: field values in a fixed order."""
+        first: dict[int, Hit] = {}
+        plans = self._plans
+        if item.title:
+            self._value(first, plans[Field.TITLE], item.title)
+        if item.description:
+            self._value(first, plans[Field.DESCRIPTION], item.description)
+        if item.notes:
+            self._value(first, plans[Field.NOTES], item.notes)
+        for i, hit in self._category(item.category).items():
+            first.setdefault(i, hit)
+        if item.urls:
+            url_plan = plans[Field.URL]
+            for url in item.urls:
+                self._value(first, url_plan, url)
+        for name, cell in item.columns:
+            for i, hit in self._column("\0columns", name).items():
+                first.setdefault(i, hit)
+            if cell:
+                for i, hit in self._column("\0cell", cell).items():
+                    first.setdefault(i, hit)
+        if self._domains:
+            for url in item.urls:
+                host = _host(url)
+                for i in self._host_rules(host):
+                    if i not in first:
+                        first[i] = (Field.HOST, host)
+        return first
 
     def hits(self, item: TagInput) -> list[TagHit]:
         """One hit per rule that fires (first matching field value), in rule order."""
-        first: dict[int, TagHit] = {}
-        for fld, value in (
-            (Field.TITLE, item.title),
-            (Field.DESCRIPTION, item.description),
-            (Field.NOTES, item.notes),
-        ):
-            if value:
-                self._value(first, fld, value)
-        for i, hit in self._category(item.category).items():
-            first.setdefault(i, hit)
-        for url in item.urls:
-            self._value(first, Field.URL, url)
-        for name, cell in item.columns:
-            for i, hit in self._header(name).items():
-                first.setdefault(i, hit)
-            if cell:
-                for i, hit in self._cell(cell).items():
-                    first.setdefault(i, hit)
-        if self._domains:
-            rules = self.ruleset.rules
-            for url in item.urls:
-                host = _host(url)
-                parts = host.split(".")
-                for k in range(len(parts) - 1):
-                    for i in self._domains.get(".".join(parts[k:]), ()):
-                        if i not in first:
-                            first[i] = TagHit(rules[i].tag, rules[i].name, Field.HOST, host)
-        return [first[i] for i in sorted(first)]
+        first = self._first(item)
+        names = self._names
+        return [TagHit(*names[i], *first[i]) for i in sorted(first)]
 
     def tag(self, item: TagInput) -> dict[str, list[TagHit]]:
         out: dict[str, list[TagHit]] = {}
@@ -378,15 +412,28 @@ class Tagger:
         return out
 
     def reasons(self, item: TagInput) -> dict[str, str]:
-        """`reason_of` of each tag of `tag(item)`, built without the per-hit lists."""
+        """`reason_of` of each tag of `tag(item)`, built without the per-hit objects."""
+        first = self._first(item)
+        if not first:
+            return {}
+        names = self._names
         parts: dict[str, list[str]] = {}
-        for tag, rule, fld, matched in self.hits(item):
+        for i in sorted(first):
+            tag, rule = names[i]
+            fld, matched = first[i]
             found = parts.get(tag)
             if found is None:
-                parts[tag] = [f'{rule} ({fld}: "{matched}")']
+                parts[tag] = [f'{rule} ({fld}: "{matched}")']  # StrEnum formats as its value
             elif len(found) < 3:
                 found.append(f'{rule} ({fld}: "{matched}")')
-        return {tag: "; ".join(texts) for tag, texts in parts.items()}
+        # One str object per distinct reason (a few thousand for 20,000 entries): pickling
+        # a worker's results (perf.map_split) then sends each once, 4x fewer bytes.
+        seen = self._reasons
+        out = {}
+        for tag, texts in parts.items():
+            reason = "; ".join(texts)
+            out[tag] = seen.setdefault(reason, reason)
+        return out
 
     def reasons_all(self, items: list[TagInput]) -> list[dict[str, str]]:
         return [self.reasons(item) for item in items]

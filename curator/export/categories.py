@@ -1,9 +1,9 @@
 """Category pages: `exports/<category>.md`, and the Markdown of one entry (shared).
 
-Input: `ExportData` (collect.py). Output: Markdown text per canonical category: a title,
-a ToC whose anchors are GitHub's (slug.py), then the entries grouped by their source
-section. Each entry shows its title link with a status marker, description, tag badges,
-the list it came from ("also in …" for the other lists), sub-links and notes.
+Input: `ExportData` (collect.py). Output: Markdown (UTF-8 bytes) per canonical category:
+a title, a ToC whose anchors are GitHub's (slug.py), then the entries grouped by their
+source section. Each entry shows its title link with a status marker, description, tag
+badges, the list it came from ("also in …" for the other lists), sub-links and notes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from typing import TypeVar
 
 from curator.export.collect import ExportData, LinkStatus, OutEntry, OutLink
 from curator.export.slug import Slugger
@@ -25,6 +26,7 @@ _URL_UNSAFE = str.maketrans(
 # `translate` with multi-character replacements costs a dict lookup per character.
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|#~]")
 _URL_SPECIAL = re.compile(r"[ ()<>\n\r]")
+_K = TypeVar("_K")
 MARKERS = {LinkStatus.BROKEN: "💀", LinkStatus.FLAKY: "⚠", LinkStatus.MOVED: "↪"}
 
 
@@ -32,11 +34,15 @@ def plain(text: str) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=16384)  # section names and labels repeat on every page
-def md(text: str) -> str:
+def md_once(text: str) -> str:
     """Text safe to put in Markdown: one line, special characters escaped."""
     text = plain(text)
     return text.translate(_MD_ESCAPES) if _MD_SPECIAL.search(text) else text
+
+
+# Section names, labels and link texts repeat on every page; an entry's own title and
+# description do not, and a cache miss costs more than escaping again (`md_once`).
+md = lru_cache(maxsize=16384)(md_once)
 
 
 def md_url(url: str) -> str:
@@ -44,11 +50,11 @@ def md_url(url: str) -> str:
     return url.translate(_URL_UNSAFE) if _URL_SPECIAL.search(url) else url
 
 
-def link_md(text: str, link: OutLink, depth: int) -> str:
+def link_md(text: str, link: OutLink, depth: int, escape: Callable[[str], str] = md) -> str:
     target = link.target
     if link.relative and depth:
         target = "../" * depth + target
-    out = f"[{md(text) or md(link.href)}]({md_url(target)})"
+    out = f"[{escape(text) or escape(link.href)}]({md_url(target)})"
     marker = MARKERS.get(link.status)
     if marker:
         out += f" {marker}"
@@ -61,15 +67,16 @@ def badges(data: ExportData, tags: Iterable[str]) -> str:
     return " ".join(f"`{data.rules.info(t).label}`" for t in tags)
 
 
-class _Badges(dict[tuple[str, ...], str]):
-    """Badge strings per tag combination (a few dozen combinations for 20,000 entries)."""
+class _Memo(dict[_K, str]):
+    """Markdown made once per key: tag badges per combination of tags (a few dozen for
+    20,000 entries), the "from" part per source section."""
 
-    def __init__(self, data: ExportData) -> None:
+    def __init__(self, make: Callable[[_K], str]) -> None:
         super().__init__()
-        self.data = data
+        self.make = make
 
-    def __missing__(self, tags: tuple[str, ...]) -> str:
-        text = self[tags] = badges(self.data, tags)
+    def __missing__(self, key: _K) -> str:
+        text = self[key] = self.make(key)
         return text
 
 
@@ -77,70 +84,104 @@ def where(source: str, section: tuple[str, ...]) -> str:
     return " › ".join((source, *section))
 
 
-def render_entry(
-    data: ExportData, e: OutEntry, depth: int = 0, badge: dict[tuple[str, ...], str] | None = None
-) -> str:
-    """One entry as a list item (`depth`: directories below the export root)."""
-    cols = [(k, v) for k, v in e.columns if k or v]
-    # A table row whose title is only its first cell(s) shows the cells alone.
-    skip_title = (
-        bool(cols) and e.main is None and e.title in (cols[0][1], data_row_title(dict(e.columns)))
-    )
-    head = link_md(e.title, e.main, depth) if e.main is not None else md(e.title)
-    parts = [] if skip_title else [head]
-    if cols:
-        parts.append(" · ".join(f"**{md(k)}** {md(v)}" for k, v in cols))
-    elif e.description:
-        parts.append(md(e.description))
-    meta = []
-    if e.tags:
-        meta.append(badge[e.tags] if badge is not None else badges(data, e.tags))
-    meta.append(f"from *{md(where(e.source, e.section))}*")
+def _others(e: OutEntry) -> list[str]:
+    """The "also in" and "also listed as" parts of an entry found more than once."""
     # The same link twice in one section (a fork listed under two names) is not "also in"
     # the section it is shown in: name the other titles instead.
     here = (e.source, e.section)
+    out = []
     elsewhere = [o for o in e.also_in if (o.source, o.section) != here]
     if elsewhere:
-        meta.append(
-            "also in " + ", ".join(f"*{md(where(o.source, o.section))}*" for o in elsewhere)
-        )
+        out.append("also in " + ", ".join(f"*{md(where(o.source, o.section))}*" for o in elsewhere))
     aliases = sorted(
         {o.title for o in e.also_in if (o.source, o.section) == here and o.title != e.title} - {""}
     )
     if aliases:
-        meta.append("also listed as " + ", ".join(f"*{md(t)}*" for t in aliases))
-    lines = [f"- {' — '.join(parts)}\\", f"  {' · '.join(meta)}"]
+        out.append("also listed as " + ", ".join(f"*{md(t)}*" for t in aliases))
+    return out
+
+
+def _origin(where_from: tuple[str, tuple[str, ...]]) -> str:
+    return f"from *{md(where(*where_from))}*"
+
+
+def render_entry(
+    data: ExportData,
+    e: OutEntry,
+    depth: int = 0,
+    badge: dict[tuple[str, ...], str] | None = None,
+    origin: dict[tuple[str, tuple[str, ...]], str] | None = None,
+) -> str:
+    """One entry as a list item (`depth`: directories below the export root); `badge` and
+    `origin` memoize the tags and "from" parts."""
+    # Built with as few intermediate lists as possible: an export renders every entry.
+    main = e.main
+    cols = [(k, v) for k, v in e.columns if k or v] if e.columns else None
+    if main is not None:
+        head: str | None = link_md(e.title, main, depth, md_once)
+    elif cols and (e.title == cols[0][1] or e.title == data_row_title(dict(e.columns))):
+        head = None  # a table row whose title is only its first cell(s) shows the cells alone
+    else:
+        head = md_once(e.title)
+    if cols:
+        body: str | None = " · ".join(f"**{md(k)}** {md(v)}" for k, v in cols)
+    elif e.description:
+        body = md_once(e.description)
+    else:
+        body = None
+    if head is None:
+        text = f"- {body or ''}\\\n  "
+    elif body is None:
+        text = f"- {head}\\\n  "
+    else:
+        text = f"- {head} — {body}\\\n  "
+    if e.tags:
+        text += (badge[e.tags] if badge is not None else badges(data, e.tags)) + " · "
+    here = (e.source, e.section)
+    text += origin[here] if origin is not None else _origin(here)
+    if e.also_in:
+        text += "".join(" · " + part for part in _others(e))
     if e.subs:
-        lines.append("  - " + " · ".join(link_md(s.text, s, depth) for s in e.subs))
-    lines.extend(f"  - {md(n)}" for n in e.notes)
-    return "\n".join(lines)
+        text += "\n  - " + " · ".join(link_md(s.text, s, depth) for s in e.subs)
+    for n in e.notes:
+        text += f"\n  - {md_once(n)}"
+    return text
 
 
 class EntryRenderer:
-    """Renders each entry once per directory depth (category pages 0, tag pages 1)."""
+    """Renders each entry once, as UTF-8: pages are joined as bytes (an emoji badge makes a
+    str page four bytes per character, and joining and encoding those cost more than
+    rendering). Entries with relative links are rendered per directory depth (category
+    pages 0, tag pages 1); the others are the same at every depth."""
 
     def __init__(self, data: ExportData) -> None:
         self.data = data
-        self.cache: dict[int, dict[int, str]] = {}  # depth → entry id → Markdown
-        self.badges = _Badges(data)
+        self.same: dict[int, bytes] = {}  # entry id → Markdown, for entries without relative links
+        self.by_depth: dict[tuple[int, int], bytes] = {}  # (entry id, depth) → Markdown
+        self.badges: _Memo[tuple[str, ...]] = _Memo(lambda tags: badges(data, tags))
+        self.origins: _Memo[tuple[str, tuple[str, ...]]] = _Memo(_origin)
 
-    def __call__(self, e: OutEntry, depth: int = 0) -> str:
-        cache = self.cache.get(depth)
-        if cache is None:
-            cache = self.cache[depth] = {}
-        text = cache.get(e.id)
+    def render(self, e: OutEntry, depth: int) -> bytes:
+        return render_entry(self.data, e, depth, self.badges, self.origins).encode()
+
+    def __call__(self, e: OutEntry, depth: int = 0) -> bytes:
+        text = self.same.get(e.id)
+        if text is not None:
+            return text
+        relative = (e.main is not None and e.main.relative) or any(s.relative for s in e.subs)
+        if not relative:
+            text = self.same[e.id] = render_entry(
+                self.data, e, depth, self.badges, self.origins
+            ).encode()
+            return text
+        text = self.by_depth.get((e.id, depth))
         if text is None:
-            relative = (e.main is not None and e.main.relative) or any(s.relative for s in e.subs)
-            # Only relative links depend on the depth: the others share the depth-0 text.
-            if depth == 0 or relative:
-                text = render_entry(self.data, e, depth, self.badges)
-            else:
-                text = self(e, 0)
-            cache[e.id] = text
+            text = render_entry(self.data, e, depth, self.badges, self.origins).encode()
+            self.by_depth[(e.id, depth)] = text
         return text
 
 
-Render = Callable[[OutEntry, int], str]
+Render = Callable[[OutEntry, int], bytes]
 
 
 def toc(slugger: Slugger, headings: list[tuple[str, int]]) -> list[str]:
@@ -150,7 +191,8 @@ def toc(slugger: Slugger, headings: list[tuple[str, int]]) -> list[str]:
 
 def render_category(
     data: ExportData, name: str, entries: list[OutEntry], render: Render | None = None
-) -> str:
+) -> bytes:
+    """The page as UTF-8 bytes (see EntryRenderer)."""
     render = render or EntryRenderer(data)
     title = data.taxonomy.title(name)
     sections: dict[tuple[str, tuple[str, ...]], list[OutEntry]] = {}
@@ -172,7 +214,9 @@ def render_category(
         "",
         *toc(slugger, heads),
     ]
+    parts = ["\n".join(out).encode()]
     for (src, sec), es in sections.items():
-        out += ["", f"## {md(where(src, sec))}", ""]
-        out += [render(e, 0) for e in es]
-    return "\n".join(out) + "\n"
+        parts.append(f"\n## {md(where(src, sec))}\n".encode())
+        parts += [render(e, 0) for e in es]
+    parts.append(b"")  # the final newline
+    return b"\n".join(parts)

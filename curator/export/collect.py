@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -24,7 +25,7 @@ from sqlmodel import Session, col
 
 from curator.archives import match_archives
 from curator.export.sources import source_filename
-from curator.models import Run, Source, SourceVersion, Url, UrlState
+from curator.models import Run, Source, SourceVersion, UrlState
 from curator.sqlite import fetch_all
 from curator.tagging import CURATED_IN, JsonCache
 from curator.tags import CURATED, Origin, RuleSet
@@ -178,15 +179,15 @@ class _Link(NamedTuple):
 
 
 def _identity(e: _Row, main: _Link | None, paths: _Paths) -> str:
-    if main is not None and main.url_id is not None:
-        return f"u:{main.url_id}"  # one Url row per normalized URL
+    """What makes two entries without a URL row the same (collect keys those with one by
+    the URL row's id)."""
     if main is not None and main.kind == "relative":
         return "f:" + paths.resolve(e.source_id, main.href)
     cols = "|".join(f"{k}={v}" for k, v in e.columns)
     return f"t:{e.title.casefold()}|{e.description.casefold()}|{cols}"
 
 
-def _notes(notes: str, subs: list[OutLink]) -> tuple[str, ...]:
+def _notes(notes: str, subs: tuple[OutLink, ...]) -> tuple[str, ...]:
     """Note lines, minus those that only list the sub-links' labels (shown as links)."""
     if not notes:
         return ()
@@ -201,18 +202,12 @@ def _notes(notes: str, subs: list[OutLink]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
+def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]], list[int]]:
+    """Entries shown, their main and sub links, and the entries whose links mention an
+    archive (in entry id order, as `match_archives` wants them)."""
     decode = JsonCache()
     rows = [
-        _Row(
-            eid,
-            sid,
-            title or "",
-            desc or "",
-            notes or "",
-            tuple(decode(cat) or ()),
-            tuple((decode(cols) or {}).items()),
-        )
+        _Row(eid, sid, title or "", desc or "", notes or "", decode.path(cat), decode.items(cols))
         for eid, sid, title, desc, notes, cat, cols in fetch_all(
             session,
             "SELECT id, source_id, title, description, notes, category, columns FROM entry"
@@ -221,6 +216,7 @@ def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
         )
     ]
     links: dict[int, list[_Link]] = defaultdict(list)
+    archives: list[int] = []
     for eid, href, text, kind, role, url_id in fetch_all(
         session,
         "SELECT link.entry_id, link.href, link.text, link.kind, link.role, link.url_id"
@@ -229,7 +225,49 @@ def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]]]:
         " ORDER BY link.entry_id, link.position",
     ):
         links[eid].append(_Link(href, text, kind, role, url_id))
-    return rows, links
+        if "archive." in href and (not archives or archives[-1] != eid):
+            archives.append(eid)
+    return rows, links, archives
+
+
+def _tags(
+    session: Session, ids: set[int], with_reasons: bool
+) -> tuple[dict[int, Sequence[str]], dict[int, list[TagReason]], set[tuple[int, str]]]:
+    """Tag names per shown entry, their reasons (when asked for), and the vetoes."""
+    tagged: dict[int, Sequence[str]] = {}
+    reasons: dict[int, list[TagReason]] = defaultdict(list)
+    vetoed: set[tuple[int, str]] = set()
+    if with_reasons:
+        names: dict[int, list[str]] = defaultdict(list)
+        for eid, name, origin, reason in fetch_all(
+            session, "SELECT entry_id, name, origin, reason FROM tag ORDER BY name, origin"
+        ):
+            if eid not in ids:
+                continue
+            if origin == Origin.REMOVED:
+                vetoed.add((eid, name))
+            else:
+                names[eid].append(name)
+                reasons[eid].append(TagReason(eid, name, origin, reason))
+        return dict(names), reasons, vetoed
+    # Without reasons only each entry's set of names matters: SQLite groups the entries by
+    # their combination of names (a few dozen), which saves a Python row per tag.
+    for eid, name in fetch_all(
+        session, "SELECT entry_id, name FROM tag WHERE origin = ?", (Origin.REMOVED.value,)
+    ):
+        if eid in ids:
+            vetoed.add((eid, name))
+    for combo, entry_ids in fetch_all(
+        session,
+        "SELECT names, group_concat(entry_id) FROM (SELECT entry_id, group_concat(name, char(31))"
+        " AS names FROM tag WHERE origin != ? GROUP BY entry_id) GROUP BY names",
+        (Origin.REMOVED.value,),
+    ):
+        combo_names = tuple(combo.split("\x1f"))  # tag names are words: no control characters
+        for eid in map(int, entry_ids.split(",")):
+            if eid in ids:
+                tagged[eid] = combo_names
+    return tagged, reasons, vetoed
 
 
 def collect(
@@ -242,48 +280,22 @@ def collect(
     """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper)."""
     sources = {s.id: s for s in session.execute(select(Source)).scalars() if s.id is not None}
     paths = _Paths(out_dir, sources)
-    rows, links = _load(session)
+    rows, links, archives = _load(session)
     names = {sid: src.name for sid, src in sources.items()}  # not ORM attribute reads
     rows.sort(key=lambda e: names[e.source_id])  # stable: positions stay in order
     ids = {e.id for e in rows}
     states = {
         r[0]: _State(*r[1:])
-        for r in session.connection()
-        .execute(
-            select(
-                col(UrlState.url_id),
-                col(UrlState.state),
-                col(UrlState.last_outcome),
-                col(UrlState.final_url),
-                col(UrlState.archived_url),
-                col(UrlState.title),
-            )
+        for r in fetch_all(
+            session,
+            "SELECT url_id, state, last_outcome, final_url, archived_url, title FROM url_state",
         )
-        .all()
     }
-    tagged: dict[int, list[str]] = defaultdict(list)
-    reasons: dict[int, list[TagReason]] = defaultdict(list)
-    vetoed: set[tuple[int, str]] = set()
-    reason_col = "reason" if with_reasons else "''"
-    for eid, name, origin, reason in fetch_all(
-        session, f"SELECT entry_id, name, origin, {reason_col} FROM tag ORDER BY name, origin"
-    ):
-        if eid not in ids:
-            continue
-        if origin == Origin.REMOVED:
-            vetoed.add((eid, name))
-        else:
-            tagged[eid].append(name)
-            if with_reasons:
-                reasons[eid].append(TagReason(eid, name, origin, reason))
+    tagged, reasons, vetoed = _tags(session, ids, with_reasons)
     pinned = overrides(session)
     # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
     known = (
-        match_archives(
-            [(lk.url_id, lk.href, lk.role) for lk in lks]
-            for lks in links.values()
-            if any("archive." in lk.href for lk in lks)  # cheap pre-filter
-        )
+        match_archives([(lk.url_id, lk.href, lk.role) for lk in links[eid]] for eid in archives)
         if any(st.state == "broken" for st in states.values())
         else {}
     )
@@ -298,7 +310,9 @@ def collect(
         target, relative = paths.target(sid, lk.href, lk.kind)
         return OutLink(lk.text, lk.href, canonical or target, relative, status, archived)
 
-    groups: dict[str, list[_Row]] = {}
+    # The loops below run once per entry: locals, and the common cases (one occurrence,
+    # a plain web link without check state) first.
+    groups: dict[int | str, list[_Row]] = {}
     mains: dict[int, _Link | None] = {}
     for e in rows:
         found = None
@@ -307,21 +321,35 @@ def collect(
                 found = lk
                 break
         mains[e.id] = found
-        groups.setdefault(_identity(e, found, paths), []).append(e)
+        if found is not None and found.url_id is not None:
+            ident: int | str = found.url_id  # one Url row per normalized URL
+        else:
+            ident = _identity(e, found, paths)
+        group = groups.get(ident)
+        if group is None:
+            groups[ident] = [e]
+        else:
+            group.append(e)
 
     legend = [t.name for t in rules.tags]
     extra = sorted({t for ts in tagged.values() for t in ts} - set(legend))
     order = {t: i for i, t in enumerate(legend + extra)}
-    broken_ids: set[int] = set()
     placed: dict[tuple[str, ...], str] = {}
     sorted_tags: dict[tuple[str, ...], tuple[str, ...]] = {}
     out: list[OutEntry] = []
     for group in groups.values():
         first = group[0]
+        fid = first.id
         sid = first.source_id
-        main_link = mains[first.id]
-        main = out_link(sid, main_link) if main_link is not None else None
-        subs = [out_link(sid, lk) for lk in links.get(first.id, ()) if lk.role == "sub"]
+        main_link = mains[fid]
+        main = None
+        if main_link is not None:
+            if main_link.kind == "web" and main_link.url_id not in states:
+                main = OutLink(main_link.text, main_link.href, main_link.href, False)
+            else:
+                main = out_link(sid, main_link)
+        lks = links.get(fid)
+        subs = tuple(out_link(sid, lk) for lk in lks if lk.role == "sub") if lks else ()
         title, fetched = first.title.strip(), False
         if not title and main_link is not None:
             state = states.get(main_link.url_id) if main_link.url_id is not None else None
@@ -329,48 +357,44 @@ def collect(
                 title, fetched = state.title.strip(), True
             else:
                 title = main_link.href
-        if len(group) == 1 and not vetoed:
+        single = len(group) == 1
+        if single and not vetoed:
             # The common case: tag lists repeat (a few dozen combinations), so sort each once.
-            key = tuple(tagged.get(first.id, ()))
+            key = tuple(tagged.get(fid, ()))
             tags = sorted_tags.get(key)
             if tags is None:
                 tags = sorted_tags[key] = tuple(sorted(set(key), key=order.__getitem__))
         else:
             names_of = {t for e in group for t in tagged.get(e.id, ()) if (e.id, t) not in vetoed}
             tags = tuple(sorted(names_of, key=order.__getitem__))
-        tag_reasons = (
-            [r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed]
-            if with_reasons
-            else []
-        )
         pin = next((pinned[e.id] for e in group if e.id in pinned), None) if pinned else None
         category = (
             pin
             or placed.get(first.category)
             or placed.setdefault(first.category, taxonomy.classify(first.category).category)
         )
-        for e in group if states else ():
-            for lk in links.get(e.id, ()):
-                if lk.url_id is not None:
-                    st = states.get(lk.url_id)
-                    if st is not None and st.state == "broken":
-                        broken_ids.add(lk.url_id)
         out.append(
             OutEntry(
-                first.id,
+                fid,
                 title or "(untitled)",
                 fetched,
                 main,
                 first.description,
-                _notes(first.notes, subs),
-                tuple(subs),
+                _notes(first.notes, subs) if first.notes else (),
+                subs,
                 first.columns,
                 tags,
-                tuple(tag_reasons),
+                tuple(
+                    r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed
+                )
+                if with_reasons
+                else (),
                 category,
                 names[sid],
                 first.category,
-                tuple(
+                ()
+                if single
+                else tuple(
                     Occurrence(e.id, names[e.source_id], e.category, e.title.strip())
                     for e in group[1:]
                 ),
@@ -383,15 +407,20 @@ def collect(
         SourceInfo(s.name, source_filename(s.name), counts[sid])
         for sid, s in sorted(sources.items(), key=lambda kv: kv[1].name)
     )
-    broken: list[str] = []
-    wanted = sorted(broken_ids)
-    for i in range(0, len(wanted), 500):
-        broken.extend(
-            session.execute(
-                select(col(Url.normalized)).where(col(Url.id).in_(wanted[i : i + 500]))
-            ).scalars()
+    # Confirmed broken URLs linked (main or sub) from the entries shown.
+    broken = sorted(
+        url
+        for (url,) in fetch_all(
+            session,
+            "SELECT DISTINCT url.normalized FROM url_state"
+            " JOIN link ON link.url_id = url_state.url_id"
+            " JOIN entry ON entry.id = link.entry_id"
+            " JOIN url ON url.id = url_state.url_id"
+            " WHERE url_state.state = 'broken' AND link.role IN ('main', 'sub')"
+            f" AND entry.removed_at IS NULL AND entry.kind IN {CURATED_IN}",
+            CURATED,
         )
-    broken.sort()
+    )
     return ExportData(
         tuple(out),
         taxonomy,

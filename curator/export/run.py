@@ -31,7 +31,7 @@ from curator.export.collect import ExportData, OutEntry, OutLink, collect
 from curator.export.index import render_index
 from curator.export.sources import export_sources
 from curator.export.tagviews import render_tag
-from curator.fsutil import atomic_write_text
+from curator.fsutil import atomic_write_bytes
 from curator.perf import gc_paused
 from curator.tags import load_rules
 from curator.taxonomy import load_taxonomy
@@ -87,8 +87,9 @@ def export_all(
     files: list[FileResult] = []
     removed: list[Path] = []
 
-    def write(path: Path, text: str) -> None:
-        files.append(FileResult(path, atomic_write_text(path, text)))
+    def write(path: Path, text: str | bytes) -> None:
+        raw = text if isinstance(text, bytes) else text.encode()
+        files.append(FileResult(path, atomic_write_bytes(path, raw)))
 
     if fmt is ExportFormat.JSON:
         write(

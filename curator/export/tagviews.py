@@ -1,6 +1,6 @@
 """Tag pages: `exports/tags/<tag>.md`, one tag's entries across all lists.
 
-Input: `ExportData`. Output: Markdown per tag that has entries: the tag's badge and
+Input: `ExportData`. Output: Markdown (UTF-8 bytes) per tag that has entries: the tag's badge and
 description, a ToC, then its entries grouped by canonical category (taxonomy order), each
 with its source list and a link to its category page.
 """
@@ -14,7 +14,8 @@ from curator.export.slug import Slugger
 
 def render_tag(
     data: ExportData, tag: str, entries: list[OutEntry], render: Render | None = None
-) -> str:
+) -> bytes:
+    """The page as UTF-8 bytes (see categories.EntryRenderer)."""
     render = render or EntryRenderer(data)
     info = data.rules.info(tag)
     by_cat: dict[str, list[OutEntry]] = {c: [] for c in data.taxonomy.names}
@@ -37,13 +38,10 @@ def render_tag(
         "",
         *toc(slugger, [(data.taxonomy.title(c), len(es)) for c, es in groups]),
     ]
+    parts = ["\n".join(out).encode()]
     for cat, es in groups:
-        out += [
-            "",
-            f"## {md(data.taxonomy.title(cat))}",
-            "",
-            f"All entries of this category: [{cat}.md](../{cat}.md)",
-            "",
-        ]
-        out += [render(e, 1) for e in es]
-    return "\n".join(out) + "\n"
+        head = f"\n## {md(data.taxonomy.title(cat))}\n\nAll entries of this category: "
+        parts.append(f"{head}[{cat}.md](../{cat}.md)\n".encode())
+        parts += [render(e, 1) for e in es]
+    parts.append(b"")  # the final newline
+    return b"\n".join(parts)
