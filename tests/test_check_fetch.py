@@ -143,7 +143,7 @@ def test_read_timeout_is_timeout_not_gone(mock: respx.MockRouter) -> None:
     assert (r.outcome, r.attempts) == (Outcome.TIMEOUT, 2)
 
 
-def test_retry_after_seconds_pauses_the_host(mock: respx.MockRouter) -> None:
+def test_retry_after_seconds_makes_the_url_wait(mock: respx.MockRouter) -> None:
     clock = FakeClock()
     mock.get("https://example.com/").side_effect = [
         httpx.Response(429, headers={"retry-after": "7"}),
@@ -152,6 +152,64 @@ def test_retry_after_seconds_pauses_the_host(mock: respx.MockRouter) -> None:
     r = check("https://example.com/", clock)
     assert (r.outcome, r.attempts) == (Outcome.OK, 2)
     assert clock.sleeps == [7.0]
+
+
+def test_one_retry_after_slows_the_host_and_a_second_one_pauses_it(
+    mock: respx.MockRouter,
+) -> None:
+    from curator.check.fetch import HostGate
+
+    clock = FakeClock()
+    mock.get("https://example.com/a").side_effect = [
+        httpx.Response(429, headers={"retry-after": "5"}),
+        httpx.Response(200, headers=HTML, text=PAGE),
+    ]
+    mock.get("https://example.com/b").side_effect = [
+        httpx.Response(429, headers={"retry-after": "5"}),
+        httpx.Response(200, headers=HTML, text=PAGE),
+    ]
+    cfg = CheckConfig(backoff_base=1.0, per_host=10)
+    seen: list[tuple[float, float, int]] = []
+
+    async def go() -> list[FetchResult]:
+        hosts = HostPool(cfg, None, clock=clock)
+        gate: HostGate = hosts.gate("example.com")
+        real_sleep = clock.sleep
+
+        async def sleep(seconds: float) -> None:  # what the gate says while a URL waits
+            seen.append((gate.slow_left(), gate.pause_left(), gate.allowed()))
+            await real_sleep(seconds)
+
+        fetcher = Fetcher(cfg, hosts, sleep=sleep, clock=clock, jitter=lambda: 0.5)
+        await hosts.slots.acquire()
+        try:
+            first = await fetcher.check("https://example.com/a")  # its wait ended the window
+            gate.throttle(5.0)  # another URL of the host was just answered 429
+            second = await fetcher.check("https://example.com/b")
+            return [first, second]
+        finally:
+            hosts.slots.release()
+            await hosts.aclose()
+
+    first, second = asyncio.run(go())
+    assert first.outcome is Outcome.OK and second.outcome is Outcome.OK
+    # /a: only the URL waited; the host went on at half its limit, not paused.
+    assert seen[0] == (5.0, 0.0, 5)
+    # /b: a second Retry-After from the slowed host paused the whole host for 5 s.
+    assert seen[1][1] == 5.0 and len(seen) == 2
+
+
+def test_slowed_host_gets_half_its_limit_until_the_window_ends() -> None:
+    from curator.check.fetch import HostGate
+
+    clock = FakeClock()
+    gate = HostGate(10, clock)
+    assert (gate.allowed(), gate.throttle(2.0)) == (10, False)
+    assert (gate.allowed(), gate.pause_left()) == (5, 0.0)
+    clock.now += 2.0
+    assert gate.allowed() == 10  # the window is over: full speed again
+    assert gate.throttle(1.0) is False and gate.throttle(3.0) is True
+    assert gate.pause_left() == 3.0 and HostGate(1, clock).allowed() == 1
 
 
 def test_retry_after_http_date_and_cap(mock: respx.MockRouter) -> None:
@@ -458,3 +516,38 @@ def test_kept_headers_lower_case_join_repeats_and_decode_utf8() -> None:
         "cf-ray": "1, 2",
         "content-type": "text/html; charset=\u00e9",
     }
+
+
+def test_engine_runs_a_slowed_host_at_half_its_limit(mock: respx.MockRouter) -> None:
+    """100 URLs of one host, 10 at a time; /0 is answered 429 Retry-After: 1 once. For that
+    second the host's requests go on, but no more than 5 at a time."""
+    loop_time: list[float] = []
+    in_flight = 0
+    peaks: list[tuple[float, int]] = []
+    answered_429 = False
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, answered_429
+        now = asyncio.get_running_loop().time()
+        if request.url.path == "/0" and not answered_429:
+            answered_429 = True
+            loop_time.append(now)
+            return httpx.Response(429, headers={"retry-after": "1"})
+        in_flight += 1
+        peaks.append((now, in_flight))
+        try:
+            await asyncio.sleep(0.1)
+        finally:
+            in_flight -= 1
+        return httpx.Response(200, headers=HTML, text=PAGE)
+
+    mock.route(host="slow.example").mock(side_effect=answer)
+    urls = [f"https://slow.example/{i}" for i in range(100)]
+    results: list[FetchResult] = []
+    cfg = CheckConfig(per_host=10, concurrency=64, workers=1)
+    asyncio.run(run_checks(urls, cfg, results.append))
+    assert len(results) == 100 and all(r.outcome is Outcome.OK for r in results)
+    [t429] = loop_time
+    during = [n for t, n in peaks if t429 + 0.15 < t < t429 + 0.95]
+    assert during and max(during) <= 5  # going on, at half the limit
+    assert max(n for t, n in peaks if t > t429 + 1.05) == 10  # the full limit again after it

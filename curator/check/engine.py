@@ -259,9 +259,13 @@ class LocalRun:
             self.queued.discard(host)
             if not self.pending[host] or self.jobs[host] >= self.config.per_host:
                 continue  # re-queued when one of its jobs finishes
-            pause = self.hosts.gate(host).pause_left()
+            gate = self.hosts.gate(host)
+            pause = gate.pause_left()
             if pause > 0:
                 asyncio.get_running_loop().call_later(pause, self._requeue, host)
+                continue
+            if self.jobs[host] - gate.waiting >= gate.allowed():  # slowed by a Retry-After
+                asyncio.get_running_loop().call_later(gate.slow_left(), self._requeue, host)
                 continue
             return host
         return None

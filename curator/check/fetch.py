@@ -9,10 +9,13 @@ Choices: each hop is a streaming GET (a page's title needs the body; HEAD first 
 double the requests for HTML). When the GET answers 405/501, the same hop is tried once
 with HEAD and that answer is used unless it is 405/501 too. Retries are per hop;
 `attempts` is 1 + the retries made over the whole chain (the HEAD fallback is not a retry).
-A Retry-After pauses the whole host (every job for it waits) and a waiting job gives its
-global slot back meanwhile, so the rest of the run keeps going. Each attempt has an overall
-deadline of `timeout`, since httpx's read timeout restarts with every trickled byte. The
-guard runs before every hop; tokens go only to their exact host.
+Retry-After slows that host only, in two steps (`HostGate.throttle`): a first 429/503
+with Retry-After makes that URL wait and halves the host's concurrency until the wait is
+over; another one from the host within that window pauses the whole host (every job for it
+waits), as a server limiting the client rather than one URL answers every request so. A
+waiting job gives its global slot back meanwhile, so the rest of the run keeps going. Each
+attempt has an overall deadline of `timeout`, since httpx's read timeout restarts with every
+trickled byte. The guard runs before every hop; tokens go only to their exact host.
 """
 
 from __future__ import annotations
@@ -54,19 +57,39 @@ _CLOSED = httpx.ByteStream(b"")
 
 
 class HostGate:
-    """Per-host concurrency limit and Retry-After pause."""
+    """Per-host concurrency limit, and how Retry-After slows the host."""
 
     def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self._sem = asyncio.Semaphore(max(1, limit))
+        self.limit = max(1, limit)
+        self._sem = asyncio.Semaphore(self.limit)
         self._clock = clock
         self.paused_until = 0.0
+        self.slowed_until = 0.0
         self.active = 0
+        self.waiting = 0  # jobs sitting out a Retry-After of their own (nothing in flight)
 
     def pause_left(self) -> float:
         return max(0.0, self.paused_until - self._clock())
 
+    def slow_left(self) -> float:
+        return max(0.0, self.slowed_until - self._clock())
+
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, self._clock() + seconds)
+
+    def throttle(self, seconds: float) -> bool:
+        """A Retry-After of `seconds` from this host: slow it (half its concurrency) for that
+        long, or pause it when it was already slowed. True when the host is now paused."""
+        now = self._clock()
+        escalate = now < self.slowed_until
+        self.slowed_until = max(self.slowed_until, now + seconds)
+        if escalate:
+            self.pause(seconds)
+        return escalate
+
+    def allowed(self) -> int:
+        """How many jobs the host may run now: half its limit while slowed."""
+        return max(1, self.limit // 2) if self._clock() < self.slowed_until else self.limit
 
     async def __aenter__(self) -> HostGate:
         await self._sem.acquire()
@@ -233,7 +256,13 @@ class Fetcher:
                 if wait is None:
                     await self._idle(self._backoff(attempt))
                 else:
-                    self.hosts.gate(host).pause(wait)
+                    gate = self.hosts.gate(host)
+                    if not gate.throttle(wait):  # only this URL waits; the host goes on
+                        gate.waiting += 1
+                        try:
+                            await self._idle(wait)
+                        finally:
+                            gate.waiting -= 1
                 continue
             return _Hop(attempt, answer=answer)
 
