@@ -16,7 +16,7 @@ broken at the baseline". Rendering (Markdown within GitHub's size limit, JSON) l
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,16 +31,11 @@ from curator.check.types import LinkState, Outcome
 from curator.db import read_session
 from curator.models import CheckResult, Run, Url, UrlState
 from curator.report_model import Report, ReportItem, RunInfo, Scope, Section
+from curator.sqlite import in_chunks
 
 LAST_RUN = "last-run"
-_CHUNK = 500
 _DEFAULTS = CheckOptions()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(ids), _CHUNK):
-        yield ids[i : i + _CHUNK]
 
 
 def _run_info(run: Run) -> RunInfo:
@@ -75,7 +70,7 @@ def replay_states(
         r.id: _confirm_of(r.arguments) for r in session.exec(select(Run).where(Run.kind == "check"))
     }
     records: dict[int, StateRecord] = {}
-    for chunk in _chunks(list(url_ids)):
+    for chunk in in_chunks(list(url_ids)):
         stmt = (
             select(CheckResult)
             .where(col(CheckResult.url_id).in_(chunk), col(CheckResult.checked_at) < before)
@@ -97,7 +92,7 @@ def replay_states(
 def _ever_failed_before(session: Session, url_ids: Sequence[int], before: datetime) -> set[int]:
     failing = [o.value for o in FAILING]
     found: set[int] = set()
-    for chunk in _chunks(list(url_ids)):
+    for chunk in in_chunks(list(url_ids)):
         stmt = select(CheckResult.url_id).where(
             col(CheckResult.url_id).in_(chunk),
             col(CheckResult.checked_at) < before,
@@ -109,7 +104,7 @@ def _ever_failed_before(session: Session, url_ids: Sequence[int], before: dateti
 
 def _checked_before(session: Session, url_ids: Sequence[int], before: datetime) -> set[int]:
     found: set[int] = set()
-    for chunk in _chunks(list(url_ids)):
+    for chunk in in_chunks(list(url_ids)):
         stmt = select(CheckResult.url_id).where(
             col(CheckResult.url_id).in_(chunk), col(CheckResult.checked_at) < before
         )
@@ -119,7 +114,7 @@ def _checked_before(session: Session, url_ids: Sequence[int], before: datetime) 
 
 def _last_results(session: Session, url_ids: Sequence[int]) -> dict[int, CheckResult]:
     last: dict[int, CheckResult] = {}
-    for chunk in _chunks(list(url_ids)):
+    for chunk in in_chunks(list(url_ids)):
         newest = (
             select(func.max(CheckResult.id))
             .where(col(CheckResult.url_id).in_(chunk))
@@ -221,7 +216,7 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
 
     candidates = sorted(set(live) | gone_from_lists)
     states: dict[int, UrlState] = {}
-    for chunk in _chunks(candidates):
+    for chunk in in_chunks(candidates):
         stmt2 = select(UrlState).where(col(UrlState.url_id).in_(chunk))
         states.update((r.url_id, r) for r in session.exec(stmt2))
     candidates = [uid for uid in candidates if uid in states]
@@ -290,7 +285,7 @@ def _sort_key(item: ReportItem) -> tuple[Any, ...]:
 
 def _url_texts(session: Session, url_ids: Sequence[int]) -> dict[int, str]:
     found: dict[int, str] = {}
-    for chunk in _chunks(list(url_ids)):
+    for chunk in in_chunks(list(url_ids)):
         for uid, url in session.exec(select(Url.id, Url.url).where(col(Url.id).in_(chunk))):
             assert uid is not None
             found[uid] = url

@@ -2,8 +2,9 @@
 
 Input: a DB path (`--db`, else `$CURATOR_DB`, else `data/curator.db`). Output: sqlite3
 connections set up like db.py's engine (WAL, busy timeout, foreign keys, transactions we
-begin ourselves), `transaction()`, time conversions matching what SQLAlchemy stores, and
-`open_current()`, which makes sure a DB exists at the current schema revision. Config:
+begin ourselves), `transaction()`, time conversions matching what SQLAlchemy stores,
+`insert_rows()` and `in_chunks()` for bulk writes and long id lists, and `open_current()`,
+which makes sure a DB exists at the current schema revision. Config:
 `BUSY_TIMEOUT_MS`, `SCHEMA_HEAD`.
 
 Why not SQLAlchemy here: `curator check` keeps its parent process lean. SQLAlchemy and
@@ -152,6 +153,14 @@ def fetch_all(db: Any, sql: str, params: Sequence[Any] = ()) -> list[Any]:
 
 # Rows per multi-row INSERT: 4 columns stay under SQLite's oldest limit of 999 parameters.
 INSERT_CHUNK = 200
+# Ids per `IN (?, ...)` list, under that same limit.
+IN_CHUNK = 500
+
+
+def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """`ids` in slices short enough for one `IN (?, ...)` list each."""
+    for i in range(0, len(ids), IN_CHUNK):
+        yield ids[i : i + IN_CHUNK]
 
 
 def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

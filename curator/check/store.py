@@ -11,7 +11,7 @@ exclusions.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,10 +21,17 @@ from curator.check.exclusions import ExclusionMatcher, list_exclusions
 from curator.check.state import PASSING, StateRecord
 from curator.check.types import LinkState, Outcome
 from curator.errors import InputError, NotFoundError
-from curator.sqlite import connect, fetch_all, from_sql_time, path_of, sql_time, transaction
+from curator.sqlite import (
+    connect,
+    fetch_all,
+    from_sql_time,
+    in_chunks,
+    path_of,
+    sql_time,
+    transaction,
+)
 from curator.urls import LinkKind
 
-_CHUNK = 500
 _SLOW_MS = 1000  # a URL this slow at its last check is started first (see _slowest_first)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -99,15 +106,10 @@ def record_of(row: StateRow | None) -> StateRecord | None:
     )
 
 
-def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
-
-
 def states_of(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
     rows: dict[int, StateRow] = {}
     t = from_sql_time
-    for chunk in _chunks(url_ids):
+    for chunk in in_chunks(url_ids):
         sql = _STATE_SELECT + f"({', '.join('?' * len(chunk))})"
         for r in fetch_all(db, sql, chunk):
             uid, state, outcome, status, first_failure, failures, flips = r[:7]
@@ -240,7 +242,7 @@ def _slowest_first(db: Any, due: list[Target]) -> list[Target]:
     it; the others keep their order."""
     ids = [t.url_id for t in due if t.prev is not None]
     elapsed: dict[int, int] = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         elapsed.update(
             fetch_all(
                 db,
