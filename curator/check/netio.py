@@ -18,8 +18,6 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
-from collections.abc import Iterable
-from typing import Any
 
 import httptools
 import httpx
@@ -257,7 +255,6 @@ class AsyncioBackend:
         timeout: float | None = None,
         ssl_context: ssl.SSLContext | None = None,
         server_hostname: str | None = None,
-        socket_options: Iterable[Any] | None = None,
     ) -> HttpConnection:
         loop = asyncio.get_running_loop()
         try:
@@ -272,12 +269,8 @@ class AsyncioBackend:
                 )
         except TimeoutError as exc:
             raise httpx.ConnectTimeout(f"connect to {host}:{port} timed out") from exc
-        except (OSError, ssl.SSLError) as exc:
+        except OSError as exc:  # ssl.SSLError (a failed handshake or certificate) included
             raise httpx.ConnectError(_describe_os_error(exc)) from exc
-        sock = connection.transport.get_extra_info("socket") if connection.transport else None
-        for option in socket_options or ():
-            if sock is not None:
-                sock.setsockopt(*option)
         return connection
 
 

@@ -38,8 +38,9 @@ class Stored:
 
 
 _Item = tuple[int, FetchResult, datetime]
-# Results cross to the writer thread in lists of this many: a thread wake-up per result
-# (and the GIL hand-off it forces) was 7 % of the event loop's process at N=5,000.
+# Results cross to the writer thread in lists of this many: with a thread wake-up per
+# result (and the GIL hand-off it forces) the writer thread was 16.5 % of a check
+# process's samples at N=5,000, against 6 % in lists.
 _HAND_OVER = 64
 _STATE_COLS = (
     "state",

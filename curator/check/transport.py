@@ -118,7 +118,6 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self._ssl = ssl
         self._max_idle = max(1, max_connections)
         self._idle: dict[_Origin, list[HttpConnection]] = {}
-        self._clock = time.monotonic
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -155,7 +154,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
 
     def _take(self, key: _Origin) -> HttpConnection | None:
         idle = self._idle.get(key)
-        expired = self._clock() - KEEPALIVE_S
+        expired = time.monotonic() - KEEPALIVE_S
         while idle:
             conn = idle.pop()
             if conn.reusable and conn.idle_since > expired:
@@ -177,7 +176,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         """Keep `conn` for the next request to `key` if it can serve one, else close it."""
         idle = self._idle.setdefault(key, [])
         if conn.reusable and len(idle) < self._max_idle:
-            conn.idle_since = self._clock()
+            conn.idle_since = time.monotonic()
             idle.append(conn)
         else:
             conn.close()
