@@ -8,7 +8,8 @@ until close, HEAD), interim answers and broken servers are seen exactly as on th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
@@ -50,16 +51,28 @@ class Scripted:
             writer.close()
 
 
+@contextlib.asynccontextmanager
+async def serving(script: Scripted) -> AsyncIterator[GuardedTransport]:
+    """`script` served on 127.0.0.1 (`script.port` set) and a transport to send to it."""
+    server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
+    script.port = server.sockets[0].getsockname()[1]
+    transport = GuardedTransport(
+        GuardedBackend(AsyncioBackend(), allow_private=True), SharedSSL(), 4
+    )
+    try:
+        yield transport
+    finally:
+        await transport.aclose()
+        server.close()
+        await server.wait_closed()
+
+
 async def fetch_all(
     script: Scripted, requests: list[tuple[str, str]], headers: dict[str, str] | None = None
 ) -> list[tuple[int, bytes]]:
     """Send `requests` (method, path) one after another; return (status, body) of each."""
-    server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
-    script.port = server.sockets[0].getsockname()[1]
-    backend = GuardedBackend(AsyncioBackend(), allow_private=True)
-    transport = GuardedTransport(backend, SharedSSL(), 4)
     out = []
-    try:
+    async with serving(script) as transport:
         for method, path in requests:
             request = httpx.Request(
                 method,
@@ -73,11 +86,7 @@ async def fetch_all(
             finally:
                 await response.aclose()
             out.append((response.status_code, body))
-        return out
-    finally:
-        await transport.aclose()
-        server.close()
-        await server.wait_closed()
+    return out
 
 
 def ok(body: bytes, extra: bytes = b"") -> bytes:
@@ -182,20 +191,14 @@ def test_read_timeout_when_the_head_never_comes() -> None:
 
     async def scenario() -> None:
         script = Scripted([stall])
-        server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        transport = GuardedTransport(
-            GuardedBackend(AsyncioBackend(), allow_private=True), SharedSSL(), 1
-        )
-        request = httpx.Request(
-            "GET", f"http://127.0.0.1:{port}/", extensions={"timeout": {"read": 0.2}}
-        )
-        try:
+        async with serving(script) as transport:
+            request = httpx.Request(
+                "GET",
+                f"http://127.0.0.1:{script.port}/",
+                extensions={"timeout": {"read": 0.2}},
+            )
             with pytest.raises(httpx.ReadTimeout):
                 await transport.handle_async_request(request)
-        finally:
-            await transport.aclose()
-            server.close()
 
     asyncio.run(scenario())
 
@@ -203,27 +206,19 @@ def test_read_timeout_when_the_head_never_comes() -> None:
 def test_pooled_connection_found_closing_at_send_time_is_replaced() -> None:
     async def scenario() -> tuple[list[int], int]:
         script = Scripted([ok(b"one"), ok(b"two")])
-        server = await asyncio.start_server(script.handle, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
-        transport = GuardedTransport(
-            GuardedBackend(AsyncioBackend(), allow_private=True), SharedSSL(), 2
-        )
         statuses = []
-        try:
+        async with serving(script) as transport:
             for i in range(2):
                 if i == 1:  # closing, but connection_lost() has not run yet
                     for conns in transport._idle.values():
                         for conn in conns:
                             assert conn.transport is not None
                             conn.transport.close()
-                request = httpx.Request("GET", f"http://127.0.0.1:{port}/{i}")
+                request = httpx.Request("GET", f"http://127.0.0.1:{script.port}/{i}")
                 response = await transport.handle_async_request(request)
                 await response.aread()
                 await response.aclose()
                 statuses.append(response.status_code)
-            return statuses, script.connections
-        finally:
-            await transport.aclose()
-            server.close()
+        return statuses, script.connections
 
     assert asyncio.run(scenario()) == ([200, 200], 2)
