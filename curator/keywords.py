@@ -17,7 +17,7 @@ uses: it spells out only the terms it keeps). Config: none. Matching is case-ins
 
 Used by `tags.py` (rules) and `taxonomy.py` (headings). A scan is one regex pass for the
 words, a set intersection, one regex pass for the characters that can start a CJK keyword
-and a dict lookup at each, and one search for the other keywords, which keeps tagging
+and a dict lookup at each, and a substring test per other keyword, which keeps tagging
 20,000 entries well under a second (see benchmarks/tag_export_bench.py).
 """
 
@@ -73,8 +73,6 @@ class KeywordIndex:
                 right = r"(?![a-z0-9])" if low[-1].isascii() and low[-1].isalnum() else ""
                 self.literal.append((low, re.compile(left + re.escape(low) + right), term))
         self.starts = frozenset(self.single) | frozenset(self.multi)
-        # Most texts hold none of the literal terms: one search says so.
-        self.literal_any = re.compile("|".join(re.escape(low) for low, _, _ in self.literal))
         # CJK keywords by their first two characters (or one, for one-character keywords):
         # each position of a CJK run that starts a keyword costs one dict lookup, and a
         # regex (C speed) finds those positions.
@@ -156,10 +154,9 @@ class KeywordIndex:
                         if low.startswith(kw, i):
                             for rule_key, kw_text in cjk_keys[kw]:
                                 found.setdefault(rule_key, kw_text)
-        if self.literal and self.literal_any.search(low):
-            for low_kw, rx, term in self.literal:
-                if low_kw in low and rx.search(low):
-                    found.setdefault((term.rule, term.negative), term.text)
+        for low_kw, rx, term in self.literal:
+            if low_kw in low and rx.search(low):
+                found.setdefault((term.rule, term.negative), term.text)
         return found, low
 
 
