@@ -170,14 +170,11 @@ class EntryRenderer:
             return text
         relative = (e.main is not None and e.main.relative) or any(s.relative for s in e.subs)
         if not relative:
-            text = self.same[e.id] = render_entry(
-                self.data, e, depth, self.badges, self.origins
-            ).encode()
+            text = self.same[e.id] = self.render(e, depth)
             return text
         text = self.by_depth.get((e.id, depth))
         if text is None:
-            text = render_entry(self.data, e, depth, self.badges, self.origins).encode()
-            self.by_depth[(e.id, depth)] = text
+            text = self.by_depth[(e.id, depth)] = self.render(e, depth)
         return text
 
 
