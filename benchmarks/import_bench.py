@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from curator.db import open_engine, read_session  # noqa: E402
 from curator.export.sources import export_sources  # noqa: E402
-from curator.importer import import_paths  # noqa: E402
+from curator.ingest.importer import import_paths  # noqa: E402
 from curator.parse import parse_markdown  # noqa: E402
 from curator.parse.blocks import make_markdown  # noqa: E402
+from curator.store.connect import open_engine, read_session  # noqa: E402
 
 # The target, import <= 2 s when tokenizing this list took 2.2 s, as a ratio.
 IMPORT_RATIO_TARGET = 0.90

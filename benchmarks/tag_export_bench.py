@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from import_bench import make_list  # noqa: E402
 from sqlalchemy import delete, insert, select  # noqa: E402
 
-from curator.db import open_engine, write_session  # noqa: E402
+from curator.curate.rules import load_rules  # noqa: E402
+from curator.curate.tagging import apply_rules  # noqa: E402
 from curator.export.run import export_all  # noqa: E402
-from curator.importer import import_paths  # noqa: E402
-from curator.models import Tag, Url, UrlState  # noqa: E402
+from curator.ingest.importer import import_paths  # noqa: E402
 from curator.parse.blocks import make_markdown  # noqa: E402
-from curator.tagging import apply_rules  # noqa: E402
-from curator.tags import load_rules  # noqa: E402
+from curator.store.connect import open_engine, write_session  # noqa: E402
+from curator.store.schema import Tag, Url, UrlState  # noqa: E402
 
 # The target, tag + export <= 1.5 s when tokenizing this list took 2.2 s, as a ratio.
 RATIO_TARGET = 0.68

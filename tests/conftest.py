@@ -30,7 +30,7 @@ class CliResult:
 
 def run_cli(*args: str | Path) -> CliResult:
     """Run `curator ARGS` in-process through `cli.main`, capturing output and exit code."""
-    from curator.cli import main
+    from curator.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
     code = 0

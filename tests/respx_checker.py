@@ -16,7 +16,7 @@ from respx.mocks import AbstractRequestMocker
 
 class CheckerMocker(AbstractRequestMocker):
     name = "checker"
-    targets: ClassVar[list[str]] = ["curator.check.transport.GuardedTransport"]
+    targets: ClassVar[list[str]] = ["curator.check.http.transport.GuardedTransport"]
     target_methods: ClassVar[list[str]] = ["handle_async_request"]
 
     @classmethod

@@ -21,14 +21,14 @@ from pathlib import Path
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from curator.db import open_engine, read_session
 from curator.errors import InputError
 from curator.export.sources import export_sources
-from curator.importer import import_paths
-from curator.models import Link, SourceVersion
+from curator.ingest.importer import import_paths
 from curator.parse import decode_bytes, parse_markdown, split_lines
 from curator.parse import parallel as parallel_parse
 from curator.parse.blocks import make_markdown
+from curator.store.connect import open_engine, read_session
+from curator.store.schema import Link, SourceVersion
 from curator.urls import clean_href
 
 

@@ -14,7 +14,7 @@ from conftest import run_cli
 
 from curator.check.runner import CheckOptions, run_check
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
-from curator.db import open_engine
+from curator.store.connect import open_engine
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 LIST = """# Reading

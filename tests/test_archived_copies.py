@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from curator.archives import archive_target, match_archives
 from curator.check.runner import CheckOptions, run_check
 from curator.check.types import CheckConfig, FetchResult, Outcome
-from curator.db import open_engine
+from curator.curate.archives import archive_target, match_archives
+from curator.store.connect import open_engine
 
 DAY0 = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
 WAYBACK = "https://web.archive.org/web/2020/https://x.example/a"

@@ -21,7 +21,7 @@ import pytest
 from conftest import SEEDS, run_cli
 from test_migrations import db_snapshot
 
-import curator.sqlite
+import curator.store.dbapi
 
 LIST = "# 列表\n\n- [一](https://a.example/x)：说明\n- [二](https://b.example/)\n"
 
@@ -191,7 +191,7 @@ def test_locked_db_gives_up_after_the_busy_timeout_and_keeps_rows(
     stocked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Another process holds the write lock for longer than we wait (60 s by default).
-    monkeypatch.setattr(curator.sqlite, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(curator.store.dbapi, "BUSY_TIMEOUT_MS", 300)
     before = db_snapshot(stocked)
     good = tmp_path / "good.md"
     good.write_text(LIST, encoding="utf-8")
@@ -258,7 +258,7 @@ def test_rows_checksum_sees_a_change(stocked: Path) -> None:
 OFFLINE = """
 import sys
 import curator.check.engine as engine
-import curator.check.guard as guard
+import curator.check.http.guard as guard
 
 async def no_dns(host):
     raise guard.ResolveFailed(f"DNS lookup failed for {host}: Temporary failure in name resolution")
@@ -269,7 +269,7 @@ class NoNetwork(engine.AsyncioBackend):
 
 guard.system_resolver = no_dns
 engine.AsyncioBackend = NoNetwork
-from curator.cli import main
+from curator.cli.app import main
 main(sys.argv[1:])
 """
 

@@ -298,7 +298,7 @@ def test_text_output_and_github_token(
 def test_terminal_gets_a_summary_table(
     tmp_path: Path, server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import curator.check.progress as progress
+    import curator.cli.progress as progress
 
     base, _ = server
     db, _ = make_db(tmp_path, base)
@@ -321,7 +321,7 @@ def test_check_runs_without_loading_the_orm(tmp_path: Path, server: tuple[str, l
     db, _md = make_db(tmp_path, base)
     code = (
         "import sys\n"
-        "from curator.cli import main\n"
+        "from curator.cli.app import main\n"
         f"sys.argv = ['curator', 'check', '--db', {str(db)!r}, '--allow-private', "
         "'--retries', '0', '-f', 'json']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"

@@ -17,7 +17,7 @@ import pytest
 import respx
 
 from curator.check.engine import HostPool, run_checks
-from curator.check.fetch import Fetcher
+from curator.check.http.fetch import Fetcher
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 from tests.respx_checker import CheckerMocker
 
@@ -157,7 +157,7 @@ def test_retry_after_seconds_makes_the_url_wait(mock: respx.MockRouter) -> None:
 def test_one_retry_after_slows_the_host_and_a_second_one_pauses_it(
     mock: respx.MockRouter,
 ) -> None:
-    from curator.check.fetch import HostGate
+    from curator.check.http.fetch import HostGate
 
     clock = FakeClock()
     mock.get("https://example.com/a").side_effect = [
@@ -200,7 +200,7 @@ def test_one_retry_after_slows_the_host_and_a_second_one_pauses_it(
 
 
 def test_slowed_host_gets_half_its_limit_until_the_window_ends() -> None:
-    from curator.check.fetch import HostGate
+    from curator.check.http.fetch import HostGate
 
     clock = FakeClock()
     gate = HostGate(10, clock)
@@ -502,7 +502,7 @@ def test_an_error_in_on_result_stops_the_run_and_is_raised(mock: respx.MockRoute
 
 
 def test_kept_headers_lower_case_join_repeats_and_decode_utf8() -> None:
-    from curator.check.fetch import kept_headers
+    from curator.check.http.fetch import kept_headers
 
     raw = [
         (b"Location", "/caf\u00e9".encode()),

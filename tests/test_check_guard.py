@@ -12,11 +12,11 @@ from collections.abc import Awaitable, Callable
 import pytest
 import trustme
 
-from curator.check import guard
 from curator.check.engine import HostPool, run_checks
-from curator.check.fetch import Fetcher
-from curator.check.guard import GuardedBackend, GuardRefused, NameNotResolved
-from curator.check.netio import AsyncioBackend
+from curator.check.http import guard
+from curator.check.http.fetch import Fetcher
+from curator.check.http.guard import GuardedBackend, GuardRefused, NameNotResolved
+from curator.check.http.netio import AsyncioBackend
 from curator.check.types import CheckConfig, FetchResult, Outcome
 
 REFUSED = [

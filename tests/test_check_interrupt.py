@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from curator.check.report import CheckInterrupted
 from curator.check.runner import CheckOptions, run_check
+from curator.check.summary import CheckInterrupted
 from curator.check.types import CheckConfig, FetchResult, Outcome
-from curator.db import open_engine
 from curator.errors import ExitCode
-from curator.importer import import_paths
+from curator.ingest.importer import import_paths
+from curator.store.connect import open_engine
 
 N_URLS = 200
 DELAY_S = 0.3
@@ -118,7 +118,7 @@ def slow_server() -> Iterator[str]:
 
 
 def curator(db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "curator.cli", "check", "--db", str(db), "--allow-private", *args]
+    return [sys.executable, "-m", "curator", "check", "--db", str(db), "--allow-private", *args]
 
 
 def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

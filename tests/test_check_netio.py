@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from curator.check.guard import GuardedBackend
-from curator.check.netio import MAX_HEAD, AsyncioBackend
-from curator.check.transport import GuardedTransport, SharedSSL
+from curator.check.http.guard import GuardedBackend
+from curator.check.http.netio import MAX_HEAD, AsyncioBackend
+from curator.check.http.transport import GuardedTransport, SharedSSL
 
 Reply = bytes | Callable[[asyncio.StreamWriter], Awaitable[None]]
 

@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 
 from curator.check.exclusions import add_exclusion
-from curator.check.report import FailOn
 from curator.check.results import ResultWriter
 from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
 from curator.check.store import start_run
+from curator.check.summary import FailOn
 from curator.check.types import CheckConfig, FetchResult, Hop, LinkState, Outcome
-from curator.db import open_engine, write_session
 from curator.errors import ExitCode, InputError, NotFoundError
-from curator.importer import import_paths
+from curator.ingest.importer import import_paths
+from curator.store.connect import open_engine, write_session
 
 T0 = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 

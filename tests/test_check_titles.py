@@ -8,8 +8,8 @@ import zlib
 
 import pytest
 
-from curator.check.body import CappedDecoder
-from curator.check.titles import (
+from curator.check.http.body import CappedDecoder
+from curator.check.http.titles import (
     MAX_TEXT,
     charset_from_content_type,
     decode_html,

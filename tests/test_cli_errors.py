@@ -1,6 +1,6 @@
 """Usage errors are one line: `Error: …` on stderr, exit 2, no usage box and no traceback.
 
-Runs the real CLI as a subprocess (`python -m curator.cli`), so what a user's shell sees is
+Runs the real CLI as a subprocess (`python -m curator`), so what a user's shell sees is
 what is tested: click's own usage errors and curator's errors look the same.
 """
 
@@ -24,7 +24,7 @@ def curator(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     env["COLUMNS"] = "80"  # long messages must stay on one line, however narrow the terminal
     return subprocess.run(
-        [sys.executable, "-m", "curator.cli", *args],
+        [sys.executable, "-m", "curator", *args],
         cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from conftest import run_cli
 
-from curator.cli import app
+from curator.cli.app import app
 
 
 def _commands(group: typer.Typer, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

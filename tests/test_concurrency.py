@@ -65,7 +65,7 @@ def query(db: Path, sql: str) -> int:
 
 
 def curator(db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "curator.cli", *args, "--db", str(db)]
+    return [sys.executable, "-m", "curator", *args, "--db", str(db)]
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from conftest import LISTS, SEEDS, run_cli
 
-from curator import fsutil
+from curator.util import fsutil
 
 
 @pytest.fixture(scope="module")

@@ -28,10 +28,10 @@ from strategies import (
 )
 from test_migrations import db_snapshot
 
-from curator.db import open_engine
 from curator.errors import InputError
-from curator.importer import import_paths
+from curator.ingest.importer import import_paths
 from curator.parse import decode_bytes
+from curator.store.connect import open_engine
 from curator.urls import LinkKind, classify
 
 FUZZ = settings(

@@ -14,9 +14,9 @@ from fake_github import REPO, FakeGitHub
 
 from curator.check.types import LinkState, Outcome
 from curator.errors import GitHubError
-from curator.github import GitHub, SyncAction, sync_issue
-from curator.report_model import Report, ReportItem, RunInfo, Scope, Section
-from curator.report_render import REPORT_MARK, issue_report, render_json
+from curator.report.github import GitHub, SyncAction, sync_issue
+from curator.report.model import Report, ReportItem, RunInfo, Scope, Section
+from curator.report.render import REPORT_MARK, issue_report, render_json
 
 T1 = datetime(2025, 3, 5, 6, tzinfo=UTC)
 

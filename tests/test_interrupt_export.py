@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import LISTS, run_cli
 
-from curator import fsutil
+from curator.util import fsutil
 
 EXPORTS = [("export",), ("export", "--sources")]
 
@@ -95,7 +95,7 @@ def slow(fd):
     time.sleep(0.15)  # widen every write so the signal lands mid-export
     real(fd)
 os.fsync = slow
-from curator.cli import main
+from curator.cli.app import main
 main(sys.argv[1:])
 """
 

@@ -24,8 +24,8 @@ from conftest import LISTS, SEEDS, run_cli
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-from curator import migrate
-from curator.db import open_engine
+from curator.store import migrate
+from curator.store.connect import open_engine
 
 EXTRA_REVISION = '''
 """Test-only revision: one new nullable column and one new table, like a real upgrade."""
@@ -336,7 +336,7 @@ def test_db_from_a_newer_curator_is_refused_and_untouched(
 def test_db_at_head_opens_without_loading_alembic(tmp_path: Path) -> None:
     db = imported_db(tmp_path)
     code = (
-        "import sys; from curator.db import open_engine; "
+        "import sys; from curator.store.connect import open_engine; "
         f"open_engine({str(db)!r}); print('alembic' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -353,7 +353,7 @@ def test_empty_sqlite_file_gets_the_full_schema(tmp_path: Path) -> None:
 
 
 def test_check_upgrades_an_older_db_before_its_plain_sqlite_queries(tmp_path: Path) -> None:
-    """`curator check` reads and writes through sqlite3 directly (curator/sqlite.py); an
+    """`curator check` reads and writes through sqlite3 directly (curator/store/dbapi.py); an
     older DB is first migrated, with its backup, like every other command does."""
     db = db_at(tmp_path / "curator.db", migrate.BASE)
     fill_every_table(db)

@@ -12,11 +12,11 @@ import pytest
 from conftest import SEEDS
 
 import curator.parse.parallel as parallel
-from curator import perf
-from curator.db import open_engine
 from curator.errors import InputError
-from curator.importer import import_paths
+from curator.ingest.importer import import_paths
 from curator.parse import ParsedDocument, parse_markdown
+from curator.store.connect import open_engine
+from curator.util import perf
 
 
 def _key(doc: ParsedDocument) -> list[tuple[object, ...]]:

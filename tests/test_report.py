@@ -15,16 +15,15 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS, run_cli
 
-from curator.check.report import FailOn
 from curator.check.runner import CheckOptions, run_check
+from curator.check.summary import FailOn
 from curator.check.types import FetchResult, LinkState, Outcome
-from curator.ci import make_report
-from curator.db import open_engine
 from curator.errors import ExitCode
-from curator.importer import import_paths
-from curator.report import build_report
-from curator.report_model import Scope, Section
-from curator.report_render import (
+from curator.ingest.importer import import_paths
+from curator.report.actions import make_report
+from curator.report.build import build_report
+from curator.report.model import Scope, Section
+from curator.report.render import (
     ISSUE_BODY_LIMIT,
     issue_report,
     load_issue_report,
@@ -33,6 +32,7 @@ from curator.report_render import (
     report_from_json,
     split_marker,
 )
+from curator.store.connect import open_engine
 
 DAY0 = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
 LIST = """# Reading list

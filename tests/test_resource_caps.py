@@ -34,7 +34,7 @@ def report():
     with open(os.environ["RSS_OUT"], "w") as fh:
         fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 atexit.register(report)
-from curator.cli import main
+from curator.cli.app import main
 main(sys.argv[1:])
 """
 

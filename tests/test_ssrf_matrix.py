@@ -29,7 +29,7 @@ PUBLIC_IP = "93.184.216.34"  # a global address the guard accepts; the dialler r
 BOOTSTRAP = """
 import ipaddress, json, os, sys
 import curator.check.engine as engine
-import curator.check.guard as guard
+import curator.check.http.guard as guard
 
 ZONE = json.loads(os.environ["SSRF_ZONE"])
 PUBLIC_PORT = int(os.environ["SSRF_PUBLIC_PORT"])
@@ -52,7 +52,7 @@ class LoggedBackend(engine.AsyncioBackend):
 
 guard.system_resolver = stub_resolver
 engine.AsyncioBackend = LoggedBackend
-from curator.cli import main
+from curator.cli.app import main
 main(sys.argv[1:])
 """
 

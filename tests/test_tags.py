@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from conftest import LISTS, ROOT, SEEDS, run_cli
 
-from curator.keywords import KeywordIndex, Term
-from curator.tags import Tagger, TagInput, load_rules
+from curator.curate.keywords import KeywordIndex, Term
+from curator.curate.rules import Tagger, TagInput, load_rules
 
 
 def _load_eval() -> Any:
@@ -286,10 +286,10 @@ def test_tag_reasons_are_the_same_in_every_process(tmp_path: Path) -> None:
     import sys
 
     script = (
-        "from curator.keywords import KeywordIndex\n"
-        "from curator.tags import load_rules\n"
+        "from curator.curate.keywords import KeywordIndex\n"
+        "from curator.curate.rules import load_rules\n"
         "rules = load_rules(None)\n"
-        "from curator.tags import Tagger\n"
+        "from curator.curate.rules import Tagger\n"
         "t = Tagger(rules)\n"
         "print(t._index.scan('CUDA kernels on an NVIDIA GPU with HBM memory and TPU, 加速 推理'))\n"
     )

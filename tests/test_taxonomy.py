@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from conftest import LISTS, ROOT, SEEDS, run_cli
 
-from curator.taxonomy import load_taxonomy
+from curator.curate.taxonomy import load_taxonomy
 
 
 @pytest.fixture(scope="module")

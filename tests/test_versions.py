@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from curator.db import open_engine, read_session
 from curator.errors import InputError, NotFoundError
-from curator.importer import import_paths
-from curator.versions import Change, version_diff
+from curator.ingest.importer import import_paths
+from curator.ingest.versions import Change, version_diff
+from curator.store.connect import open_engine, read_session
 
 LISTS = Path(__file__).resolve().parent.parent / "data" / "lists"
 OLD, NEW = LISTS / "deep_learning_system-v1.md", LISTS / "deep_learning_system.md"
@@ -63,7 +63,7 @@ def test_diff_of_unknown_source_or_version_is_an_input_error(versioned: Path) ->
 def test_diff_command_text_and_json(versioned: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "curator.cli", "diff", NAME, "--db", str(versioned), *args],
+            [sys.executable, "-m", "curator", "diff", NAME, "--db", str(versioned), *args],
             capture_output=True,
             text=True,
             timeout=60,

@@ -25,8 +25,8 @@ from conftest import ROOT
 from fake_github import REPO, FakeGitHub
 from local_site import Site, serve_site
 
-from curator.check.report import FailOn
-from curator.cli import app
+from curator.check.summary import FailOn
+from curator.cli.app import app
 
 ACTION = ROOT / "action.yml"
 LINK_ROT = ROOT / ".github" / "workflows" / "link-rot.yml"

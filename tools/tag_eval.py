@@ -34,9 +34,9 @@ from urllib.parse import unquote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from curator.importer import stable_keys  # noqa: E402
+from curator.curate.rules import Tagger, input_from_parsed, load_rules  # noqa: E402
+from curator.ingest.importer import stable_keys  # noqa: E402
 from curator.parse import decode_bytes, parse_markdown  # noqa: E402
-from curator.tags import Tagger, input_from_parsed, load_rules  # noqa: E402
 
 LABELS = ROOT / "tests" / "fixtures" / "tag_labels.csv"
 LISTS = ROOT / "data" / "lists"

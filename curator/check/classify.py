@@ -20,7 +20,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from curator.check.guard import GuardRefused, NameNotResolved, ResolveFailed
+from curator.check.http.guard import GuardRefused, NameNotResolved, ResolveFailed
 from curator.check.types import REFUSED, Outcome
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})

@@ -27,13 +27,13 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from curator.check.fetch import Fetcher, HostGate
-from curator.check.guard import GuardedBackend, Resolver
-from curator.check.netio import AsyncioBackend
+from curator.check.http.fetch import Fetcher, HostGate
+from curator.check.http.guard import GuardedBackend, Resolver
+from curator.check.http.netio import AsyncioBackend
+from curator.check.http.transport import HostClient, SharedSSL, new_client
 from curator.check.shard import worker_count
-from curator.check.transport import HostClient, SharedSSL, new_client
 from curator.check.types import CheckConfig, FetchResult, Outcome
-from curator.perf import run_sync
+from curator.util.perf import run_sync
 
 OnResult = Callable[[FetchResult], None]
 _CLOSE_GRACE_S = 0.5

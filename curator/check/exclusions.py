@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from curator.errors import InputError, NotFoundError
-from curator.sqlite import fetch_all, from_sql_time
+from curator.store.dbapi import fetch_all, from_sql_time
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -77,7 +77,7 @@ def add_exclusion(
     """Add (True) or update (False) the exclusion `pattern`."""
     from sqlmodel import select
 
-    from curator.models import Exclusion
+    from curator.store.schema import Exclusion
 
     pattern = pattern.strip()
     if not pattern or pattern == "re:":
@@ -98,7 +98,7 @@ def add_exclusion(
 def remove_exclusion(session: Session, pattern: str) -> None:
     from sqlmodel import select
 
-    from curator.models import Exclusion
+    from curator.store.schema import Exclusion
 
     row = session.exec(select(Exclusion).where(Exclusion.pattern == pattern.strip())).first()
     if row is None:

@@ -23,7 +23,7 @@ from typing import Any
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
 from curator.check.store import StateRow, record_of, states_of
 from curator.check.types import FetchResult, LinkState, Outcome
-from curator.sqlite import connect, path_of, sql_time, transaction
+from curator.store.dbapi import connect, path_of, sql_time, transaction
 
 
 @dataclass(frozen=True, slots=True)

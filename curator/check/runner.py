@@ -5,7 +5,7 @@ thresholds, --fail-on, --root / --base-url, the clock) and the HTTP engine funct
 (`engine.run_checks`, injectable for tests). Output: a `CheckSummary` whose `exit_code`
 the CLI uses, or `CheckInterrupted` (exit 130/143) after a SIGINT/SIGTERM, raised once
 every finished result is committed. Results are committed by `results.ResultWriter` in
-batches while the run goes on. The DB is reached through plain sqlite3 (curator/sqlite.py),
+batches while the run goes on. The DB is reached through plain sqlite3 (curator/store/dbapi.py),
 so this process never loads SQLAlchemy unless the DB is new or needs a migration.
 """
 
@@ -26,13 +26,13 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 from curator.check import results, store
-from curator.check.progress import NullProgress, ProgressSink
-from curator.check.report import CheckInterrupted, CheckSummary, FailOn, UrlReport
+from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import CheckConfig, FetchResult, Outcome
+from curator.cli.progress import NullProgress, ProgressSink
 from curator.errors import ExitCode, InputError
-from curator.perf import run_sync
-from curator.sqlite import connect, fetch_all, open_current, path_of, transaction
+from curator.store.dbapi import connect, fetch_all, open_current, path_of, transaction
 from curator.urls import normalize
+from curator.util.perf import run_sync
 
 STOP_GRACE_S = 5.0  # how long a stopped engine may take to hand back before it is cancelled
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)

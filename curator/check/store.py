@@ -1,7 +1,7 @@
 """DB side of the checker: what to check, each URL's stored state, runs, status rows.
 
 Input: a DB (a path, or a SQLAlchemy engine or session: every query here is plain SQL on
-the DBAPI connection, see curator/sqlite.py), the current time and selection options
+the DBAPI connection, see curator/store/dbapi.py), the current time and selection options
 (source, --max-age, --only-new, --budget). Output: a `Plan` (URLs to check, excluded,
 skipped, relative links), `StateRow`s of `url_state`, `run` rows, and `StatusRow`s for
 `curator status`. Config: none. Results are written by results.py; exclusions live in
@@ -21,7 +21,7 @@ from curator.check.exclusions import ExclusionMatcher, list_exclusions
 from curator.check.state import PASSING, StateRecord
 from curator.check.types import LinkState, Outcome
 from curator.errors import InputError, NotFoundError
-from curator.sqlite import (
+from curator.store.dbapi import (
     connect,
     fetch_all,
     from_sql_time,

@@ -19,7 +19,7 @@ import sys
 from curator.check.engine import LocalRun, drive_local
 from curator.check.shard import config_from_wire, result_to_wire
 from curator.check.types import FetchResult
-from curator.perf import run_sync
+from curator.util.perf import run_sync
 
 _LINE_LIMIT = 16 << 20  # a batch of URLs per line
 

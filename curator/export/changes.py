@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from curator.export.categories import GENERATED, md, md_url, where
 from curator.export.collect import ExportData, OutEntry
-from curator.models import ExportState
+from curator.store.schema import ExportState
 from curator.urls import normalize
 
 

@@ -23,13 +23,13 @@ from urllib.parse import quote, unquote, urlsplit
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from curator.archives import match_archives
+from curator.curate.archives import match_archives
+from curator.curate.rules import CURATED, Origin, RuleSet
+from curator.curate.tagging import CURATED_IN, JsonCache
+from curator.curate.taxonomy import Taxonomy, overrides
 from curator.export.sources import source_filename
-from curator.models import Run, Source, SourceVersion, UrlState
-from curator.sqlite import fetch_all
-from curator.tagging import CURATED_IN, JsonCache
-from curator.tags import CURATED, Origin, RuleSet
-from curator.taxonomy import Taxonomy, overrides
+from curator.store.dbapi import fetch_all
+from curator.store.schema import Run, Source, SourceVersion, UrlState
 
 PUNCT_ONLY = re.compile(r"^[\s,，、;；:：/|·.-]*$")
 

@@ -23,7 +23,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from curator.db import read_session, write_session
+from curator.curate.rules import load_rules
+from curator.curate.taxonomy import load_taxonomy
 from curator.errors import InputError
 from curator.export import changes as changes_mod
 from curator.export.categories import GENERATED, EntryRenderer, render_category
@@ -31,10 +32,9 @@ from curator.export.collect import ExportData, OutEntry, OutLink, collect
 from curator.export.index import render_index
 from curator.export.sources import export_sources
 from curator.export.tagviews import render_tag
-from curator.fsutil import atomic_write_bytes
-from curator.perf import gc_paused
-from curator.tags import load_rules
-from curator.taxonomy import load_taxonomy
+from curator.store.connect import read_session, write_session
+from curator.util.fsutil import atomic_write_bytes
+from curator.util.perf import gc_paused
 
 RESERVED = {"readme", "changes", "curator", "tags", "sources"}
 

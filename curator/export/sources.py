@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from curator.errors import InputError, NotFoundError
-from curator.fsutil import atomic_write_bytes
-from curator.models import Source
-from curator.render import render_source
+from curator.export.roundtrip import render_source
+from curator.store.schema import Source
+from curator.util.fsutil import atomic_write_bytes
 
 
 @dataclass(frozen=True, slots=True)

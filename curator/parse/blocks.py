@@ -35,8 +35,8 @@ from curator.parse.model import (
     ParsedEntry,
     ParsedLink,
 )
-from curator.perf import gc_paused
 from curator.urls import LinkKind, classify, normalize
+from curator.util.perf import gc_paused
 
 IGNORE_MARKER = "curator-ignore"
 

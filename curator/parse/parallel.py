@@ -25,7 +25,7 @@ from markdown_it.common.utils import normalizeReference
 
 from curator.parse.blocks import identities, parse_markdown, split_lines, walk_text
 from curator.parse.model import ParsedCategory, ParsedDocument, ParsedEntry
-from curator.perf import gc_paused
+from curator.util.perf import gc_paused
 
 PARALLEL_MIN_CHARS = 400_000
 # Fraction of the text parsed by the calling process, which also stores the results, and

@@ -1,0 +1,201 @@
+"""Formatting of library results for the terminal and for files: table, JSON, CSV.
+
+Input: typed views from `queries.py` and friends. Output: strings (JSON/CSV) or rich
+renderables (tables). No DB access, no exits.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from curator.curate.taxonomy import TaxonomyReport
+    from curator.ingest.versions import VersionDiff
+    from curator.store.queries import Duplicate, EntryView, Stats
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+def entries_json(entries: Iterable[EntryView]) -> str:
+    return to_json([e.as_json() for e in entries])
+
+
+def entries_csv(entries: Iterable[EntryView]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "source", "category", "title", "url", "description", "tags", "line"])
+    for e in entries:
+        writer.writerow(
+            [
+                e.id,
+                e.source,
+                " / ".join(e.category),
+                e.title,
+                e.url or "",
+                e.description,
+                ";".join(t.name for t in e.tags),
+                e.line,
+            ]
+        )
+    return buf.getvalue()
+
+
+def entries_table(entries: Sequence[EntryView]) -> Table:
+    table = Table(show_lines=False, title=f"{len(entries)} entries")
+    for col in ("id", "source:line", "category", "title", "url", "tags"):
+        table.add_column(col, overflow="fold")
+    for e in entries:
+        table.add_row(
+            str(e.id),
+            f"{e.source}:{e.line}",
+            " / ".join(e.category[-2:]),
+            e.title,
+            e.url or "",
+            ", ".join(t.name for t in e.tags),
+        )
+    return table
+
+
+def stats_tables(stats: Stats) -> list[Table]:
+    src = Table(title="sources")
+    for col in ("source", "version", "entries", "links", "categories"):
+        src.add_column(col)
+    for s in stats.sources:
+        src.add_row(s.name, str(s.version), str(s.entries), str(s.links), str(s.categories))
+    cats = Table(title="entries per category")
+    for col in ("source", "category", "entries"):
+        cats.add_column(col, overflow="fold")
+    for source, cat, n in stats.categories:
+        cats.add_row(source, cat, str(n))
+    kinds = Table(title="links by kind")
+    kinds.add_column("kind")
+    kinds.add_column("links")
+    for kind, n in sorted(stats.link_kinds.items()):
+        kinds.add_row(kind, str(n))
+    kinds.add_row("duplicate URLs", str(stats.duplicates))
+    return [src, cats, kinds]
+
+
+def stats_json(stats: Stats, taxonomy: TaxonomyReport | None = None) -> str:
+    extra = {"taxonomy": taxonomy.as_json()} if taxonomy is not None else {}
+    return to_json(
+        {
+            "sources": [
+                {
+                    "name": s.name,
+                    "version": s.version,
+                    "entries": s.entries,
+                    "links": s.links,
+                    "categories": s.categories,
+                }
+                for s in stats.sources
+            ],
+            "categories": [
+                {"source": a, "category": b, "entries": n} for a, b, n in stats.categories
+            ],
+            "link_kinds": stats.link_kinds,
+            "duplicates": stats.duplicates,
+            **extra,
+        }
+    )
+
+
+def taxonomy_tables(report: TaxonomyReport) -> list[Table]:
+    """`curator stats`: which heading maps each section to which canonical category."""
+    mapping = Table(title=f"canonical categories ({report.taxonomy})")
+    for c in ("source", "section", "category", "by heading", "entries"):
+        mapping.add_column(c, overflow="fold")
+    for r in report.mapping:
+        by = f"{r.heading} ({r.keyword})" if r.heading else "(no mapped heading)"
+        mapping.add_row(r.source, r.section, r.category, by, str(r.entries))
+    counts = Table(title=f"entries per category ({report.overrides} set by hand)")
+    counts.add_column("category")
+    counts.add_column("entries")
+    for cat, n in report.counts.items():
+        counts.add_row(cat, str(n))
+    shown = report.misc_entries[:50]  # `--format json` lists them all
+    more = len(report.misc_entries) - len(shown)
+    misc = Table(
+        title=f"left in misc: {len(report.misc_entries)} entries"
+        + (f" (first {len(shown)} shown)" if more else ""),
+        caption="move one with `curator categorize ENTRY_ID CATEGORY`",
+    )
+    for c in ("id", "source", "title"):
+        misc.add_column(c, overflow="fold")
+    for eid, source, title in shown:
+        misc.add_row(str(eid), source, title)
+    return [mapping, counts, misc]
+
+
+def duplicates_text(dupes: Sequence[Duplicate]) -> str:
+    lines = [f"{len(dupes)} URLs appear more than once"]
+    for d in dupes:
+        lines.append(d.normalized)
+        lines.extend(f"  {src}:{line}  {title}" for src, line, title in d.locations)
+    return "\n".join(lines) + "\n"
+
+
+def duplicates_json(dupes: Sequence[Duplicate]) -> str:
+    return to_json(
+        [
+            {
+                "url": d.normalized,
+                "locations": [{"source": s, "line": ln, "title": t} for s, ln, t in d.locations],
+            }
+            for d in dupes
+        ]
+    )
+
+
+_MARK = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def version_diff_text(diff: VersionDiff) -> str:
+    from curator.ingest.versions import Change
+
+    lines = [
+        f"{diff.source}: v{diff.old} -> v{diff.new} +{diff.count(Change.ADDED)} "
+        f"-{diff.count(Change.REMOVED)} ~{diff.count(Change.CHANGED)}"
+    ]
+    for c in diff.changes:
+        where = " › ".join(c.category) or "(no heading)"
+        what = f" ({', '.join(c.fields)})" if c.fields else ""
+        url = f" <{c.url}>" if c.url else ""
+        lines.append(f"{_MARK[c.change.value]} [{where}] {c.title}{url} line {c.line}{what}")
+    return "\n".join(lines) + "\n"
+
+
+def version_diff_json(diff: VersionDiff) -> str:
+    return to_json(
+        {
+            "source": diff.source,
+            "old": diff.old,
+            "new": diff.new,
+            "changes": [
+                {
+                    "change": c.change.value,
+                    "title": c.title,
+                    "category": list(c.category),
+                    "url": c.url,
+                    "line": c.line,
+                    "fields": list(c.fields),
+                }
+                for c in diff.changes
+            ],
+        }
+    )
