@@ -1,45 +1,13 @@
-"""Shared fixtures: the bundled seed lists, a fresh DB path, and an in-process CLI runner."""
+"""Shared fixtures: a fresh DB path, an in-process CLI runner, no $CURATOR_DB leaking in."""
 
 from __future__ import annotations
 
-import io
 import sys
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-LISTS = ROOT / "data" / "lists"
-SEEDS = {
-    "v1": LISTS / "deep_learning_system-v1.md",
-    "dls": LISTS / "deep_learning_system.md",
-    "models": LISTS / "dl_models_and_algorithms.md",
-    "study": LISTS / "study_resources.md",
-    "frameworks": LISTS / "ml_frameworks.md",
-}
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-
-def run_cli(*args: str | Path) -> CliResult:
-    """Run `curator ARGS` in-process through `cli.main`, capturing output and exit code."""
-    from curator.cli.app import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return CliResult(code, out.getvalue(), err.getvalue())
+from tests.support.cli import run_cli
 
 
 @pytest.fixture

@@ -1,0 +1,67 @@
+"""What every command shares: the typer app, the common options, DB sessions, echo.
+
+Input: none. Output: `app` (the root typer app) and the option types the command modules
+use. The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported only by the
+commands that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from curator.cli import format as output
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+
+# The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
+# that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
+def open_engine(db: Path | None) -> Engine:
+    from curator.store.connect import open_engine as open_db
+
+    return open_db(db)
+
+
+def read_session(engine: Engine) -> AbstractContextManager[Session]:
+    from curator.store.connect import read_session as read
+
+    return read(engine)
+
+
+def write_session(engine: Engine) -> AbstractContextManager[Session]:
+    from curator.store.connect import write_session as write
+
+    return write(engine)
+
+
+app = typer.Typer(
+    help="Keep awesome-style Markdown reading lists healthy: import, check, tag, export.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="SQLite database (default: $CURATOR_DB or data/curator.db).",
+        show_default=False,
+    ),
+]
+FormatOption = Annotated[output.OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def echo(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()

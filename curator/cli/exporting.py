@@ -1,0 +1,62 @@
+"""`curator export`: the pages and the byte-exact sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    pass
+
+
+from curator.cli.common import DbOption, app, echo, err, open_engine, read_session
+
+
+@app.command("export")
+def export_cmd(
+    out_dir: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("exports"),
+    sources: Annotated[
+        bool, typer.Option("--sources", help="Only the round-trip copies of the imported lists.")
+    ] = False,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="md: README.md, <category>.md, tags/, sources/, CHANGES.md; "
+            "json: curator.json with everything; csv: curator.csv, one row per entry.",
+        ),
+    ] = "md",
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Tag rules file, for the tag legend.")
+    ] = None,
+    taxonomy: Annotated[
+        Path | None, typer.Option("--taxonomy", help="Taxonomy file (canonical categories).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Regenerate the exports: category, tag and source pages, index and CHANGES.md."""
+    if sources:
+        from curator.export.sources import export_sources
+
+        with read_session(open_engine(db)) as session:
+            results = export_sources(session, out_dir)
+        for r in results:
+            state = "written" if r.written else "unchanged"
+            echo(f"{r.path}: {state} ({r.edited_entries} edited entries)\n")
+        return
+    from curator.errors import InputError
+    from curator.export.run import ExportFormat, export_all
+
+    if fmt not in {f.value for f in ExportFormat}:
+        raise InputError(f"--format must be md, json or csv, not {fmt!r}")
+    result = export_all(open_engine(db), out_dir, ExportFormat(fmt), rules, taxonomy)
+    for f in result.files:
+        echo(f"{f.path}: {'written' if f.written else 'unchanged'}\n")
+    for path in result.removed:
+        echo(f"{path}: removed (its category or tag has no entries now)\n")
+    echo(f"{result.entries} entries in {result.categories} categories, {result.tags} tags\n")
+    if result.stale_tags:
+        err.print("note: entries were imported after the last `curator tag`; run it to tag them")
