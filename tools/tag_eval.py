@@ -263,7 +263,9 @@ def evaluate_corpus(half: str, rules: Path | None = None, corpus: Path = CORPUS)
                 errors.append(CorpusError(tag, "FP", file, line, str(label["title"]), tags[tag]))
             elif want:
                 per[tag][2] += 1
-                errors.append(CorpusError(tag, "FN", file, line, str(label["title"]), str(label["why"])))
+                errors.append(
+                    CorpusError(tag, "FN", file, line, str(label["title"]), str(label["why"]))
+                )
     per_list = {f: [TagScore(t, *c[t]) for t in TARGETS] for f, c in counts.items()}
     return CorpusReport(half, len(labels), unmatched, per_list, errors)
 

@@ -10,6 +10,9 @@ uses: it spells out only the terms it keeps). Config: none. Matching is case-ins
   also matches its plural ("GPU" matches "GPUs"). Multi-word keywords ("tokens per
   second", "tensor core") match consecutive words whatever separates them (space, hyphen,
   CJK).
+- A single ASCII word ending in `*` is a stem: it matches words that start with it at a
+  word boundary ("accelerat*" matches "Accelerating", not "decelerate"; "optimi*" matches
+  "optimise" and "optimized").
 - Keywords of CJK (non-ASCII) characters match as plain substrings: Chinese has no
   spaces, so "显存" must match inside "显存占用".
 - Other keywords ("c++", "tokens/s", "kernel 优化") match as substrings whose ASCII ends
@@ -55,11 +58,14 @@ class KeywordIndex:
         self.multi: dict[str, list[tuple[tuple[str, ...], Term]]] = defaultdict(list)
         self.cjk: dict[str, list[Term]] = defaultdict(list)
         self.literal: list[tuple[str, re.Pattern[str], Term]] = []
+        self.stems: dict[str, list[Term]] = defaultdict(list)
         for term in terms:
             low = term.text.lower().strip()
             if not low:
                 continue
-            if all(not c.isascii() for c in low):
+            if re.fullmatch(r"[a-z0-9]+\*", low):
+                self.stems[low[:-1]].append(term)
+            elif all(not c.isascii() for c in low):
                 self.cjk[low].append(term)
             elif re.fullmatch(r"[a-z0-9]+(?:[\s\-_]+[a-z0-9]+)*", low):
                 parts = tuple(words_of(low))
@@ -95,6 +101,16 @@ class KeywordIndex:
             for w, ts in self.multi.items()
         }
         self.word_terms = {w: (single_keys.get(w, ()), multi.get(w, ())) for w in self.starts}
+        # One regex finds every word that starts with a stem (longest stem first).
+        stems = sorted(self.stems, key=len, reverse=True)
+        self.stem_rx = (
+            re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, stems)) + r")[a-z]*")
+            if stems
+            else None
+        )
+        self.stem_keys = [
+            (stem, tuple((t.rule, t.negative) for t in self.stems[stem])) for stem in stems
+        ]
         self.cjk_keys = {
             k: tuple(((t.rule, t.negative), t.text) for t in ts) for k, ts in self.cjk.items()
         }
@@ -143,6 +159,13 @@ class KeywordIndex:
                         if len(window) == n and window[-1] in lasts and window[:-1] == init:
                             found[key] = term_text
                             break
+        if self.stem_rx is not None:
+            for m in self.stem_rx.finditer(low):
+                word = m.group(0)
+                for stem, keys in self.stem_keys:
+                    if word.startswith(stem):
+                        for key in keys:
+                            found.setdefault(key, word)
         if self.cjk and not low.isascii():
             # A CJK keyword is all non-ASCII: it matches in `low` where it matches in the
             # run of non-ASCII characters around it.

@@ -5,7 +5,11 @@ the copy packaged in `curator/defaults/`) and `TagInput` views of entries. Outpu
 `RuleSet` (the tags' badges and descriptions, the rules) and, per entry, `TagHit`s: which
 rule fired on which field and what it matched. Keyword matching is case-insensitive and
 CJK aware (`keywords.py`): ASCII words need word boundaries ("GPT" never matches "GPU"),
-CJK keywords match as substrings. Storing tags is `tagging.py`'s job.
+`word*` is a stem, CJK keywords match as substrings. The file's `stop` phrases ("GPU
+accelerated", "with GPU support") are blanked out of every text before matching: their
+words say how a thing runs, not what it is about. A rule with `unless_entry` (a section
+rule) is cancelled when the entry's own words contain one of those keywords. Storing tags
+is `tagging.py`'s job.
 """
 
 from __future__ import annotations
@@ -65,6 +69,9 @@ class Rule:
     keywords: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    # Keywords in the entry's own words (title, description, notes, columns) that cancel
+    # this rule: a heading is only a hint, and the entry's words can point elsewhere.
+    unless_entry: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,7 @@ class RuleSet:
     source: str  # where the rules came from (for messages and Run.arguments)
     tags: tuple[TagInfo, ...]
     rules: tuple[Rule, ...]
+    stop: tuple[str, ...] = ()  # phrases blanked out before matching
 
     def info(self, name: str) -> TagInfo:
         for t in self.tags:
@@ -148,9 +156,12 @@ def check_tag_name(name: str, where: str = "tag") -> str:
 def load_rules(path: Path | None = None) -> RuleSet:
     path = resolve_config(path, "tags.toml")
     data = read_toml(path)
-    unknown = set(data) - {"tags", "rules"}
+    unknown = set(data) - {"tags", "rules", "stop"}
     if unknown:
-        raise InputError(f"{path}: unknown top-level keys {sorted(unknown)} (use tags, rules)")
+        raise InputError(
+            f"{path}: unknown top-level keys {sorted(unknown)} (use tags, rules, stop)"
+        )
+    stop = _strings(data.get("stop", []), f"{path}: stop")
     tags: list[TagInfo] = []
     for name, meta in (data.get("tags") or {}).items():
         check_tag_name(name, f"{path}: [tags.{name}]")
@@ -165,7 +176,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
         where = f"{path}: rule #{i + 1}"
         if not isinstance(raw, dict):
             raise InputError(f"{where} must be a table ([[rules]])")
-        bad = set(raw) - {"name", "tag", "fields", "keywords", "patterns", "unless"}
+        bad = set(raw) - {"name", "tag", "fields", "keywords", "patterns", "unless", "unless_entry"}
         if bad:
             raise InputError(f"{where}: unknown keys {sorted(bad)}")
         tag = check_tag_name(str(raw.get("tag", "")), f"{where}: tag")
@@ -188,13 +199,29 @@ def load_rules(path: Path | None = None) -> RuleSet:
             except re.error as exc:
                 raise InputError(f"{where}: bad pattern {p!r} ({exc})") from exc
         unless = _strings(raw.get("unless", []), f"{where}: unless")
-        rules.append(Rule(name, tag, fields, keywords, patterns, unless))
+        unless_entry = _strings(raw.get("unless_entry", []), f"{where}: unless_entry")
+        rules.append(Rule(name, tag, fields, keywords, patterns, unless, unless_entry))
         if tag not in known:
             tags.append(TagInfo(tag))
             known.add(tag)
     if not rules:
         raise InputError(f"{path}: no [[rules]]")
-    return RuleSet(str(path), tuple(tags), tuple(rules))
+    return RuleSet(str(path), tuple(tags), tuple(rules), stop)
+
+
+def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for the stop phrases: words on word boundaries, any run of spaces or
+    hyphens between them ("GPU accelerated" also stops "GPU-accelerated")."""
+    if not phrases:
+        return None
+    parts = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        words = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.lower()) if w]
+        body = r"[\s\-]+".join(words)
+        left = r"(?<![a-z0-9])" if phrase[0].isascii() and phrase[0].isalnum() else ""
+        right = r"(?![a-z0-9])" if phrase[-1].isascii() and phrase[-1].isalnum() else ""
+        parts.append(left + body + right)
+    return re.compile("|".join(parts), re.IGNORECASE)
 
 
 # -- matching -------------------------------------------------------------------------
@@ -252,8 +279,17 @@ class Tagger:
     _reasons: dict[str, str] = field(init=False)
     _names: list[tuple[str, str]] = field(init=False)  # (tag, rule name) per rule
     _plans: dict[Field, _Plan] = field(init=False)
+    _stop: re.Pattern[str] | None = field(init=False)
+    _entry_veto: KeywordIndex = field(init=False)  # the rules' unless_entry keywords
+    _vetoable: frozenset[int] = field(init=False)
 
     def __post_init__(self) -> None:
+        self._stop = stop_pattern(self.ruleset.stop)
+        veto_terms = [
+            Term(k, i, False) for i, r in enumerate(self.ruleset.rules) for k in r.unless_entry
+        ]
+        self._entry_veto = KeywordIndex(veto_terms)
+        self._vetoable = frozenset(t.rule for t in veto_terms)
         terms: list[Term] = []
         self._domains = defaultdict(list)
         patterns: dict[Field, list[tuple[int, list[re.Pattern[str]]]]] = defaultdict(list)
@@ -308,6 +344,10 @@ class Tagger:
         """Add the hits of one field value for rules that have none yet."""
         fld, keywords, url, wanted, pats, any_pattern = plan
         low: str | None = None
+        stop = self._stop
+        if stop is not None and fld is not Field.URL and stop.search(value):
+            # Blanked with spaces of the same length: reasons still quote the text as written.
+            value = stop.sub(lambda m: " " * len(m.group(0)), value)
         if keywords:
             memo = self._matches.get(value)
             if memo is None:
@@ -397,7 +437,21 @@ class Tagger:
                 for i in self._host_rules(host):
                     if i not in first:
                         first[i] = (Field.HOST, host)
+        if self._vetoable and not self._vetoable.isdisjoint(first):
+            self._veto_by_entry(first, item)
         return first
+
+    def _veto_by_entry(self, first: dict[int, Hit], item: TagInput) -> None:
+        """Drop the rules whose `unless_entry` keywords are in the entry's own words."""
+        stop = self._stop
+        own = [item.title, item.description, item.notes, *(cell for _, cell in item.columns)]
+        for text in own:
+            if not text:
+                continue
+            if stop is not None:
+                text = stop.sub(" ", text)
+            for rule, _ in self._entry_veto.matches(text)[0]:
+                first.pop(rule, None)
 
     def hits(self, item: TagInput) -> list[TagHit]:
         """One hit per rule that fires (first matching field value), in rule order."""
