@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from curator.curate.tagging import TagExplanation
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
     from curator.store.queries import Duplicate, EntryView, Stats
@@ -199,3 +200,41 @@ def version_diff_json(diff: VersionDiff) -> str:
             ],
         }
     )
+
+
+def explanation(ex: TagExplanation, fmt: OutputFormat) -> str:
+    """`curator tag --explain ID`: one line per reason (table), or the whole as JSON."""
+    if fmt == OutputFormat.JSON:
+        return to_json(
+            {
+                "id": ex.entry_id,
+                "title": ex.title,
+                "category": list(ex.category),
+                "tags": ex.tags,
+                "reasons": [
+                    {
+                        "tag": r.tag,
+                        "origin": str(r.origin),
+                        "rule": r.rule,
+                        "field": None if r.field is None else str(r.field),
+                        "matched": r.matched,
+                        "weak": r.weak,
+                    }
+                    for r in ex.reasons
+                ],
+            }
+        )
+    lines = [f"{ex.entry_id} {ex.title}", f"  category: {' > '.join(ex.category) or '-'}"]
+    if not ex.reasons:
+        lines.append("  no tags")
+    for r in ex.reasons:
+        if r.origin == "manual":
+            lines.append(f"  {r.tag}: added by hand (wins over the rules)")
+        elif r.origin == "removed":
+            lines.append(f"  {r.tag}: removed by hand (the rules will not add it back)")
+        elif r.rule is None:
+            lines.append(f"  {r.tag}: rule (no reason stored)")
+        else:
+            hint = " (a heading: the weaker kind of reason)" if r.weak else ""
+            lines.append(f'  {r.tag}: {r.rule}, {r.field}: "{r.matched}"{hint}')
+    return "\n".join(lines) + "\n"

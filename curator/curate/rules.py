@@ -112,6 +112,21 @@ def reason_of(hits: list[TagHit]) -> str:
     return "; ".join(h.reason for h in hits[:3])
 
 
+_REASON_PART = re.compile(r'(?P<rule>[^\s;()]+) \((?P<field>[a-z]+): "(?P<matched>.*?)"\)(?:; |$)')
+
+
+def parse_reason(tag: str, reason: str) -> list[TagHit]:
+    """The hits a stored rule reason was written from (`reason_of`'s inverse)."""
+    hits = []
+    for m in _REASON_PART.finditer(reason):
+        try:
+            fld = Field(m["field"])
+        except ValueError:
+            continue
+        hits.append(TagHit(tag, m["rule"], fld, m["matched"]))
+    return hits
+
+
 # -- loading --------------------------------------------------------------------------
 
 

@@ -20,15 +20,18 @@ from sqlmodel import Session, col
 
 from curator.curate.rules import (
     CURATED,
+    Field,
     Origin,
     RuleSet,
     Tagger,
     TagInput,
     check_tag_name,
+    parse_reason,
 )
 from curator.errors import NotFoundError
 from curator.store.dbapi import fetch_all, insert_rows
 from curator.store.schema import Entry, Run, Tag
+from curator.store.tagrows import tag_rows_of
 from curator.util.perf import gc_paused, map_split
 
 
@@ -241,3 +244,44 @@ def remove_manual(session: Session, entry_id: int, tag: str) -> ManualTagResult:
             Tag(entry_id=entry_id, name=tag, origin=Origin.REMOVED.value, reason="removed by hand")
         )
     return ManualTagResult(entry_id, entry.title, tag, False, True)
+
+
+@dataclass(frozen=True, slots=True)
+class TagReason:
+    tag: str
+    origin: Origin
+    rule: str | None  # None for manual tags and vetoes
+    field: Field | None
+    matched: str | None
+    weak: bool  # from a heading (a hint), not from the entry's own words
+
+
+@dataclass(frozen=True, slots=True)
+class TagExplanation:
+    entry_id: int
+    title: str
+    category: tuple[str, ...]
+    reasons: tuple[TagReason, ...]
+
+    @property
+    def tags(self) -> list[str]:
+        vetoed = {r.tag for r in self.reasons if r.origin == Origin.REMOVED}
+        return sorted({r.tag for r in self.reasons if r.tag not in vetoed})
+
+
+HEADING_FIELDS = (Field.SECTION, Field.CATEGORY)
+
+
+def explain(session: Session, entry_id: int) -> TagExplanation:
+    """Why an entry has each of its tags: rule, field and matched text, or by hand."""
+    entry = _entry(session, entry_id)
+    reasons: list[TagReason] = []
+    for name, origin, reason in tag_rows_of(session, entry_id):
+        kind = Origin(origin)
+        hits = parse_reason(name, reason) if kind == Origin.RULE else []
+        if not hits:
+            reasons.append(TagReason(name, kind, None, None, None, False))
+        for h in hits:
+            weak = h.field in HEADING_FIELDS
+            reasons.append(TagReason(name, kind, h.rule, h.field, h.matched, weak))
+    return TagExplanation(entry_id, entry.title, tuple(entry.category or ()), tuple(reasons))
