@@ -172,7 +172,7 @@ def test_a_user_rules_file_adds_a_word_and_a_stop_phrase(small_db: Path, tmp_pat
     bundled = (ROOT / "data" / "tags.toml").read_text(encoding="utf-8")
     # A maintainer's own vocabulary: "warps" means hardware; "p99 latency" is an SLO here.
     rules.write_text(
-        bundled.replace("stop = [", 'stop = [\n    "p99 latency",', 1)
+        bundled.replace("\nstop = [", '\nstop = [\n    "p99 latency",', 1)
         + '\n[[rules]]\nname = "my-words"\ntag = "hardware"\nfields = ["description"]\n'
         'keywords = ["warps"]\n',
         encoding="utf-8",
