@@ -6,7 +6,8 @@ uses: it spells out only the terms it keeps). Config: none. Matching is case-ins
 
 - ASCII keywords match whole words only. Text and keyword are both cut into runs of
   letters and runs of digits, so "GPT" never matches "GPU", "T4" matches "T4" but not
-  "AT4", "HBM" matches "HBM3e", and "A100" matches "A100s". A keyword ending in a letter
+  "AT4", "HBM" matches "HBM3e", and "A100" matches "A100s" (but not "a 100": a keyword
+  written without a separator needs none in the text). A keyword ending in a letter
   also matches its plural ("GPU" matches "GPUs"). Multi-word keywords ("tokens per
   second", "tensor core") match consecutive words whatever separates them (space, hyphen,
   CJK).
@@ -93,9 +94,17 @@ class KeywordIndex:
         single_keys = {w: tuple((t.rule, t.negative) for t in ts) for w, ts in self.single.items()}
         # Per multi-word term: its words but the last (a list, compared with a slice of the
         # text's words), the forms its last word may take, and its key.
+        # A keyword written without separators ("A100") needs them glued in the text too:
+        # "A100s" is the GPU, "a 100-page book" is not.
         multi = {
             w: tuple(
-                (list(parts[:-1]), frozenset(_plurals(parts[-1])), (t.rule, t.negative), t.text)
+                (
+                    list(parts[:-1]),
+                    frozenset(_plurals(parts[-1])),
+                    (t.rule, t.negative),
+                    t.text,
+                    t.text.lower() if re.fullmatch(r"[a-z0-9]+", t.text.lower()) else None,
+                )
                 for parts, t in ts
             )
             for w, ts in self.multi.items()
@@ -147,9 +156,11 @@ class KeywordIndex:
                     continue
                 if wordset is None:
                     wordset = set(words)
-                for init, lasts, key, term_text in multi:
+                for init, lasts, key, term_text, glued in multi:
                     # Cheap tests first: most texts with "a" or "kernel" lack the other words.
                     if key in found or lasts.isdisjoint(wordset):
+                        continue
+                    if glued is not None and glued not in low:
                         continue
                     n = len(init) + 1
                     for pos, w in enumerate(words):
@@ -159,7 +170,7 @@ class KeywordIndex:
                         if len(window) == n and window[-1] in lasts and window[:-1] == init:
                             found[key] = term_text
                             break
-        if self.stem_rx is not None:
+        if self.stem_rx is not None and any(stem in low for stem, _ in self.stem_keys):
             for m in self.stem_rx.finditer(low):
                 word = m.group(0)
                 for stem, keys in self.stem_keys:

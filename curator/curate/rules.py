@@ -14,6 +14,7 @@ is `tagging.py`'s job.
 
 from __future__ import annotations
 
+import importlib
 import re
 import tomllib
 from collections import defaultdict
@@ -225,8 +226,9 @@ def load_rules(path: Path | None = None) -> RuleSet:
 
 
 def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One regex for the stop phrases: words on word boundaries, any run of spaces or
-    hyphens between them ("GPU accelerated" also stops "GPU-accelerated")."""
+    """One regex for the stop phrases, to run on lowercased text: words on word boundaries,
+    any run of spaces or hyphens between them ("GPU accelerated" also stops
+    "GPU-accelerated")."""
     if not phrases:
         return None
     parts = []
@@ -236,7 +238,7 @@ def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
         left = r"(?<![a-z0-9])" if phrase[0].isascii() and phrase[0].isalnum() else ""
         right = r"(?![a-z0-9])" if phrase[-1].isascii() and phrase[-1].isalnum() else ""
         parts.append(left + body + right)
-    return re.compile("|".join(parts), re.IGNORECASE)
+    return re.compile("|".join(parts))
 
 
 # -- matching -------------------------------------------------------------------------
@@ -250,19 +252,35 @@ def _host(url: str) -> str:
     return m.group(1).lower().rstrip(".") if m else host_of(url)
 
 
-_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+_PARSER: Any = importlib.import_module("re._parser")  # the sre parser, not public API
+_LITERAL = importlib.import_module("re._constants").LITERAL
 
 
-def _combined(pats: list[tuple[int, list[re.Pattern[str]]]]) -> re.Pattern[str] | None:
-    """One regex matching where any of the patterns does; None when it would not help (one
-    pattern) or they cannot be joined (inline global flags, group numbers that would shift)."""
-    sources = [p.pattern for _, ps in pats for p in ps]
-    if len(sources) < 2 or any(_GROUP_REFERENCE.search(src) for src in sources):
-        return None
+def required_literal(pattern: str) -> str | None:
+    """The longest run of plain characters every match of `pattern` contains,
+    lowercased (a cheap `in` test before the search), or None when there is none."""
     try:
-        return re.compile("|".join(f"(?:{src})" for src in sources), re.IGNORECASE)
-    except re.error:
+        parsed = _PARSER.parse(pattern, re.IGNORECASE)
+    except (re.error, ValueError, TypeError):
         return None
+    best, run = "", ""
+    for op, arg in [*parsed, (None, None)]:
+        if op is _LITERAL:
+            run += chr(arg)
+            continue
+        if len(run.strip()) > len(best):
+            best = run.strip()
+        run = ""
+    return best.lower() if len(best) >= 2 else None
+
+
+def _gate(
+    pats: list[tuple[int, list[tuple[str | None, re.Pattern[str]]]]] | None,
+) -> re.Pattern[str] | None:
+    literals = [lit for _, ps in pats or () for lit, _ in ps]
+    if not literals or any(lit is None for lit in literals):
+        return None
+    return re.compile("|".join(re.escape(lit) for lit in sorted({x for x in literals if x})))
 
 
 Hit = tuple[Field, str]  # (field, matched text) of a rule that fired
@@ -275,8 +293,11 @@ class _Plan(NamedTuple):
     keywords: bool  # scanned with the keyword index
     url: bool  # scanned with the URL substring keywords
     wanted: frozenset[int]  # rules looking at this field
-    patterns: list[tuple[int, list[re.Pattern[str]]]] | None
-    any_pattern: re.Pattern[str] | None
+    # Per rule: (literal every match contains or None, pattern).
+    patterns: list[tuple[int, list[tuple[str | None, re.Pattern[str]]]]] | None
+    # One search of the lowercased value for any of those literals (None: some pattern
+    # has no literal, so every value is searched).
+    gate: re.Pattern[str] | None
 
 
 @dataclass(slots=True)
@@ -290,24 +311,30 @@ class Tagger:
     _hosts: dict[str, list[int]] = field(init=False)  # host → rules of its domains, in order
     _cache: dict[tuple[str, ...], dict[int, Hit]] = field(init=False)
     # Keyword matches per text: descriptions and notes repeat ("论文", a list's two versions).
-    _matches: dict[str, tuple[dict[tuple[int, bool], str], str]] = field(init=False)
+    # Value → (matches, lowercased text, text with the stop phrases blanked).
+    _matches: dict[str, tuple[dict[tuple[int, bool], str], str, str]] = field(init=False)
     _reasons: dict[str, str] = field(init=False)
     _names: list[tuple[str, str]] = field(init=False)  # (tag, rule name) per rule
     _plans: dict[Field, _Plan] = field(init=False)
     _stop: re.Pattern[str] | None = field(init=False)
-    _entry_veto: KeywordIndex = field(init=False)  # the rules' unless_entry keywords
-    _vetoable: frozenset[int] = field(init=False)
+    _stop_gate: re.Pattern[str] | None = field(init=False)  # a word of each stop phrase
+    _vetoable: frozenset[int] = field(init=False)  # rules with unless_entry keywords
 
     def __post_init__(self) -> None:
         self._stop = stop_pattern(self.ruleset.stop)
-        veto_terms = [
-            Term(k, i, False) for i, r in enumerate(self.ruleset.rules) for k in r.unless_entry
+        keys = {max(re.split(r"[\s\-]+", p.lower()), key=len) for p in self.ruleset.stop}
+        self._stop_gate = re.compile("|".join(re.escape(k) for k in sorted(keys))) if keys else None
+        # unless_entry keywords ride in the one index as rule n + i (no field wants them):
+        # the entry's texts are scanned once, and the veto reads the memo.
+        n = len(self.ruleset.rules)
+        terms: list[Term] = [
+            Term(k, n + i, False) for i, r in enumerate(self.ruleset.rules) for k in r.unless_entry
         ]
-        self._entry_veto = KeywordIndex(veto_terms)
-        self._vetoable = frozenset(t.rule for t in veto_terms)
-        terms: list[Term] = []
+        self._vetoable = frozenset(t.rule - n for t in terms)
         self._domains = defaultdict(list)
-        patterns: dict[Field, list[tuple[int, list[re.Pattern[str]]]]] = defaultdict(list)
+        patterns: dict[Field, list[tuple[int, list[tuple[str | None, re.Pattern[str]]]]]] = (
+            defaultdict(list)
+        )
         fields: list[frozenset[Field]] = []
         kw_fields: set[Field] = set()
         self._url_keywords = []
@@ -324,7 +351,9 @@ class Tagger:
                 for k in rule.keywords:
                     self._domains[k.lower().lstrip(".")].append(i)
             if rule.patterns:
-                compiled = [re.compile(p, re.IGNORECASE) for p in rule.patterns]
+                compiled = [
+                    (required_literal(p), re.compile(p, re.IGNORECASE)) for p in rule.patterns
+                ]
                 for f in rule.fields:
                     patterns[f].append((i, compiled))
         keyword_fields = kw_fields - {Field.HOST, Field.URL}
@@ -341,7 +370,7 @@ class Tagger:
                 f is Field.URL and bool(self._url_keywords),
                 frozenset(i for i, fs in enumerate(fields) if f in fs),
                 patterns.get(f),
-                _combined(patterns[f]) if f in patterns else None,
+                _gate(patterns.get(f)),
             )
             for f in Field
         }
@@ -355,23 +384,42 @@ class Tagger:
                 found.setdefault((i, negative), kw)
         return found
 
+    def _unstopped(self, value: str) -> str:
+        """The value with its stop phrases blanked by spaces of the same length (reasons
+        still quote the text as written)."""
+        stop = self._stop
+        if stop is None:
+            return value
+        low = value.lower()
+        if self._stop_gate is not None and not self._stop_gate.search(low):
+            return value
+        if len(low) != len(value):  # lowercasing moved positions: match case-insensitively
+            rx = re.compile(stop.pattern, re.IGNORECASE)
+            return rx.sub(lambda m: " " * len(m.group(0)), value)
+        spans = [m.span() for m in stop.finditer(low)]
+        for a, b in spans:
+            value = value[:a] + " " * (b - a) + value[b:]
+        return value
+
+    def _memo(self, value: str) -> tuple[dict[tuple[int, bool], str], str, str]:
+        memo = self._matches.get(value)
+        if memo is None:
+            text = self._unstopped(value)
+            memo = self._matches[value] = (*self._index.matches(text), text)
+        return memo
+
     def _value(self, first: dict[int, Hit], plan: _Plan, value: str) -> None:
         """Add the hits of one field value for rules that have none yet."""
-        fld, keywords, url, wanted, pats, any_pattern = plan
+        fld, keywords, url, wanted, pats, gate = plan
         low: str | None = None
-        stop = self._stop
-        if stop is not None and fld is not Field.URL and stop.search(value):
-            # Blanked with spaces of the same length: reasons still quote the text as written.
-            value = stop.sub(lambda m: " " * len(m.group(0)), value)
         if keywords:
-            memo = self._matches.get(value)
-            if memo is None:
-                memo = self._matches[value] = self._index.matches(value)
-            found, low = memo
+            found, low, value = self._memo(value)
         elif url:
             found = self._url_scan(value)
         else:
             found = {}
+            if pats and fld is not Field.HOST:
+                value = self._unstopped(value)
         # A negative term found for a rule vetoes the rule in this value.
         for (i, negative), matched in found.items():
             if negative or i in first or i not in wanted or (i, True) in found:
@@ -379,13 +427,17 @@ class Tagger:
             first[i] = (fld, matched if low is None else spelled(value, low, matched))
         if not pats:
             return
-        # One search for all of the field's patterns: most values match none of them.
-        if any_pattern is not None and not any_pattern.search(value):
+        if low is None:
+            low = value.lower()
+        # Most values contain none of the patterns' literals: one search says so.
+        if gate is not None and not gate.search(low):
             return
         for i, rule_pats in pats:
             if i in first or (i, True) in found:
                 continue
-            for p in rule_pats:
+            for literal, p in rule_pats:
+                if literal is not None and literal not in low:
+                    continue
                 m = p.search(value)
                 if m:
                     first[i] = (fld, m.group(0))
@@ -458,15 +510,13 @@ class Tagger:
 
     def _veto_by_entry(self, first: dict[int, Hit], item: TagInput) -> None:
         """Drop the rules whose `unless_entry` keywords are in the entry's own words."""
-        stop = self._stop
+        n = len(self.ruleset.rules)
         own = [item.title, item.description, item.notes, *(cell for _, cell in item.columns)]
         for text in own:
-            if not text:
-                continue
-            if stop is not None:
-                text = stop.sub(" ", text)
-            for rule, _ in self._entry_veto.matches(text)[0]:
-                first.pop(rule, None)
+            if text:
+                for j, _ in self._memo(text)[0]:
+                    if j >= n:
+                        first.pop(j - n, None)
 
     def hits(self, item: TagInput) -> list[TagHit]:
         """One hit per rule that fires (first matching field value), in rule order."""
