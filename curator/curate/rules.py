@@ -271,7 +271,8 @@ def required_literal(pattern: str) -> str | None:
         if len(run.strip()) > len(best):
             best = run.strip()
         run = ""
-    return best.lower() if len(best) >= 2 else None
+    # One ASCII letter is in most texts; one CJK character ("《") is selective enough.
+    return best.lower() if len(best) >= 2 or (best and not best.isascii()) else None
 
 
 def _gate(
@@ -284,6 +285,7 @@ def _gate(
 
 
 Hit = tuple[Field, str]  # (field, matched text) of a rule that fired
+STOP_RULE = -1  # the rule number of stop phrases in the keyword index
 
 
 class _Plan(NamedTuple):
@@ -331,6 +333,9 @@ class Tagger:
             Term(k, n + i, False) for i, r in enumerate(self.ruleset.rules) for k in r.unless_entry
         ]
         self._vetoable = frozenset(t.rule - n for t in terms)
+        # Stop phrases too, as rule -1: a text is blanked and scanned again only when the
+        # scan found one (few texts), not searched for them first (every text).
+        terms += [Term(phrase, STOP_RULE, False) for phrase in self.ruleset.stop]
         self._domains = defaultdict(list)
         patterns: dict[Field, list[tuple[int, list[tuple[str | None, re.Pattern[str]]]]]] = (
             defaultdict(list)
@@ -404,8 +409,15 @@ class Tagger:
     def _memo(self, value: str) -> tuple[dict[tuple[int, bool], str], str, str]:
         memo = self._matches.get(value)
         if memo is None:
-            text = self._unstopped(value)
-            memo = self._matches[value] = (*self._index.matches(text), text)
+            found, low = self._index.matches(value)
+            if (STOP_RULE, False) in found:
+                text = self._unstopped(value)
+                found, low = self._index.matches(text)
+                found.pop((STOP_RULE, False), None)
+                memo = (found, low, text)
+            else:
+                memo = (found, low, value)
+            self._matches[value] = memo
         return memo
 
     def _value(self, first: dict[int, Hit], plan: _Plan, value: str) -> None:
