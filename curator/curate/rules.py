@@ -23,6 +23,7 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from curator.curate.keywords import KeywordIndex, Term, spelled
 from curator.errors import InputError
@@ -43,6 +44,8 @@ class Field(StrEnum):
     HOST = "host"  # hosts of the main and sub links (keywords are domains)
     URL = "url"  # main and sub link URLs
     COLUMNS = "columns"  # table header names and cell values
+    LINKS = "links"  # the texts of the sub-links ("[code]", "slides", a second title)
+    PATH = "path"  # the words of the main and sub link paths (repository owner and name)
 
 
 class Origin(StrEnum):
@@ -96,6 +99,7 @@ class TagInput(NamedTuple):  # immutable; a NamedTuple is cheap to build 20,000 
     category: tuple[str, ...] = ()
     urls: tuple[str, ...] = ()
     columns: tuple[tuple[str, str], ...] = ()
+    links: tuple[str, ...] = ()  # sub-link texts
 
 
 class TagHit(NamedTuple):
@@ -242,6 +246,18 @@ def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 # -- matching -------------------------------------------------------------------------
+
+
+_PATH = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*([^?#]*)")
+_PATH_SEPARATORS = re.compile(r"[/_.\-+%]+")
+
+
+def _path_words(url: str) -> str:
+    """The words of a URL's path ("/NVIDIA/cutlass/tree/main" → "NVIDIA cutlass tree
+    main"), percent-decoded; "" for a URL without a path."""
+    m = _PATH.match(url)
+    path = unquote(m.group(1)) if m else ""
+    return _PATH_SEPARATORS.sub(" ", path).strip()
 
 
 _HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)")
@@ -504,6 +520,18 @@ class Tagger:
             url_plan = plans[Field.URL]
             for url in item.urls:
                 self._value(first, url_plan, url)
+            path_plan = plans[Field.PATH]
+            if path_plan.wanted:
+                for url in item.urls:
+                    words = _path_words(url)
+                    if words:
+                        self._value(first, path_plan, words)
+        if item.links:
+            links_plan = plans[Field.LINKS]
+            if links_plan.wanted:
+                for text in item.links:
+                    if text:
+                        self._value(first, links_plan, text)
         for name, cell in item.columns:
             for i, hit in self._column("\0columns", name).items():
                 first.setdefault(i, hit)
@@ -583,4 +611,5 @@ def input_from_parsed(entry: ParsedEntry) -> TagInput:
             if lk.kind == LinkKind.WEB and lk.role in (LinkRole.MAIN, LinkRole.SUB)
         ),
         tuple((entry.columns or {}).items()),
+        tuple(lk.text for lk in entry.links if lk.role == LinkRole.SUB and lk.text),
     )

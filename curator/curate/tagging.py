@@ -91,13 +91,18 @@ def load_inputs(session: Session) -> dict[int, TagInput]:
         CURATED,
     )
     urls: dict[int, list[str]] = defaultdict(list)
-    for eid, href in fetch_all(
+    texts: dict[int, list[str]] = defaultdict(list)  # sub-link texts
+    for eid, href, kind, role, text in fetch_all(
         session,
-        "SELECT link.entry_id, link.href FROM link JOIN entry ON entry.id = link.entry_id"
-        " WHERE entry.removed_at IS NULL AND link.kind = 'web' AND link.role IN ('main', 'sub')"
+        "SELECT link.entry_id, link.href, link.kind, link.role, link.text FROM link"
+        " JOIN entry ON entry.id = link.entry_id"
+        " WHERE entry.removed_at IS NULL AND link.role IN ('main', 'sub')"
         " ORDER BY link.entry_id, link.position",
     ):
-        urls[eid].append(href)
+        if kind == "web":
+            urls[eid].append(href)
+        if role == "sub" and text:
+            texts[eid].append(text)
     decode = JsonCache()
     return {
         eid: TagInput(
@@ -107,6 +112,7 @@ def load_inputs(session: Session) -> dict[int, TagInput]:
             decode.path(cat),
             tuple(urls.get(eid, ())),
             decode.items(cols),
+            tuple(texts.get(eid, ())),
         )
         for eid, title, desc, notes, cat, cols in rows
     }

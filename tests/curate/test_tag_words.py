@@ -212,3 +212,25 @@ def test_corpus_tuning_half_reaches_the_target() -> None:
         assert s.tp >= 40, (tag, s)
         assert s.precision >= 0.92, (tag, s, [e for e in report.errors if e.tag == tag])
         assert s.recall >= 0.92, (tag, s, [e for e in report.errors if e.tag == tag])
+
+
+def test_sub_link_texts_and_url_path_words_are_fields_rules_can_use(tmp_path: Path) -> None:
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        '[[rules]]\nname = "hw-links"\ntag = "hardware"\nfields = ["links"]\n'
+        'keywords = ["CUDA"]\n\n'
+        '[[rules]]\nname = "perf-path"\ntag = "perf"\nfields = ["path"]\nkeywords = ["faster"]\n',
+        encoding="utf-8",
+    )
+    tagger = Tagger(load_rules(rules))
+    item = TagInput(
+        "whisper",
+        "speech recognition",
+        urls=("https://github.com/SYSTRAN/faster-whisper", "https://example.com/x"),
+        links=("CUDA version", "docs"),
+    )
+    hits = {(h.tag, h.field, h.matched) for h in tagger.hits(item)}
+    assert hits == {("hardware", "links", "CUDA"), ("perf", "path", "faster")}
+    # The host is not a path word; a sub-link text is not the title.
+    plain = TagInput("x", urls=("https://faster.example/",), links=("notes",))
+    assert tagger.hits(plain) == []
