@@ -28,9 +28,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 from curator.check import results, store
 from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import CheckConfig, FetchResult, Outcome
-from curator.cli.progress import NullProgress, ProgressSink
 from curator.errors import ExitCode, InputError
-from curator.store.dbapi import connect, fetch_all, open_current, path_of, transaction
+from curator.store.current import open_current
+from curator.store.dbapi import connect, fetch_all, path_of, transaction
 from curator.urls import normalize
 from curator.util.perf import run_sync
 
@@ -47,6 +47,26 @@ class EngineFn(Protocol):
         on_result: Callable[[FetchResult], None],
         stop: asyncio.Event | None = None,
     ) -> Awaitable[None]: ...
+
+
+class ProgressSink(Protocol):
+    """Told the number of URLs to check, then each result as it arrives, then the end
+    (called from the event-loop thread; the CLI's rich bar and plain lines implement it)."""
+
+    def start(self, total: int) -> None: ...
+    def update(self, result: FetchResult) -> None: ...
+    def finish(self) -> None: ...
+
+
+class NullProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def update(self, result: FetchResult) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
 
 
 def parse_duration(text: str) -> timedelta:

@@ -1,7 +1,7 @@
 """The rot report's data: sections, items, run info, and their JSON form.
 
 Input: nothing (data types). Output: `Report`, `ReportItem`, `RunInfo`, `Section`,
-`Scope`, `ReportFormat`. Config: none. Built by report.py (from the DB), rendered and read
+`Scope`, `RotFormat`. Config: none. Built by report.py (from the DB), rendered and read
 back by report_render.py. Kept apart from report.py so that the CLI can offer the enums
 without loading the DB layer.
 """
@@ -19,7 +19,7 @@ from curator.check.types import LinkState, Outcome
 from curator.errors import ExitCode
 
 
-class ReportFormat(StrEnum):
+class RotFormat(StrEnum):
     MARKDOWN = "markdown"  # fits a GitHub issue
     JSON = "json"  # everything
 

@@ -1,16 +1,16 @@
-"""Plain sqlite3 access, shared by the SQLAlchemy layer (db.py) and `curator check`.
+"""Plain sqlite3 access, shared by the SQLAlchemy layer (connect.py) and `curator check`.
 
 Input: a DB path (`--db`, else `$CURATOR_DB`, else `data/curator.db`). Output: sqlite3
-connections set up like db.py's engine (WAL, busy timeout, foreign keys, transactions we
+connections set up like connect.py's engine (WAL, busy timeout, foreign keys, transactions we
 begin ourselves), `transaction()`, time conversions matching what SQLAlchemy stores,
-`insert_rows()` and `in_chunks()` for bulk writes and long id lists, and `open_current()`,
-which makes sure a DB exists at the current schema revision. Config:
-`BUSY_TIMEOUT_MS`, `SCHEMA_HEAD`.
+`insert_rows()` and `in_chunks()` for bulk writes and long id lists. Config:
+`BUSY_TIMEOUT_MS`, `SCHEMA_HEAD` (the one place the schema revision is written; migrate.py
+and the Alembic scripts follow it, a test keeps them in step).
 
 Why not SQLAlchemy here: `curator check` keeps its parent process lean. SQLAlchemy and
 SQLModel cost it 25 MiB and half a second at start-up, for a handful of queries. The
-schema still has one home, models.py; only a DB that is new or behind is handed to db.py
-(and Alembic).
+schema still has one home, schema.py; only a DB that is new or behind is handed to
+connect.py (and Alembic), by current.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from curator.errors import DatabaseError
 
 DEFAULT_DB = Path("data") / "curator.db"
 BUSY_TIMEOUT_MS = 60_000
-SCHEMA_HEAD = "0002"  # migrate.HEAD, the newest Alembic revision (a test keeps them in step)
+SCHEMA_HEAD = "0002"  # the newest Alembic revision in migrations/versions/
 _MAGIC = b"SQLite format 3\x00"
 
 
@@ -62,7 +62,7 @@ def check_file(path: Path) -> None:
 
 
 def setup(conn: sqlite3.Connection) -> None:
-    """The connection settings every curator connection gets (db.py's engine too)."""
+    """The connection settings every curator connection gets (connect.py's engine too)."""
     conn.isolation_level = None  # we emit BEGIN ourselves (see transaction())
     cur = conn.cursor()
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -88,27 +88,6 @@ def connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise locked_error(path, str(exc)) from exc
     return conn
-
-
-def open_current(db: str | Path | None) -> Path:
-    """The DB's path, once it exists at `SCHEMA_HEAD` (a new or older DB goes through
-    db.open_engine, which creates or migrates it)."""
-    path = resolve_db_path(db)
-    check_file(path)
-    revision: list[Any] = []
-    if path.exists() and path.stat().st_size > 0:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-        except sqlite3.Error:
-            revision = []
-        finally:
-            conn.close()
-    if revision != [(SCHEMA_HEAD,)]:
-        from curator.store.connect import open_engine
-
-        open_engine(path).dispose()
-    return path
 
 
 @contextmanager

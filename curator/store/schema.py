@@ -1,7 +1,8 @@
 """The whole database schema: every sqlmodel table, and nothing else.
 
-Input: nothing. Output: table classes used by `db.py`, the importer, the checker and the
-exporters. Config: none. Times are tz-aware UTC datetimes. JSON columns hold lists/dicts.
+Input: nothing. Output: table classes used for DDL (connect.py, Alembic) and by the
+store's query modules. Config: none. Times are tz-aware UTC datetimes. JSON columns hold
+lists/dicts.
 User-set rows (manual tags, category overrides, exclusions) reference entries by id, and
 the importer keeps entry ids stable across re-imports (matched by stable key), so user
 data survives a re-import.
@@ -14,8 +15,6 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-SCHEMA_VERSION = 2  # bumped together with a new Alembic revision
 
 
 class Source(SQLModel, table=True):
