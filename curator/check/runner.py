@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 from curator.check import results, store
@@ -30,9 +30,14 @@ from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlRep
 from curator.check.types import CheckConfig, FetchResult, Outcome
 from curator.errors import ExitCode, InputError
 from curator.store.current import open_current
-from curator.store.dbapi import connect, fetch_all, path_of, transaction
+from curator.store.dbapi import connect, path_of, transaction
+from curator.store.kinds import RunStatus
+from curator.store.links import url_and_host_counts
 from curator.urls import normalize
 from curator.util.perf import run_sync
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 STOP_GRACE_S = 5.0  # how long a stopped engine may take to hand back before it is cancelled
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
@@ -242,7 +247,7 @@ async def _drive(
 
 
 def run_check(
-    db: Any,
+    db: str | Path | Engine,
     options: CheckOptions,
     *,
     engine_fn: EngineFn | None = None,
@@ -262,7 +267,7 @@ def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
     from curator.check.shard import worker_count
 
     with contextlib.closing(connect(db)) as conn:
-        [(urls, hosts)] = fetch_all(conn, "SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
+        urls, hosts = url_and_host_counts(conn)
     if options.budget is not None:
         urls = min(urls, options.budget)
     return worker_count(options.config, urls, hosts) - 1
@@ -319,14 +324,16 @@ async def _select_and_run(
     try:
         signame = await _drive(run, db, run_id, engine_fn, options)
     except BaseException:
-        store.finish_run(db, run_id, {"checked": len(run.results)}, "failed", options.clock())
+        store.finish_run(
+            db, run_id, {"checked": len(run.results)}, RunStatus.FAILED, options.clock()
+        )
         raise
     finally:
         progress.finish()
     summary = _summarize(run, plan, run_id, started, time.monotonic() - t0, signame)
     counts: dict[str, Any] = {o.value: n for o, n in summary.counts.items() if n}
     counts.update(checked=summary.checked, broken=summary.confirmed_broken)
-    status = "interrupted" if signame else "done"
+    status = RunStatus.INTERRUPTED if signame else RunStatus.DONE
     store.finish_run(db, run_id, counts, status, options.clock())
     if signame:
         raise CheckInterrupted(

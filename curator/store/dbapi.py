@@ -21,9 +21,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from curator.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+# What the store's query functions accept: a plain sqlite3 connection (the check path), or
+# an SQLAlchemy session whose transaction they then join. Never a bare path or engine.
+Db: TypeAlias = "sqlite3.Connection | Session"
 
 DEFAULT_DB = Path("data") / "curator.db"
 BUSY_TIMEOUT_MS = 60_000
@@ -118,7 +126,7 @@ def _name(conn: sqlite3.Connection) -> str:
     return str(row[2]) if row else "the database"
 
 
-def fetch_all(db: Any, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+def fetch_all(db: Db, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """Rows as plain tuples straight from sqlite3, from a connection or a SQLAlchemy
     session (in its transaction). For bulk reads (tag, export, check: tens of thousands
     of rows), where building a SQLAlchemy Row per row costs as much as the query."""
@@ -142,7 +150,7 @@ def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[i : i + IN_CHUNK]
 
 
-def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def insert_rows(db: Db, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """INSERT `rows` in order, many rows per statement (`VALUES (...), (...), ...`).
 
     For bulk writes (tags: ~50,000 rows): one statement per row, even through
@@ -161,15 +169,16 @@ def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequ
         cursor.close()
 
 
-def dbapi(db: Any) -> Any:
+def dbapi(db: Db) -> sqlite3.Connection:
     """The DBAPI connection behind `db`: a sqlite3 connection as is, or a SQLAlchemy
     session's (inside the session's transaction)."""
     if isinstance(db, sqlite3.Connection):
         return db
-    return db.connection().connection
+    return cast(sqlite3.Connection, db.connection().connection.dbapi_connection)
 
 
-def path_of(db: Any) -> Path:
+def path_of(db: str | Path | Engine) -> Path:
     """A DB given as a path, or as an SQLAlchemy engine by a caller that holds one."""
-    url = getattr(db, "url", None)
-    return Path(url.database) if url is not None else Path(db)
+    if isinstance(db, (str, Path)):
+        return Path(db)
+    return Path(str(db.url.database))

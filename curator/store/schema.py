@@ -16,6 +16,11 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from curator.store.kinds import LinkState as LinkState
+from curator.store.kinds import Outcome as Outcome
+from curator.store.kinds import RunKind as RunKind
+from curator.store.kinds import RunStatus as RunStatus
+
 
 class Source(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -100,12 +105,12 @@ class Link(SQLModel, table=True):
 
 class Run(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    kind: str  # import / check / export / tag
+    kind: str  # a RunKind (stored as its text, like every enum here)
     started_at: datetime
     finished_at: datetime | None = None
     arguments: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    status: str = "running"  # running / done / interrupted / failed
+    status: str = RunStatus.RUNNING.value  # a RunStatus
 
 
 class CheckResult(SQLModel, table=True):
@@ -116,7 +121,7 @@ class CheckResult(SQLModel, table=True):
     run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
     checked_at: datetime
     status: int | None = None
-    outcome: str  # check.Outcome
+    outcome: str  # an Outcome
     final_url: str | None = None
     redirects: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     elapsed_ms: int = 0
@@ -129,7 +134,7 @@ class CheckResult(SQLModel, table=True):
 class UrlState(SQLModel, table=True):
     __tablename__ = "url_state"
     url_id: int = Field(foreign_key="url.id", primary_key=True)
-    state: str = Field(index=True)  # check.LinkState
+    state: str = Field(index=True)  # a LinkState
     last_outcome: str | None = None
     last_status: int | None = None
     first_failure_at: datetime | None = None

@@ -1,0 +1,69 @@
+"""Live links grouped per URL: what `curator check` and `curator status` work from.
+
+Input: a `Db` and an optional source id. Output: `WebGroup`s (one per web URL) and
+`LocalGroup`s (one per relative href), each with its "source_id:line,..." locations
+(1-based lines), and URL/host counts. Config: none. Plain DBAPI: grouping in SQL keeps the
+selection of 20,000 URLs at a fraction of the time and memory an ORM row per link takes.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from curator.store.dbapi import Db, fetch_all
+from curator.store.dialect import all_true, group_concat
+from curator.urls import LinkKind
+
+# Links of current entries, of one kind (?), in one source (?, ?) or all (NULL, NULL).
+_LIVE_FROM = (
+    " FROM link JOIN entry ON entry.id = link.entry_id JOIN source ON source.id = entry.source_id"
+)
+_LIVE_WHERE = " WHERE entry.removed_at IS NULL AND link.kind = ? AND (? IS NULL OR source.id = ?)"
+# Integers only, so that no path can break the format.
+_WHERE = group_concat("entry.source_id || ':' || (link.line + 1)")
+
+
+class WebGroup(NamedTuple):
+    url_id: int
+    url: str  # what is requested
+    normalized: str
+    where: str  # "source_id:line,..."
+    ignored: bool  # every link to it sits in a `<!-- curator-ignore -->` entry
+
+
+class LocalGroup(NamedTuple):
+    href: str  # as written, e.g. ./docs/x.md
+    where: str
+
+
+def web_groups(db: Db, source_id: int | None) -> list[WebGroup]:
+    """One group per web URL with live links, by url id."""
+    rows = fetch_all(
+        db,
+        f"SELECT url.id, url.url, url.normalized, {_WHERE}, {all_true('link.excluded')}"
+        + _LIVE_FROM
+        + " JOIN url ON url.id = link.url_id"
+        + _LIVE_WHERE
+        + " GROUP BY url.id ORDER BY url.id",  # PostgreSQL too: url.id is the key
+        (LinkKind.WEB.value, source_id, source_id),
+    )
+    return [WebGroup(u, url, n, w, bool(i)) for u, url, n, w, i in rows]
+
+
+def local_groups(db: Db, source_id: int | None) -> list[LocalGroup]:
+    """One group per relative href with live links, by href."""
+    rows = fetch_all(
+        db,
+        f"SELECT link.href, {_WHERE}"
+        + _LIVE_FROM
+        + _LIVE_WHERE
+        + " GROUP BY link.href ORDER BY link.href",
+        (LinkKind.RELATIVE.value, source_id, source_id),
+    )
+    return [LocalGroup(h, w) for h, w in rows]
+
+
+def url_and_host_counts(db: Db) -> tuple[int, int]:
+    """(stored URLs, distinct hosts among them)."""
+    [(urls, hosts)] = fetch_all(db, "SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
+    return int(urls), int(hosts)

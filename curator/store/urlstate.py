@@ -1,0 +1,76 @@
+"""The `url_state` table: each URL's standing after its checks, read and written in bulk.
+
+Input: a `Db` and url ids, or `StateRow`s to store. Output: `StateRow`s (times as aware
+UTC datetimes). Config: none. Plain DBAPI: a check reads every checked URL's row twice
+(to select it, to store its result) and the ORM costs ~50 µs a row. The column list is
+`StateRow`'s fields, which a test holds to the `UrlState` table in schema.py (importing
+the schema here would load SQLAlchemy on the check path).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from curator.store.dbapi import Db, fetch_all, from_sql_time, in_chunks, sql_time
+
+
+class StateRow(NamedTuple):
+    """A `url_state` row, every column but `archived_url` (curate/archives.py's own)."""
+
+    url_id: int
+    state: str  # a LinkState
+    last_outcome: str | None  # an Outcome
+    last_status: int | None
+    first_failure_at: datetime | None
+    consecutive_failures: int
+    flips: int
+    last_ok_at: datetime | None
+    last_checked_at: datetime | None
+    final_url: str | None
+    title: str | None
+    description: str | None
+    title_drift: bool
+
+
+COLUMNS: tuple[str, ...] = StateRow._fields
+NOT_WRITTEN_HERE = ("archived_url",)  # columns of url_state an upsert leaves alone
+_SELECT = f"SELECT {', '.join(COLUMNS)} FROM url_state WHERE url_id IN "
+_SET = COLUMNS[1:]
+_UPSERT = (
+    f"INSERT INTO url_state ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
+    f"ON CONFLICT (url_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _SET)}"
+)
+
+
+def states_of(db: Db, url_ids: Sequence[int]) -> dict[int, StateRow]:
+    rows: dict[int, StateRow] = {}
+    t = from_sql_time
+    for chunk in in_chunks(url_ids):
+        sql = _SELECT + f"({', '.join('?' * len(chunk))})"
+        for r in fetch_all(db, sql, chunk):
+            uid, state, outcome, status, first_failure, failures, flips = r[:7]
+            ok_at, checked_at, final_url, title, description, drift = r[7:]
+            rows[uid] = StateRow(
+                uid, state, outcome, status, t(first_failure), failures, flips, t(ok_at),
+                t(checked_at), final_url, title, description, bool(drift),
+            )  # fmt: skip
+    return rows
+
+
+def upsert_states(conn: sqlite3.Connection, rows: Sequence[StateRow]) -> None:
+    """Insert or replace each row's state (in the caller's transaction)."""
+    t = sql_time
+    conn.executemany(
+        _UPSERT,
+        [
+            (
+                r.url_id, r.state, r.last_outcome, r.last_status, t(r.first_failure_at),
+                r.consecutive_failures, r.flips, t(r.last_ok_at), t(r.last_checked_at),
+                r.final_url, r.title, r.description, r.title_drift,
+            )
+            for r in rows
+        ],
+    )  # fmt: skip
