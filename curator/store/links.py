@@ -1,16 +1,18 @@
-"""Live links grouped per URL: what `curator check` and `curator status` work from.
+"""Live links grouped per URL (what `check` and `status` work from), and entries' links.
 
-Input: a `Db` and an optional source id. Output: `WebGroup`s (one per web URL) and
-`LocalGroup`s (one per relative href), each with its "source_id:line,..." locations
-(1-based lines), and URL/host counts. Config: none. Plain DBAPI: grouping in SQL keeps the
-selection of 20,000 URLs at a fraction of the time and memory an ORM row per link takes.
+Input: a `Db` and an optional source id, or url ids. Output: `WebGroup`s (one per web
+URL) and `LocalGroup`s (one per relative href), each with its "source_id:line,..."
+locations (1-based lines); URL/host counts; `EntryLink`s of the live entries that link
+given URLs. Config: none. Plain DBAPI: grouping in SQL keeps the selection of 20,000 URLs
+at a fraction of the time and memory an ORM row per link takes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
-from curator.store.dbapi import Db, fetch_all
+from curator.store.dbapi import Db, fetch_all, in_chunks
 from curator.store.dialect import all_true, group_concat
 from curator.urls import LinkKind
 
@@ -67,3 +69,28 @@ def url_and_host_counts(db: Db) -> tuple[int, int]:
     """(stored URLs, distinct hosts among them)."""
     [(urls, hosts)] = fetch_all(db, "SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
     return int(urls), int(hosts)
+
+
+class EntryLink(NamedTuple):
+    entry_id: int
+    url_id: int | None
+    href: str
+    role: str  # a parse.LinkRole
+
+
+def links_of_entries_linking(db: Db, url_ids: Sequence[int]) -> list[EntryLink]:
+    """Every link of each live entry that links one of `url_ids`, by entry, in document
+    order (what curate/archives.py looks for archive copies in)."""
+    out: list[EntryLink] = []
+    for chunk in in_chunks(sorted(set(url_ids))):
+        rows = fetch_all(
+            db,
+            "SELECT link.entry_id, link.url_id, link.href, link.role FROM link"
+            " WHERE link.entry_id IN (SELECT l.entry_id FROM link l"
+            " JOIN entry e ON e.id = l.entry_id"
+            f" WHERE e.removed_at IS NULL AND l.url_id IN ({', '.join('?' * len(chunk))}))"
+            " ORDER BY link.entry_id, link.position",
+            chunk,
+        )
+        out.extend(EntryLink(*r) for r in rows)
+    return out
