@@ -29,3 +29,8 @@ def source_id(db: Db, name: str | None) -> int | None:
 def source_paths(db: Db) -> dict[int, str]:
     """Each source's id -> the path it was imported from (as shown in `path:line`)."""
     return {int(i): str(p) for i, p in fetch_all(db, "SELECT id, path FROM source")}
+
+
+def source_names(db: Db) -> dict[int, str]:
+    """Each source's id -> its name."""
+    return {int(i): str(n) for i, n in fetch_all(db, "SELECT id, name FROM source")}
