@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from curator.store.dbapi import Db, fetch_all, in_chunks
+from curator.store.dbapi import Db, dbapi, fetch_all, in_chunks
 from curator.store.dialect import all_true, group_concat
 from curator.urls import LinkKind
 
@@ -94,3 +94,53 @@ def links_of_entries_linking(db: Db, url_ids: Sequence[int]) -> list[EntryLink]:
         )
         out.extend(EntryLink(*r) for r in rows)
     return out
+
+
+class LiveLink(NamedTuple):
+    link_id: int
+    entry_id: int
+    role: str  # a parse.LinkRole
+
+
+def live_links_to(db: Db, href: str, normalized: str, source_id: int | None) -> list[LiveLink]:
+    """Links of live entries (of `source_id`, if given) that point to `href` as written or
+    to any spelling of the URL `normalized`."""
+    rows = fetch_all(
+        db,
+        "SELECT link.id, link.entry_id, link.role FROM link"
+        " JOIN entry ON entry.id = link.entry_id"
+        " WHERE entry.removed_at IS NULL AND (link.href = ?"
+        " OR link.url_id IN (SELECT url.id FROM url WHERE url.normalized = ?))"
+        " AND (? IS NULL OR entry.source_id = ?) ORDER BY link.id",
+        (href, normalized, source_id, source_id),
+    )
+    return [LiveLink(*r) for r in rows]
+
+
+def ensure_url(db: Db, normalized: str, url: str, host: str) -> int:
+    """The id of the `url` row for `normalized`, made (with this spelling) if missing."""
+    conn = dbapi(db)
+    found = conn.execute("SELECT id FROM url WHERE normalized = ?", (normalized,)).fetchone()
+    if found is not None:
+        return int(found[0])
+    cursor = conn.execute(
+        "INSERT INTO url (normalized, url, host) VALUES (?, ?, ?)", (normalized, url, host)
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def repoint_links(db: Db, links: Sequence[LiveLink], href: str, url_id: int | None) -> None:
+    """Point `links` at `href`; an entry whose main link moves gets it as its url too."""
+    conn = dbapi(db)
+    for chunk in in_chunks([lk.link_id for lk in links]):
+        conn.execute(
+            f"UPDATE link SET href = ?, url_id = ? WHERE id IN ({', '.join('?' * len(chunk))})",
+            (href, url_id, *chunk),
+        )
+    mains = sorted({lk.entry_id for lk in links if lk.role == "main"})
+    for chunk in in_chunks(mains):
+        conn.execute(
+            f"UPDATE entry SET url = ? WHERE id IN ({', '.join('?' * len(chunk))})",
+            (href, *chunk),
+        )

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from curator.store.dbapi import Db, fetch_all, from_sql_time, in_chunks, sql_time
+from curator.store.kinds import Outcome
 
 
 class StateRow(NamedTuple):
@@ -74,3 +75,22 @@ def upsert_states(conn: sqlite3.Connection, rows: Sequence[StateRow]) -> None:
             for r in rows
         ],
     )  # fmt: skip
+
+
+class Redirected(NamedTuple):
+    url: str
+    normalized: str
+    final_url: str
+
+
+def redirected_urls(db: Db) -> list[Redirected]:
+    """URLs whose last check was a permanent redirect with a known target, by normalized."""
+    rows = fetch_all(
+        db,
+        "SELECT url.url, url.normalized, url_state.final_url FROM url"
+        " JOIN url_state ON url_state.url_id = url.id"
+        " WHERE url_state.last_outcome = ? AND url_state.final_url IS NOT NULL"
+        " ORDER BY url.normalized",
+        (Outcome.REDIRECTED.value,),
+    )
+    return [Redirected(*r) for r in rows]
