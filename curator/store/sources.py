@@ -6,6 +6,8 @@ Config: none. Plain DBAPI, so the check path can use it without SQLAlchemy.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from curator.errors import NotFoundError
 from curator.store.dbapi import Db, fetch_all
 
@@ -34,3 +36,21 @@ def source_paths(db: Db) -> dict[int, str]:
 def source_names(db: Db) -> dict[int, str]:
     """Each source's id -> its name."""
     return {int(i): str(n) for i, n in fetch_all(db, "SELECT id, name FROM source")}
+
+
+class SourceRow(NamedTuple):
+    id: int
+    name: str
+    path: str
+    current_version_id: int | None
+
+
+def sources_by_name(db: Db, only: str | None = None) -> list[SourceRow]:
+    """Every source (or only the one called `only`), by name."""
+    rows = fetch_all(
+        db,
+        "SELECT id, name, path, current_version_id FROM source"
+        " WHERE ? IS NULL OR name = ? ORDER BY name",
+        (only, only),
+    )
+    return [SourceRow(*r) for r in rows]

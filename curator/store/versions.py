@@ -35,3 +35,17 @@ def versions_of(db: Db, name: str) -> SourceVersions:
     )
     current = next((n for vid, n, _ in rows if vid == current_id), None)
     return SourceVersions(name, current, {n: VersionText(n, t) for _, n, t in rows})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    text: str
+    encoding: str
+
+
+def version_text(db: Db, version_id: int | None) -> StoredText | None:
+    """The text and encoding of one stored version (None: no such version)."""
+    if version_id is None:
+        return None
+    rows = fetch_all(db, "SELECT text, encoding FROM source_version WHERE id = ?", (version_id,))
+    return StoredText(*rows[0]) if rows else None
