@@ -31,11 +31,6 @@ class CheckFormat(StrEnum):
     JUNIT = "junit"
 
 
-class TableFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
 def _counts_line(summary: CheckSummary) -> str:
     return "  ".join(f"{o.value} {n}" for o, n in summary.counts.items() if n)
 

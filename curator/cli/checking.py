@@ -11,7 +11,7 @@ import typer
 
 from curator.check.summary import CheckSummary, FailOn
 from curator.check.types import LinkState
-from curator.cli.checkformat import CheckFormat, TableFormat
+from curator.cli.checkformat import CheckFormat
 from curator.cli.common import (
     DbOption,
     app,
@@ -22,6 +22,7 @@ from curator.cli.common import (
     read_session,
     write_session,
 )
+from curator.cli.format import TableFormat
 
 
 def _emit_check(

@@ -60,6 +60,9 @@ DbOption = Annotated[
     ),
 ]
 FormatOption = Annotated[output.OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+TableFormatOption = Annotated[
+    output.TableFormat, typer.Option("--format", "-f", help="Output format.")
+]
 
 
 def echo(text: str) -> None:
