@@ -83,6 +83,7 @@ def _root(
 ) -> None:
     """Keep awesome-style Markdown reading lists healthy: import, check, tag, export."""
 
+
 DbOption = Annotated[
     Path | None,
     typer.Option(

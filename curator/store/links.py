@@ -144,3 +144,17 @@ def repoint_links(db: Db, links: Sequence[LiveLink], href: str, url_id: int | No
             f"UPDATE entry SET url = ? WHERE id IN ({', '.join('?' * len(chunk))})",
             (href, *chunk),
         )
+
+
+def url_spellings(db: Db, url_ids: Sequence[int]) -> dict[int, str]:
+    """The spelling each `url` row is requested by."""
+    found: dict[int, str] = {}
+    for chunk in in_chunks(list(url_ids)):
+        found.update(
+            fetch_all(
+                db,
+                f"SELECT id, url FROM url WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return found

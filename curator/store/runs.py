@@ -1,20 +1,22 @@
-"""The `run` table on the plain DBAPI path: start a run, finish it.
+"""The `run` table: start a run, finish it, list the runs of one kind.
 
-Input: a DB path, a `RunKind`, the run's arguments and counts (JSON-able dicts), a
-`RunStatus`, the time. Output: the run's id; committed rows. Config: none. Each call has
-its own short write transaction on its own connection, so a run's row is visible (and
-its end recorded) whatever happens to the long transaction-free work between.
+Input: a DB path (writes) or a `Db` (reads), a `RunKind`, the run's arguments and counts
+(JSON-able dicts), a `RunStatus`, the time. Output: the run's id; committed rows;
+`RunRow`s. Config: none. Each write has its own short transaction on its own
+connection, so a run's row is visible (and its end recorded) whatever happens to the long
+transaction-free work between.
 """
 
 from __future__ import annotations
 
 import json
 from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from curator.store.dbapi import connect, sql_time, transaction
+from curator.store.dbapi import Db, connect, fetch_all, from_sql_time, sql_time, transaction
 from curator.store.kinds import RunKind, RunStatus
 
 
@@ -37,3 +39,40 @@ def finish_run(
             "UPDATE run SET finished_at = ?, counts = ?, status = ? WHERE id = ?",
             (sql_time(now), json.dumps(counts), status.value, run_id),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    id: int
+    kind: RunKind
+    started_at: datetime
+    finished_at: datetime | None
+    arguments: dict[str, Any]
+    counts: dict[str, Any]
+    status: RunStatus
+
+
+def runs_of_kind(db: Db, kind: RunKind) -> list[RunRow]:
+    """Every run of `kind`, oldest first."""
+    rows = fetch_all(
+        db,
+        "SELECT id, started_at, finished_at, arguments, counts, status FROM run"
+        " WHERE kind = ? ORDER BY started_at, id",
+        (kind.value,),
+    )
+    out = []
+    for rid, started, finished, arguments, counts, status in rows:
+        at = from_sql_time(started)
+        assert at is not None
+        out.append(
+            RunRow(
+                rid,
+                kind,
+                at,
+                from_sql_time(finished),
+                json.loads(arguments) if arguments else {},
+                json.loads(counts) if counts else {},
+                RunStatus(status),
+            )
+        )
+    return out

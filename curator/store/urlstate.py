@@ -94,3 +94,18 @@ def redirected_urls(db: Db) -> list[Redirected]:
         (Outcome.REDIRECTED.value,),
     )
     return [Redirected(*r) for r in rows]
+
+
+def archived_urls(db: Db, url_ids: Sequence[int]) -> dict[int, str]:
+    """`url_state.archived_url` where one is set."""
+    found: dict[int, str] = {}
+    for chunk in in_chunks(url_ids):
+        found.update(
+            fetch_all(
+                db,
+                "SELECT url_id, archived_url FROM url_state WHERE archived_url IS NOT NULL"
+                f" AND archived_url != '' AND url_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return found
