@@ -8,9 +8,15 @@ that a PostgreSQL backend needs a twin of this module, not a hunt through every 
 from __future__ import annotations
 
 
-def group_concat(expr: str) -> str:
-    """Comma-joined values of `expr` per group (PostgreSQL: `string_agg(expr, ',')`)."""
-    return f"group_concat({expr})"
+def group_concat(expr: str, sep: str | None = None) -> str:
+    """Values of `expr` per group joined by the SQL expression `sep` (default: a comma).
+    PostgreSQL: `string_agg(expr::text, sep)`."""
+    return f"group_concat({expr}, {sep})" if sep is not None else f"group_concat({expr})"
+
+
+def char(code: int) -> str:
+    """The one-character string with this code point (PostgreSQL: `chr(code)`)."""
+    return f"char({int(code)})"
 
 
 def all_true(expr: str) -> str:

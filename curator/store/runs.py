@@ -16,7 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from curator.store.dbapi import Db, connect, fetch_all, from_sql_time, sql_time, transaction
+from curator.store.dbapi import (
+    Db,
+    connect,
+    dbapi,
+    fetch_all,
+    from_sql_time,
+    sql_time,
+    transaction,
+)
 from curator.store.kinds import RunKind, RunStatus
 
 
@@ -76,3 +84,37 @@ def runs_of_kind(db: Db, kind: RunKind) -> list[RunRow]:
             )
         )
     return out
+
+
+def record_run(
+    db: Db,
+    kind: RunKind,
+    started_at: datetime,
+    finished_at: datetime,
+    arguments: dict[str, Any],
+    counts: dict[str, Any],
+    status: RunStatus,
+) -> None:
+    """A finished run's row, in the caller's transaction (runs that are one transaction)."""
+    dbapi(db).execute(
+        "INSERT INTO run (kind, started_at, finished_at, arguments, counts, status)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            kind.value,
+            sql_time(started_at),
+            sql_time(finished_at),
+            json.dumps(arguments),
+            json.dumps(counts),
+            status.value,
+        ),
+    )
+
+
+def last_finished(db: Db, kind: RunKind, status: RunStatus = RunStatus.DONE) -> datetime | None:
+    """When the latest run of `kind` that ended with `status` finished."""
+    [(text,)] = fetch_all(
+        db,
+        "SELECT max(finished_at) FROM run WHERE kind = ? AND status = ?",
+        (kind.value, status.value),
+    )
+    return from_sql_time(text)

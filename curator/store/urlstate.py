@@ -109,3 +109,19 @@ def archived_urls(db: Db, url_ids: Sequence[int]) -> dict[int, str]:
             )
         )
     return found
+
+
+# (url_id, state, last_outcome, final_url, archived_url, title)
+StateSummary = tuple[int, str, str | None, str | None, str | None, str | None]
+
+
+def state_summaries(db: Db) -> list[StateSummary]:
+    """What exports show of every URL's state, as plain tuples."""
+    return fetch_all(
+        db, "SELECT url_id, state, last_outcome, final_url, archived_url, title FROM url_state"
+    )
+
+
+def last_checked_at(db: Db) -> datetime | None:
+    [(text,)] = fetch_all(db, "SELECT max(last_checked_at) FROM url_state")
+    return from_sql_time(text)

@@ -7,9 +7,10 @@ which is current). Config: none. `NotFoundError` (exit 2) for an unknown source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from curator.errors import NotFoundError
-from curator.store.dbapi import Db, fetch_all
+from curator.store.dbapi import Db, fetch_all, from_sql_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +50,8 @@ def version_text(db: Db, version_id: int | None) -> StoredText | None:
         return None
     rows = fetch_all(db, "SELECT text, encoding FROM source_version WHERE id = ?", (version_id,))
     return StoredText(*rows[0]) if rows else None
+
+
+def last_imported_at(db: Db) -> datetime | None:
+    [(text,)] = fetch_all(db, "SELECT max(imported_at) FROM source_version")
+    return from_sql_time(text)
