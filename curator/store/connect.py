@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -33,7 +33,7 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     setup(dbapi_conn)
 
 
-def _on_begin(conn: Any) -> None:
+def _on_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get("curator_immediate", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
