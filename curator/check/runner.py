@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import re
 import signal
 import time
 from collections import Counter
@@ -35,13 +34,13 @@ from curator.store.kinds import RunStatus
 from curator.store.links import url_and_host_counts
 from curator.urls import normalize
 from curator.util.perf import run_sync
+from curator.util.when import parse_duration as parse_duration
+from curator.util.when import parse_time as parse_time
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 STOP_GRACE_S = 5.0  # how long a stopped engine may take to hand back before it is cancelled
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_UNITS = {"": 86400, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class EngineFn(Protocol):
@@ -72,23 +71,6 @@ class NullProgress:
 
     def finish(self) -> None:
         pass
-
-
-def parse_duration(text: str) -> timedelta:
-    """'30m', '12h', '1d', '7d', '90s', '2w'; a bare number means days; '0' means none."""
-    m = _DURATION.match(text)
-    if not m:
-        raise InputError(f"bad duration {text!r}: use e.g. 30m, 12h, 1d or 7d")
-    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
-
-
-def parse_time(text: str, what: str = "--now") -> datetime:
-    """An ISO date or date-time; naive values are taken as UTC."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(f"{what}: {text!r} is not an ISO date/time (2024-05-01T12:00)") from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,11 +115,12 @@ def check_cmd(
     db: DbOption = None,
 ) -> None:
     """Check web links that are due; record results and each URL's state."""
-    from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
+    from curator.check.runner import CheckOptions, run_check
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
     from curator.cli.progress import is_interactive, make_progress
     from curator.store.dbapi import resolve_db_path
+    from curator.util.when import parse_duration, parse_time
 
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     config = CheckConfig(
@@ -187,7 +188,7 @@ app.add_typer(exclude_app, name="exclude")
 
 
 def _now() -> datetime:
-    from curator.check.runner import parse_time
+    from curator.util.when import parse_time
 
     env = os.environ.get("CURATOR_NOW")
     return parse_time(env, "CURATOR_NOW") if env else datetime.now(UTC)
@@ -204,7 +205,7 @@ def exclude_add_cmd(
 ) -> None:
     """Add an exclusion (or update the reason/expiry of an existing one)."""
     from curator.check.exclusions import add_exclusion
-    from curator.check.runner import parse_time
+    from curator.util.when import parse_time
 
     until = parse_time(expires, "--expires") if expires else None
     with write_session(open_engine(db)) as session:

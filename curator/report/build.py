@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from curator.check.runner import CheckOptions, parse_time
+from curator.check.runner import CheckOptions
 from curator.check.state import FAILING, PASSING, StateRecord, transition
 from curator.check.store import Target, select_targets
 from curator.check.types import LinkState, Outcome
@@ -32,6 +32,7 @@ from curator.store.kinds import RunKind
 from curator.store.links import url_spellings
 from curator.store.runs import RunRow, runs_of_kind
 from curator.store.urlstate import StateRow, archived_urls, states_of
+from curator.util.when import parse_time
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -13,10 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from curator.check.runner import parse_time
 from curator.check.summary import FailOn
 from curator.check.types import LinkState, Outcome
 from curator.errors import ExitCode
+from curator.util.when import parse_time
 
 
 class RotFormat(StrEnum):
