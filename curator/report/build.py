@@ -10,7 +10,7 @@ The state of each URL *at the baseline* is recomputed by replaying its check his
 through the checker's own state machine (`check.state.transition`) with each run's
 `--confirm-runs/--confirm-days`, so "newly broken" means exactly "broken now, and not
 broken at the baseline". Rendering (Markdown within GitHub's size limit, JSON) lives in
-`report_render.py`.
+`render.py`.
 """
 
 from __future__ import annotations

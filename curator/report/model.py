@@ -2,7 +2,7 @@
 
 Input: nothing (data types). Output: `Report`, `ReportItem`, `RunInfo`, `Section`,
 `Scope`, `RotFormat`. Config: none. Built by report.py (from the DB), rendered and read
-back by report_render.py. Kept apart from report.py so that the CLI can offer the enums
+back by render.py. Kept apart from build.py so that the CLI can offer the enums
 without loading the DB layer.
 """
 

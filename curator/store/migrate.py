@@ -1,6 +1,6 @@
 """Schema creation and upgrades with Alembic, run in-process.
 
-Input: an engine and its DB path. Output: a DB whose schema matches `models.py`, or a
+Input: an engine and its DB path. Output: a DB whose schema matches `schema.py`, or a
 `DatabaseError`/`SchemaTooNewError` with the DB left as it was. Config: `HEAD`, the newest
 revision in `migrations/versions/` (a test keeps the two in step).
 
