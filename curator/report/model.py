@@ -1,7 +1,7 @@
 """The rot report's data: sections, items, run info, and their JSON form.
 
 Input: nothing (data types). Output: `Report`, `ReportItem`, `RunInfo`, `Section`,
-`Scope`, `RotFormat`. Config: none. Built by report.py (from the DB), rendered and read
+`Scope`, `RotFormat`. Config: none. Built by build.py (from the DB), rendered and read
 back by render.py. Kept apart from build.py so that the CLI can offer the enums
 without loading the DB layer.
 """
