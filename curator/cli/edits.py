@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 from curator.cli import format as output
 from curator.cli.common import (
     DbOption,
-    FormatOption,
+    TableFormatOption,
     app,
     echo,
     err,
@@ -22,7 +22,7 @@ from curator.cli.common import (
     read_session,
     write_session,
 )
-from curator.cli.format import OutputFormat
+from curator.cli.format import TableFormat
 
 
 @app.command("set-url")
@@ -88,7 +88,7 @@ def tag_cmd(
             "changes nothing.",
         ),
     ] = None,
-    output_format: FormatOption = OutputFormat.TABLE,
+    output_format: TableFormatOption = TableFormat.TABLE,
     db: DbOption = None,
 ) -> None:
     """(Re)apply the tagging rules to every entry; manual tags and removals are kept."""

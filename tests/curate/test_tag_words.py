@@ -165,6 +165,9 @@ def test_tag_explain_shows_rule_field_and_matched_text(small_db: Path) -> None:
     assert "perf" not in listed(small_db)["Serving"]["tags"]
     r = run_cli("tag", "--explain", "99999", "--db", small_db)
     assert r.code == 2 and r.stderr.startswith("Error: no entry with id 99999")
+    # It writes a table or JSON, never CSV: asking for CSV is a usage error.
+    r = run_cli("tag", "--explain", str(serving["id"]), "--format", "csv", "--db", small_db)
+    assert r.code == 2 and "csv" in r.stderr and "table" in r.stderr
 
 
 def test_a_user_rules_file_adds_a_word_and_a_stop_phrase(small_db: Path, tmp_path: Path) -> None:
