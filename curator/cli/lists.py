@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from curator.cli import format as output
+from curator.util.words import counted
 
 if TYPE_CHECKING:
     pass
@@ -30,12 +31,16 @@ def import_cmd(
     results = import_paths(open_engine(db), paths, as_name=as_name)
     for r in results:
         if r.unchanged:
-            echo(f"{r.source}: unchanged (v{r.version}, {r.entries} entries, 0 rows written)\n")
+            echo(
+                f"{r.source}: unchanged (v{r.version}, {counted(r.entries, 'entry')}, "
+                "0 rows written)\n"
+            )
         else:
             listed = f"; `curator diff {r.source}` lists them" if r.version > 1 else ""
             echo(
                 f"{r.source}: v{r.version} +{r.added} -{r.removed} ~{r.changed} "
-                f"({r.entries} entries, {r.links} links, {r.rows_written} rows written{listed})\n"
+                f"({counted(r.entries, 'entry')}, {counted(r.links, 'link')}, "
+                f"{counted(r.rows_written, 'row')} written{listed})\n"
             )
 
 
