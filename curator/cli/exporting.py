@@ -50,7 +50,7 @@ def export_cmd(
     if sources:
         from curator.export.sources import export_sources
 
-        with read_session(open_engine(db)) as session:
+        with read_session(open_engine(db, must_exist=True)) as session:
             results = export_sources(session, out_dir)
         for r in results:
             state = "written" if r.written else "unchanged"
@@ -62,7 +62,12 @@ def export_cmd(
     if fmt not in {f.value for f in ExportFormat}:
         raise InputError(f"--format must be md, json or csv, not {fmt!r}")
     result = export_all(
-        open_engine(db), out_dir, ExportFormat(fmt), rules, taxonomy, base_url=base_url
+        open_engine(db, must_exist=True),
+        out_dir,
+        ExportFormat(fmt),
+        rules,
+        taxonomy,
+        base_url=base_url,
     )
     for f in result.files:
         echo(f"{f.path}: {'written' if f.written else 'unchanged'}\n")

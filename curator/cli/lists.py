@@ -56,7 +56,7 @@ def list_cmd(
     """List entries with their category, links and tags."""
     from curator.store.queries import list_entries
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         entries = list_entries(session, source=source, category=category, tag=tag, search=search)
     if fmt == output.OutputFormat.JSON:
         echo(output.entries_json(entries))
@@ -80,7 +80,7 @@ def stats_cmd(
     from curator.store.queries import collect_stats
 
     tax = load_taxonomy(taxonomy)
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         stats = collect_stats(session)
         report = taxonomy_report(session, tax)
     if fmt == output.OutputFormat.JSON:
@@ -95,7 +95,7 @@ def dupes_cmd(fmt: FormatOption = output.OutputFormat.TABLE, db: DbOption = None
     """URLs that appear in more than one entry, category or list."""
     from curator.store.queries import find_duplicates
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         dupes = find_duplicates(session)
     echo(
         output.duplicates_json(dupes)
@@ -119,7 +119,7 @@ def diff_cmd(
     """Entries added, removed and changed between two imported versions of a list."""
     from curator.ingest.versions import version_diff
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         diff = version_diff(session, source, old, new)
     echo(
         output.version_diff_json(diff)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,9 +26,11 @@ from curator.curate.rules import (
     Tagger,
     TagInput,
     check_tag_name,
+    load_rules,
 )
 from curator.errors import NotFoundError
 from curator.store.dbapi import fetch_all, insert_rows
+from curator.store.names import require_tag
 from curator.store.schema import Entry, Run, Tag
 from curator.util.perf import gc_paused, map_split
 
@@ -226,10 +229,18 @@ def add_manual(session: Session, entry_id: int, tag: str) -> ManualTagResult:
     return ManualTagResult(entry_id, entry.title, tag, True, True)
 
 
-def remove_manual(session: Session, entry_id: int, tag: str) -> ManualTagResult:
-    """Remove a tag and veto it, so later rule runs do not put it back."""
+def _rule_tags() -> list[str]:
+    return [t.name for t in load_rules(None).tags]
+
+
+def remove_manual(
+    session: Session, entry_id: int, tag: str, known: Iterable[str] | None = None
+) -> ManualTagResult:
+    """Remove a tag and veto it, so later rule runs do not put it back. A tag neither on
+    any entry nor in the rules (`known`, default: the bundled or data/ rules) is a typo."""
     check_tag_name(tag)
     entry = _entry(session, entry_id)
+    require_tag(session, tag, known if known is not None else _rule_tags())
     rows = _tag_rows(session, entry_id, tag)
     if Origin.REMOVED in rows and len(rows) == 1:
         return ManualTagResult(entry_id, entry.title, tag, False, False)

@@ -22,6 +22,7 @@ from curator.curate.keywords import KeywordIndex, Term
 from curator.curate.rules import CURATED, check_tag_name, read_toml, resolve_config
 from curator.errors import InputError, NotFoundError
 from curator.store.schema import CategoryOverride, Entry, Source
+from curator.util.words import did_you_mean
 
 MISC = "misc"
 
@@ -66,7 +67,10 @@ class Taxonomy:
 
     def check(self, name: str) -> str:
         if name not in self.names:
-            raise InputError(f"unknown category {name!r}; choose from {', '.join(self.names)}")
+            raise InputError(
+                f"unknown category {name!r}{did_you_mean(name, self.names)};"
+                f" choose from {', '.join(self.names)}"
+            )
         return name
 
     def heading_category(self, heading: str) -> tuple[str, str] | None:

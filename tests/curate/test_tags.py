@@ -208,7 +208,8 @@ def test_user_rules_file(dbc: Path, tmp_path: Path) -> None:
     speech = entries(dbc, "--tag", "speech")
     assert len(speech) >= 10 and any(e["title"] == "Whisper JAX" for e in speech)
     # Tags of the default rules are gone; what is tagged is what the file says.
-    assert entries(dbc, "--tag", "hardware") == []
+    r = run_cli("list", "--tag", "hardware", "--db", dbc)
+    assert r.code == 2 and r.stderr == "Error: no tag named 'hardware' (known: speech)\n"
 
 
 def test_bad_rules_file_is_refused_and_tags_are_kept(dbc: Path, tmp_path: Path) -> None:
