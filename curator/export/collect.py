@@ -101,7 +101,7 @@ class ExportData:
     tag_order: tuple[str, ...]  # legend first, then other (manual) tags by name
     sources: tuple[SourceInfo, ...]
     last_check: datetime | None
-    snapshot: tuple[str, ...]  # "id<TAB>source<TAB>title" of every current entry
+    snapshot: tuple[str, ...]  # "id<TAB>source<TAB>title" of every entry shown
     broken: tuple[str, ...]  # normalized URLs confirmed broken now
     stale_tags: bool  # entries were imported after the last `curator tag`
     missing: int = 0  # relative links to files that do not exist here (shown unlinked)

@@ -207,7 +207,7 @@ def to_json(data: ExportData, ch: changes_mod.Changes) -> dict[str, Any]:
             }
             for t in data.tag_order
         ],
-        "sources": [{"name": s.name, "entries": s.entries} for s in data.sources],
+        "sources": [{"name": s.name, "entries": s.entries, "shown": s.shown} for s in data.sources],
         "entries": [_entry(e) for e in data.entries],
         "changes": {
             "since": ch.baseline_at.isoformat() if ch.baseline_at else None,
