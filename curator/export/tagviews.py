@@ -43,7 +43,7 @@ def render_tag(
     parts = ["\n".join(out).encode()]
     for cat, es in groups:
         head = f"\n## {md(data.taxonomy.title(cat))}\n\nAll entries of this category: "
-        parts.append(f"{head}[{cat}.md](../{cat}.md)\n".encode())
+        parts.append(f"{head}[{cat}.md](../{cat}.md)".encode())
         sections: dict[tuple[str, tuple[str, ...]], list[OutEntry]] = {}
         for e in es:
             sections.setdefault((e.source, e.section), []).append(e)
