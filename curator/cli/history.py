@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from curator.check.summary import TableFormat
 from curator.cli.common import DbOption, app, echo, err, open_engine, out, read_session
+from curator.cli.format import TableFormat
 
 if TYPE_CHECKING:
     from curator.store.history import LinkHistory

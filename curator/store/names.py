@@ -1,8 +1,8 @@
 """Names a user may type as a filter or argument, checked against what the DB knows.
 
-Input: a session and a name (tag, category text). Output: nothing when the name is known;
-NotFoundError (exit 2) with the closest known name ("did you mean") when it is not, so
-`list --tag nope` says so instead of printing an empty table. Reads only; plain SQL.
+Input: a `Db` and a name (tag, category text, source). Output: nothing when the name is
+known; NotFoundError (exit 2) with the closest known name ("did you mean") when it is not,
+so `list --tag nope` says so instead of printing an empty table. Reads only; plain DBAPI.
 """
 
 from __future__ import annotations
@@ -10,29 +10,24 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import text
-from sqlmodel import Session
-
 from curator.errors import NotFoundError
+from curator.store.dbapi import Db, fetch_all
 from curator.util.words import did_you_mean
 
 
-def tag_names(session: Session) -> set[str]:
+def tag_names(db: Db) -> set[str]:
     """Every tag name on a current entry (rule, manual, or vetoed by hand)."""
-    return {
-        name
-        for (name,) in session.execute(
-            text(
-                "SELECT DISTINCT tag.name FROM tag JOIN entry ON entry.id = tag.entry_id"
-                " WHERE entry.removed_at IS NULL"
-            )
-        )
-    }
+    rows = fetch_all(
+        db,
+        "SELECT DISTINCT tag.name FROM tag JOIN entry ON entry.id = tag.entry_id"
+        " WHERE entry.removed_at IS NULL",
+    )
+    return {str(name) for (name,) in rows}
 
 
-def require_tag(session: Session, tag: str, also: Iterable[str] = ()) -> None:
+def require_tag(db: Db, tag: str, also: Iterable[str] = ()) -> None:
     """`tag` is on some entry, or one of `also` (e.g. the rules' tags)."""
-    known = tag_names(session) | set(also)
+    known = tag_names(db) | set(also)
     if tag not in known:
         hint = did_you_mean(tag, known) or (
             f" (known: {', '.join(sorted(known))})" if known else " (run `curator tag` first)"
@@ -40,19 +35,17 @@ def require_tag(session: Session, tag: str, also: Iterable[str] = ()) -> None:
         raise NotFoundError(f"no tag named {tag!r}{hint}")
 
 
-def category_names(session: Session) -> set[str]:
+def category_names(db: Db) -> set[str]:
     """Every heading in the category paths of current entries."""
     names: set[str] = set()
-    for (path,) in session.execute(
-        text("SELECT DISTINCT category FROM entry WHERE removed_at IS NULL")
-    ):
+    for (path,) in fetch_all(db, "SELECT DISTINCT category FROM entry WHERE removed_at IS NULL"):
         names.update(json.loads(path) if isinstance(path, str) else (path or ()))
     return names
 
 
-def require_category(session: Session, needle: str) -> None:
+def require_category(db: Db, needle: str) -> None:
     """Some heading contains `needle` (case-insensitive), as `list --category` filters."""
-    known = category_names(session)
+    known = category_names(db)
     folded = needle.casefold()
     if not any(folded in name.casefold() for name in known):
         raise NotFoundError(
@@ -60,6 +53,6 @@ def require_category(session: Session, needle: str) -> None:
         )
 
 
-def source_hint(session: Session, name: str) -> str:
+def source_hint(db: Db, name: str) -> str:
     """The "did you mean" part for a mistyped source name ("" when none is close)."""
-    return did_you_mean(name, (n for (n,) in session.execute(text("SELECT name FROM source"))))
+    return did_you_mean(name, (str(n) for (n,) in fetch_all(db, "SELECT name FROM source")))
