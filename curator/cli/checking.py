@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from curator.cli.checkformat import CheckFormat
 from curator.cli.common import (
     DbOption,
     app,
+    db_path,
     echo,
     err,
     open_engine,
@@ -23,6 +25,8 @@ from curator.cli.common import (
     write_session,
 )
 from curator.cli.format import TableFormat
+
+NOT_CHECKED = "note: no link has been checked yet; run `curator check` first"
 
 
 def _emit_check(
@@ -108,6 +112,18 @@ def check_cmd(
             "--diff", metavar="REF", help="Only links on lines added since git REF (pull requests)."
         ),
     ] = None,
+    user_agent: Annotated[
+        str | None,
+        typer.Option("--user-agent", help="User-Agent header to send (default: curator's own)."),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            metavar="'HOST: Name: value'",
+            help="Send this header to HOST only (repeat for more).",
+        ),
+    ] = None,
     now: Annotated[
         str | None,
         typer.Option(envvar="CURATOR_NOW", hidden=True, help="Pretend it is this ISO time."),
@@ -115,6 +131,8 @@ def check_cmd(
     db: DbOption = None,
 ) -> None:
     """Check web links that are due; record results and each URL's state."""
+    from curator.check.headers import parse_headers
+    from curator.check.headers import user_agent as agent
     from curator.check.runner import CheckOptions, run_check
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
@@ -124,6 +142,7 @@ def check_cmd(
 
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     config = CheckConfig(
+        headers=parse_headers(header or ()),
         concurrency=concurrency,
         per_host=per_host,
         timeout=timeout,
@@ -131,6 +150,8 @@ def check_cmd(
         allow_private=allow_private,
         tokens={"github.com": token, "api.github.com": token} if token else {},
     )
+    if user_agent is not None:
+        config = dataclasses.replace(config, user_agent=agent(user_agent))
     options = CheckOptions(
         config=config,
         source=source,
@@ -147,11 +168,22 @@ def check_cmd(
     )
     interactive = is_interactive()
     try:
-        summary = run_check(resolve_db_path(db), options, progress=make_progress(err, interactive))
+        summary = run_check(
+            resolve_db_path(db_path(db)), options, progress=make_progress(err, interactive)
+        )
     except CheckInterrupted as exc:
         _emit_check(exc.summary, fmt, output_file, interactive)
         raise
     _emit_check(summary, fmt, output_file, interactive)
+    if summary.refused_private and not allow_private:
+        err.print(
+            f"hint: {summary.refused_private} URL"
+            f"{'' if summary.refused_private == 1 else 's'} refused as local or private "
+            "addresses (loopback, 10.x, 192.168.x, ...); add --allow-private if this list "
+            "is meant to link to a local or intranet site",
+            markup=False,
+            highlight=False,
+        )
     if summary.exit_code:
         raise typer.Exit(int(summary.exit_code))
 
@@ -171,14 +203,18 @@ def status_cmd(
     """What is broken, flaky or suspect, since when, and where (file:line)."""
     from curator.check.store import load_status
     from curator.cli import checkformat as report
+    from curator.store.history import has_checked
 
     states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         rows = load_status(session, states or None, source=source)
+        never = not rows and not has_checked(session)
     if fmt is TableFormat.JSON:
         echo(report.status_json(rows))
-    else:
+    elif not never:
         out.print(report.status_table(rows))
+    if never:  # an empty table would read as "all fine"
+        err.print(NOT_CHECKED, markup=False, highlight=False)
 
 
 exclude_app = typer.Typer(
@@ -224,7 +260,7 @@ def exclude_list_cmd(
     from curator.check.exclusions import list_exclusions
     from curator.cli import checkformat as report
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         rows = list_exclusions(session, _now())
     if fmt is TableFormat.JSON:
         echo(report.exclusions_json(rows))

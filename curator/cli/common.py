@@ -24,10 +24,17 @@ if TYPE_CHECKING:
 
 # The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
 # that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
-def open_engine(db: Path | None) -> Engine:
+def db_path(db: Path | None) -> Path | None:
+    """The command's own `--db`, else the one given before the command (`curator --db X
+    list`), else None (the store's default)."""
+    return db if db is not None else _root_options.get("db")
+
+
+def open_engine(db: Path | None, *, must_exist: bool = False) -> Engine:
+    """`must_exist`: a read-only command, which must not create an empty database."""
     from curator.store.connect import open_engine as open_db
 
-    return open_db(db)
+    return open_db(db_path(db), must_exist=must_exist)
 
 
 def read_session(engine: Engine) -> AbstractContextManager[Session]:
@@ -48,6 +55,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+# Options given before the command (`curator --db X list`), set by the root callback on
+# every invocation (so an in-process run never sees the previous one's).
+_root_options: dict[str, Path | None] = {}
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -69,21 +79,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
-def _root(
-    _version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            is_eager=True,
-            callback=_print_version,
-            help="Print the version and exit.",
-        ),
-    ] = False,
-) -> None:
-    """Keep awesome-style Markdown reading lists healthy: import, check, tag, export."""
-
-
 DbOption = Annotated[
     Path | None,
     typer.Option(
@@ -101,3 +96,29 @@ TableFormatOption = Annotated[
 def echo(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+@app.callback()
+def root_options(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="SQLite database for the command (default: $CURATOR_DB or data/curator.db);"
+            " a command's own --db wins.",
+            show_default=False,
+        ),
+    ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Keep awesome-style Markdown reading lists healthy: import, check, tag, export."""
+    _root_options.clear()
+    _root_options["db"] = db
