@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from curator.check.exclusions import ExclusionMatcher, list_exclusions
+from curator.check.sharding import Shard
 from curator.check.state import PASSING, StateRecord
 from curator.check.types import LinkState, Outcome
 from curator.errors import InputError, NotFoundError
@@ -30,7 +31,7 @@ from curator.store.dbapi import (
     sql_time,
     transaction,
 )
-from curator.urls import LinkKind
+from curator.urls import LinkKind, host_of_normalized
 
 _SLOW_MS = 1000  # a URL this slow at its last check is started first (see _slowest_first)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -179,8 +180,10 @@ def select_targets(
     max_age: timedelta = timedelta(days=1),
     only_new: bool = False,
     budget: int | None = None,
+    shard: Shard | None = None,
 ) -> Plan:
-    """Group live links by URL and split them into check / excluded / skipped / local."""
+    """Group live links by URL and split them into check / excluded / skipped / local;
+    with `shard`, only the URLs of the hosts that shard owns (and `--budget` per shard)."""
     if not fetch_all(db, "SELECT 1 FROM source LIMIT 1"):
         raise InputError("the database has no lists yet: run `curator import FILE` first")
     source_id = _source_id(db, source)
@@ -193,6 +196,8 @@ def select_targets(
     out_excluded: list[tuple[Target, str]] = []
     skipped: list[Target] = []
     for uid, url, norm, where, ignored in groups:
+        if shard is not None and not shard.owns(host_of_normalized(norm)):
+            continue
         norm = url if norm == url else norm  # one string, not two equal ones, per URL
         row = states.get(uid)
         target = Target(
@@ -218,6 +223,7 @@ def select_targets(
         skipped.extend(due[budget:])
         due = due[:budget]
     due = _slowest_first(db, due)
+    local_ok = shard is None or shard.first
     return Plan(
         tuple(due),
         tuple(out_excluded),
@@ -232,6 +238,7 @@ def select_targets(
                 + " GROUP BY link.href ORDER BY link.href",
                 (LinkKind.RELATIVE.value, source_id, source_id),
             )
+            if local_ok
         ),
     )
 
@@ -275,13 +282,19 @@ def _is_due(prev: StateRecord | None, now: datetime, max_age: timedelta, only_ne
 # --- runs and results ---------------------------------------------------------------------
 
 
-def start_run(db: Any, arguments: dict[str, Any], now: datetime) -> int:
+def start_run(
+    db: Any,
+    arguments: dict[str, Any],
+    now: datetime,
+    run_key: str | None = None,
+    shard: str | None = None,
+) -> int:
     """A `run` row for this check (`db`: a path or an engine); its id."""
     with closing(connect(path_of(db))) as conn, transaction(conn, write=True):
         cursor = conn.execute(
-            "INSERT INTO run (kind, started_at, arguments, counts, status)"
-            " VALUES ('check', ?, ?, '{}', 'running')",
-            (sql_time(now), json.dumps(arguments)),
+            "INSERT INTO run (kind, started_at, arguments, counts, status, run_key, shard)"
+            " VALUES ('check', ?, ?, '{}', 'running', ?, ?)",
+            (sql_time(now), json.dumps(arguments), run_key, shard),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid

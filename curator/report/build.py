@@ -38,9 +38,28 @@ _DEFAULTS = CheckOptions()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _run_info(run: Run) -> RunInfo:
-    assert run.id is not None
-    return RunInfo(run.id, _sec(run.started_at), _second(run.finished_at), run.status)
+def _run_info(group: Sequence[Run]) -> RunInfo:
+    """One run, or the shards of one run read as one: first id, earliest start, latest
+    finish (none while a shard is unfinished), and the first status that is not `done`."""
+    first = group[0]
+    assert first.id is not None
+    finished = [r.finished_at for r in group]
+    status = next((r.status for r in group if r.status != "done"), first.status)
+    return RunInfo(
+        first.id,
+        _sec(min(r.started_at for r in group)),
+        _second(max(f for f in finished if f is not None)) if all(finished) else None,
+        status,
+    )
+
+
+def _as_groups(runs: list[Run]) -> list[list[Run]]:
+    """Check runs grouped by run key (the shards of one run, in any order), ordered by
+    their first start; a run without a key is a group of its own."""
+    groups: dict[object, list[Run]] = {}
+    for r in runs:
+        groups.setdefault(r.run_key or ("id", r.id), []).append(r)
+    return sorted(groups.values(), key=lambda g: (g[0].started_at, g[0].id or 0))
 
 
 def _sec(t: datetime) -> datetime:
@@ -176,32 +195,38 @@ def build_report(engine: Engine, *, since: str = LAST_RUN, scope: Scope = Scope.
 
 
 def _build(session: Session, since: str, scope: Scope) -> Report:
-    runs = _check_runs(session)
-    latest = runs[-1] if runs else None
-    if since.strip().lower() == LAST_RUN:
-        baseline_at = latest.started_at if latest else None
-    else:
-        baseline_at = parse_time(since, "--since")
-    earlier = [r for r in runs if baseline_at is not None and r.started_at < baseline_at]
+    groups = _as_groups(_check_runs(session))
+    latest = groups[-1] if groups else None
+    latest_ids = [r.id for r in latest] if latest else []
+    latest_at = min(r.started_at for r in latest) if latest else None
+    last_run = since.strip().lower() == LAST_RUN
+    baseline_at = latest_at if last_run else parse_time(since, "--since")
+    earlier = [g for g in groups if baseline_at is not None and g[0].started_at < baseline_at]
+    earlier = [g for g in earlier if g is not latest]
     baseline = earlier[-1] if earlier else None
     outcomes: dict[str, int] = {}
     checked_now: set[int] = set()
     if latest is not None:
         tally = (
             select(CheckResult.outcome, func.count())
-            .where(CheckResult.run_id == latest.id)
+            .where(col(CheckResult.run_id).in_(latest_ids))
             .group_by(col(CheckResult.outcome))
         )
         outcomes = dict(session.exec(tally).all())
         # The run's own summary also counts what it did not fetch (excluded, skipped,
-        # local), exactly as `curator check` printed it.
+        # local), exactly as `curator check` printed it (summed over shards).
         named = {o.value for o in Outcome}
-        outcomes.update({k: v for k, v in (latest.counts or {}).items() if k in named})
+        summed: dict[str, int] = {}
+        for r in latest:
+            for k, v in (r.counts or {}).items():
+                if k in named and k not in outcomes:
+                    summed[k] = summed.get(k, 0) + int(v)
+        outcomes.update(summed)
         checked_now = set(
-            session.exec(select(CheckResult.url_id).where(CheckResult.run_id == latest.id))
+            session.exec(select(CheckResult.url_id).where(col(CheckResult.run_id).in_(latest_ids)))
         )
 
-    plan = select_targets(session, latest.started_at if latest else _EPOCH)
+    plan = select_targets(session, latest_at or _EPOCH)
     live: dict[int, Target] = {t.url_id: t for t in (*plan.check, *plan.skipped)}
     if scope is Scope.RUN:
         live = {uid: t for uid, t in live.items() if uid in checked_now}
@@ -209,7 +234,7 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
     if baseline is not None and scope is Scope.ALL:
         # Failing in the baseline run and not live now: removed from the lists or excluded.
         failing_then = select(CheckResult.url_id).where(
-            CheckResult.run_id == baseline.id,
+            col(CheckResult.run_id).in_([r.id for r in baseline]),
             col(CheckResult.outcome).in_([o.value for o in FAILING]),
         )
         gone_from_lists = set(session.exec(failing_then)) - set(live)
@@ -271,7 +296,7 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
         run=_run_info(latest) if latest else None,
         baseline=_run_info(baseline) if baseline else None,
         baseline_at=_second(baseline_at),
-        check_runs=len(runs),
+        check_runs=len(groups),
         outcomes=outcomes,
         sections={s: tuple(sorted(sections[s], key=_sort_key)) for s in Section if sections[s]},
     )

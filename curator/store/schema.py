@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # bumped together with a new Alembic revision
+SCHEMA_VERSION = 3  # bumped together with a new Alembic revision
 
 
 class Source(SQLModel, table=True):
@@ -107,6 +107,10 @@ class Run(SQLModel, table=True):
     arguments: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     status: str = "running"  # running / done / interrupted / failed
+    # Shards of one check share a run key (`--run-id`, default the CI run): the report
+    # reads them as one run. `shard` is "I/N" for a sharded check, else None.
+    run_key: str | None = Field(default=None, index=True)
+    shard: str | None = None
 
 
 class CheckResult(SQLModel, table=True):
