@@ -137,3 +137,34 @@ def apply_redirects(
             done = set_url(session, old, new, source_id)
             changes.append(RedirectChange(old, new, done.entries))
     return ApplyRedirectsResult(tuple(changes), same, tuple(unusable), dry_run)
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One accepted move: the lists' links to `old` now point at `new`."""
+
+    old: str
+    new: str
+    entries: int
+    files: tuple[str, ...] = ()  # list files rewritten on disk (none: the DB only)
+
+
+def accept_move(session: Session, url: str) -> Fix:
+    """Accept the permanent redirect the last check saw for `url`: what `apply-redirects`
+    does for every such URL, for this one only (the triage page's "accept move").
+
+    The one place a file-writing fix (`apply-redirects --write`) plugs in for the page:
+    it edits the DB in `session`'s transaction; `files` names what it wrote to disk."""
+    norm = normalize(url)
+    row = session.execute(
+        select(Url.url, UrlState.last_outcome, UrlState.final_url)
+        .join(UrlState, col(UrlState.url_id) == col(Url.id))
+        .where(Url.normalized == norm)
+    ).first()
+    if row is None or row[1] != Outcome.REDIRECTED.value or not row[2]:
+        raise InputError(f"{url} was not permanently redirected at its last check")
+    old, new = row[0], row[2].strip()
+    if normalize(new) == norm:
+        raise InputError(f"{url} redirects to the same URL once normalized: nothing to change")
+    done = set_url(session, old, new)
+    return Fix(old, new, done.entries)
