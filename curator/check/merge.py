@@ -15,18 +15,20 @@ state back. Results for URLs this DB does not have (other lists) are counted and
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from curator.check.results import store_batch
 from curator.check.resultsfile import ResultRecord, RunHeader, read_results_file
+from curator.check.types import FetchResult
 from curator.errors import InputError
 from curator.store import runs
-from curator.store.dbapi import connect, open_current, path_of, transaction
+from curator.store.current import open_current
+from curator.store.dbapi import connect, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +41,18 @@ class MergeSummary:
     unknown_urls: int
 
 
-def merge_results(db: Any, files: Sequence[Path]) -> MergeSummary:
+def merge_results(db: Path, files: Sequence[Path]) -> MergeSummary:
     if not files:
         raise InputError("give at least one results file (written by check --results-out)")
     loaded = [read_results_file(Path(f)) for f in files]  # all validated before any write
-    path = open_current(path_of(db))
+    path = open_current(db)
     with closing(connect(path)) as conn, transaction(conn, write=True):
         return _merge(conn, loaded)
 
 
-def _merge(conn: Any, loaded: list[tuple[RunHeader, list[ResultRecord]]]) -> MergeSummary:
+def _merge(
+    conn: sqlite3.Connection, loaded: list[tuple[RunHeader, list[ResultRecord]]]
+) -> MergeSummary:
     norms = sorted({r.normalized for _, records in loaded for r in records})
     ids = runs.url_ids(conn, norms)
     held: dict[str, set[tuple[int, datetime]]] = {}
@@ -81,7 +85,7 @@ def _merge(conn: Any, loaded: list[tuple[RunHeader, list[ResultRecord]]]) -> Mer
     pending.sort(key=lambda p: (p[0], p[1]))
     # One store_batch per stretch of one run with each URL at most once, so every
     # result sees the state the one before it left.
-    batch: list[tuple[int, Any, datetime]] = []
+    batch: list[tuple[int, FetchResult, datetime]] = []
     in_batch: set[int] = set()
     batch_run: tuple[int, int, float] | None = None
     for at, _order, run_id, rec, header in pending:

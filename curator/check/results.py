@@ -1,16 +1,16 @@
 """The result writer of a check: every result into `check_result`, each URL's new state
 into `url_state`, in batches from a background thread.
 
-Input: the DB (a path, or an SQLAlchemy engine), the run id, `--confirm-runs` and
+Input: the DB (a path, or an SQLAlchemy engine a caller holds), the run id, `--confirm-runs` and
 `--confirm-days`; `FetchResult`s submitted while the run goes on. Output: committed rows
 (one `BEGIN IMMEDIATE` transaction per ~200 results or per second, so an interrupt loses
 only requests still in flight) and `stored`, what the run's report needs of each URL.
-Config: `batch_size`, `interval`. The thread has its own plain sqlite3 connection.
+Config: `batch_size`, `interval`. The thread has its own plain sqlite3 connection; the
+SQL is store/results.py's and store/urlstate.py's.
 """
 
 from __future__ import annotations
 
-import json
 import queue
 import sqlite3
 import threading
@@ -18,12 +18,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
-from curator.check.store import StateRow, record_of, states_of
+from curator.check.store import record_of
 from curator.check.types import FetchResult, LinkState, Outcome
-from curator.store.dbapi import connect, path_of, sql_time, transaction
+from curator.store.dbapi import connect, path_of, transaction
+from curator.store.results import ResultRow, insert_results
+from curator.store.urlstate import StateRow, states_of, upsert_states
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +48,6 @@ _Item = tuple[int, FetchResult, datetime]
 # result (and the GIL hand-off it forces) the writer thread was 16.5 % of a check
 # process's samples at N=5,000, against 6 % in lists.
 _HAND_OVER = 64
-_STATE_COLS = (
-    "state",
-    "last_outcome",
-    "last_status",
-    "first_failure_at",
-    "consecutive_failures",
-    "flips",
-    "last_ok_at",
-    "last_checked_at",
-    "final_url",
-    "title",
-    "description",
-    "title_drift",
-)
 
 
 class ResultWriter:
@@ -64,7 +56,7 @@ class ResultWriter:
 
     def __init__(
         self,
-        db: Any,
+        db: Path | Engine,
         run_id: int,
         confirm_runs: int,
         confirm_days: float,
@@ -167,8 +159,8 @@ def store_batch(
     """Insert `batch`'s results and move each URL's state, inside the caller's write
     transaction. `newer_only` (`curator merge`): a result older than the URL's last check
     joins the history but does not move its state, which already went past it."""
-    results: list[tuple[Any, ...]] = []
-    states: list[tuple[Any, ...]] = []
+    results: list[ResultRow] = []
+    states: list[StateRow] = []
     stored: dict[int, Stored] = {}
     rows = states_of(conn, [uid for uid, _, _ in batch])
     for uid, res, at in batch:
@@ -177,14 +169,14 @@ def store_batch(
         stale = newer_only and last is not None and at < last
         redirects = [{"url": h.url, "status": h.status} for h in res.redirects]
         results.append(
-            (
+            ResultRow(
                 uid,
                 run_id,
-                sql_time(at),
+                at,
                 res.status,
                 res.outcome.value,
                 res.final_url,
-                json.dumps(redirects) if redirects else "[]",
+                redirects,
                 res.elapsed_ms,
                 res.attempts,
                 res.error,
@@ -207,16 +199,16 @@ def store_batch(
         elif res.outcome is Outcome.OK:
             final_url = None
         states.append(
-            (
+            StateRow(
                 uid,
                 record.state.value,
                 record.last_outcome.value if record.last_outcome else None,
                 record.last_status,
-                sql_time(record.first_failure_at),
+                record.first_failure_at,
                 record.consecutive_failures,
                 record.flips,
-                sql_time(record.last_ok_at),
-                sql_time(record.last_checked_at),
+                record.last_ok_at,
+                record.last_checked_at,
                 final_url,
                 title,
                 description,
@@ -224,36 +216,9 @@ def store_batch(
             )
         )
         stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
-    # Plain DBAPI executemany: SQLAlchemy's ORM bulk insert cost more CPU than the
-    # rest of the parent process's share of a 20,000-URL run.
-    conn.executemany(_INSERT_RESULT, results)
-    conn.executemany(_UPSERT_STATE, states)
+    insert_results(conn, results)
+    upsert_states(conn, states)
     return stored
-
-
-_RESULT_COLS = (
-    "url_id",
-    "run_id",
-    "checked_at",
-    "status",
-    "outcome",
-    "final_url",
-    "redirects",
-    "elapsed_ms",
-    "attempts",
-    "error",
-    "title",
-    "description",
-)
-_INSERT_RESULT = (
-    f"INSERT INTO check_result ({', '.join(_RESULT_COLS)}) "
-    f"VALUES ({', '.join('?' * len(_RESULT_COLS))})"
-)
-_UPSERT_STATE = (
-    f"INSERT INTO url_state (url_id, {', '.join(_STATE_COLS)}) "
-    f"VALUES ({', '.join('?' * (len(_STATE_COLS) + 1))}) "
-    f"ON CONFLICT (url_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE_COLS)}"
-)
 
 
 def _titles(row: StateRow | None, res: FetchResult) -> tuple[str | None, str | None, bool]:

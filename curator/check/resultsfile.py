@@ -24,6 +24,7 @@ from typing import Any
 
 from curator.check.types import FetchResult, Hop, Outcome
 from curator.errors import InputError
+from curator.store.kinds import RunStatus
 from curator.util.fsutil import atomic_write_text
 
 FORMAT = "curator-check-results"
@@ -36,7 +37,7 @@ class RunHeader:
     shard: str | None
     started_at: datetime
     finished_at: datetime | None
-    status: str
+    status: RunStatus
     confirm_runs: int
     confirm_days: float
     counts: dict[str, Any] = field(default_factory=dict)
@@ -58,7 +59,7 @@ def _header_json(h: RunHeader) -> dict[str, Any]:
         "shard": h.shard,
         "started_at": h.started_at.isoformat(),
         "finished_at": h.finished_at.isoformat() if h.finished_at else None,
-        "status": h.status,
+        "status": h.status.value,
         "counts": h.counts,
         "confirm_runs": h.confirm_runs,
         "confirm_days": h.confirm_days,
@@ -120,7 +121,7 @@ def _header_of(data: Any, where: str) -> RunHeader:
                 if data.get("finished_at")
                 else None
             ),
-            status=str(data.get("status") or "done"),
+            status=RunStatus(str(data.get("status") or RunStatus.DONE.value)),
             confirm_runs=int(data["confirm_runs"]),
             confirm_days=float(data["confirm_days"]),
             counts=dict(data.get("counts") or {}),

@@ -34,7 +34,6 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from curator.check.exclusions import add_exclusion
-from curator.check.runner import parse_time
 from curator.curate.edits import accept_move
 from curator.curate.tagging import add_manual, remove_manual
 from curator.curate.taxonomy import categorize, load_taxonomy
@@ -42,6 +41,7 @@ from curator.errors import CuratorError, InputError
 from curator.serve import views
 from curator.serve.security import Csrf, check_bind, is_loopback, token_matches
 from curator.store.connect import open_engine, read_session, write_session
+from curator.util.when import parse_time
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TOKEN_COOKIE = "curator_token"

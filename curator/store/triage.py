@@ -1,7 +1,7 @@
 """Reads for the triage page (`curator serve`): each URL's recent check history, and the
 entries that link to it.
 
-Input: an open session or DBAPI connection (curator/store/dbapi.py `fetch_all`), URLs as
+Input: a `Db` (a session or a DBAPI connection; curator/store/dbapi.py), URLs as
 stored in `url.url`. Output: `HistoryPoint`s newest first, and `EntryRef`s per URL.
 Config: `limit` (checks per URL). Portable SQL: `?` parameters, no SQLite-only functions.
 """
@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from curator.store.dbapi import fetch_all, from_sql_time
-
-_IN_CHUNK = 500
+from curator.store.dbapi import IN_CHUNK, Db, fetch_all, from_sql_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,14 +33,14 @@ class EntryRef:
 
 
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i : i + _IN_CHUNK] for i in range(0, len(items), _IN_CHUNK)]
+    return [items[i : i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
 
 
 def _time(value: Any) -> datetime | None:
     return from_sql_time(value) if isinstance(value, str) else value
 
 
-def history(db: Any, urls: Sequence[str], limit: int = 6) -> dict[str, list[HistoryPoint]]:
+def history(db: Db, urls: Sequence[str], limit: int = 6) -> dict[str, list[HistoryPoint]]:
     """The last `limit` checks of each URL, newest first."""
     out: dict[str, list[HistoryPoint]] = defaultdict(list)
     for chunk in _chunks(list(urls)):
@@ -61,7 +59,7 @@ def history(db: Any, urls: Sequence[str], limit: int = 6) -> dict[str, list[Hist
     return dict(out)
 
 
-def entries_linking(db: Any, urls: Sequence[str]) -> dict[str, list[EntryRef]]:
+def entries_linking(db: Db, urls: Sequence[str]) -> dict[str, list[EntryRef]]:
     """Live entries with a link to each URL (any spelling that normalizes to it)."""
     out: dict[str, list[EntryRef]] = defaultdict(list)
     for chunk in _chunks(list(urls)):
