@@ -140,64 +140,85 @@ class ResultWriter:
                 self._on_error(exc)
 
     def _write(self, batch: list[_Item]) -> None:
-        runs, days = self._confirm
-        results: list[ResultRow] = []
-        states: list[StateRow] = []
-        stored: dict[int, Stored] = {}
         if self._conn is None:
             self._conn = connect(self._path)
         with transaction(self._conn, write=True) as conn:
-            rows = states_of(conn, [uid for uid, _, _ in batch])
-            for uid, res, at in batch:
-                row = rows.get(uid)
-                if res.refused:  # refusing is our policy, not news about the URL
-                    record = record_of(row) or StateRecord()
-                else:
-                    record = transition(record_of(row), res.outcome, at, runs, days, res.status)
-                title, description, drift = _titles(row, res)
-                final_url = row.final_url if row else None
-                if res.outcome is Outcome.REDIRECTED:
-                    final_url = res.final_url
-                elif res.outcome is Outcome.OK:
-                    final_url = None
-                redirects = [{"url": h.url, "status": h.status} for h in res.redirects]
-                results.append(
-                    ResultRow(
-                        uid,
-                        self._run_id,
-                        at,
-                        res.status,
-                        res.outcome.value,
-                        res.final_url,
-                        redirects,
-                        res.elapsed_ms,
-                        res.attempts,
-                        res.error,
-                        res.title,
-                        res.description,
-                    )
-                )
-                states.append(
-                    StateRow(
-                        uid,
-                        record.state.value,
-                        record.last_outcome.value if record.last_outcome else None,
-                        record.last_status,
-                        record.first_failure_at,
-                        record.consecutive_failures,
-                        record.flips,
-                        record.last_ok_at,
-                        record.last_checked_at,
-                        final_url,
-                        title,
-                        description,
-                        drift,
-                    )
-                )
-                stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
-            insert_results(conn, results)
-            upsert_states(conn, states)
+            stored = store_batch(conn, self._run_id, batch, *self._confirm)
         self.stored.update(stored)
+
+
+def store_batch(
+    conn: sqlite3.Connection,
+    run_id: int,
+    batch: list[_Item],
+    confirm_runs: int,
+    confirm_days: float,
+    *,
+    newer_only: bool = False,
+) -> dict[int, Stored]:
+    """Insert `batch`'s results and move each URL's state, inside the caller's write
+    transaction. `newer_only` (`curator merge`): a result older than the URL's last check
+    joins the history but does not move its state, which already went past it."""
+    results: list[ResultRow] = []
+    states: list[StateRow] = []
+    stored: dict[int, Stored] = {}
+    rows = states_of(conn, [uid for uid, _, _ in batch])
+    for uid, res, at in batch:
+        row = rows.get(uid)
+        last = row.last_checked_at if row is not None else None
+        stale = newer_only and last is not None and at < last
+        redirects = [{"url": h.url, "status": h.status} for h in res.redirects]
+        results.append(
+            ResultRow(
+                uid,
+                run_id,
+                at,
+                res.status,
+                res.outcome.value,
+                res.final_url,
+                redirects,
+                res.elapsed_ms,
+                res.attempts,
+                res.error,
+                res.title,
+                res.description,
+            )
+        )
+        if stale:
+            continue
+        if res.refused:  # refusing is our policy, not news about the URL
+            record = record_of(row) or StateRecord()
+        else:
+            record = transition(
+                record_of(row), res.outcome, at, confirm_runs, confirm_days, res.status
+            )
+        title, description, drift = _titles(row, res)
+        final_url = row.final_url if row else None
+        if res.outcome is Outcome.REDIRECTED:
+            final_url = res.final_url
+        elif res.outcome is Outcome.OK:
+            final_url = None
+        states.append(
+            StateRow(
+                uid,
+                record.state.value,
+                record.last_outcome.value if record.last_outcome else None,
+                record.last_status,
+                record.first_failure_at,
+                record.consecutive_failures,
+                record.flips,
+                record.last_ok_at,
+                record.last_checked_at,
+                final_url,
+                title,
+                description,
+                drift,
+            )
+        )
+        stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
+    insert_results(conn, results)
+    upsert_states(conn, states)
+    return stored
 
 
 def _titles(row: StateRow | None, res: FetchResult) -> tuple[str | None, str | None, bool]:

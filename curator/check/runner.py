@@ -16,6 +16,7 @@ import contextlib
 import gc
 import signal
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 from curator.check import results, store
+from curator.check.resultsfile import ResultRecord, RunHeader, write_results_file
+from curator.check.sharding import Shard
 from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import CheckConfig, FetchResult, Outcome
 from curator.errors import ExitCode, InputError
@@ -87,6 +90,9 @@ class CheckOptions:
     base_url: str | None = None
     now: datetime | None = None  # a fixed clock (tests, simulations); else the real time
     only_urls: frozenset[str] | None = None  # normalized URLs to keep (`--diff`)
+    shard: Shard | None = None  # only the hosts this shard owns (`--shard I/N`)
+    run_key: str | None = None  # shared by the shards of one run (`--run-id`)
+    results_out: Path | None = None  # also write the results to this file (for `merge`)
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
@@ -109,6 +115,7 @@ class CheckOptions:
             "retries": c.retries,
             "allow_private": c.allow_private,
             "now": self.now.isoformat() if self.now else None,
+            "shard": str(self.shard) if self.shard else None,
         }
 
 
@@ -160,6 +167,7 @@ class _Run:
                     )
                 )
         self.results: dict[str, FetchResult] = {}
+        self.checked_at: dict[str, datetime] = {}
         self.writer: results.ResultWriter | None = None
 
     def _want(
@@ -173,7 +181,7 @@ class _Run:
         if key is None or key in self.results:
             return  # not ours, or a duplicate: each URL counts once per run
         self.results[key] = result
-        at = self.options.clock()
+        at = self.checked_at[key] = self.options.clock()
         assert self.writer is not None
         for who in self.requests[key]:
             if isinstance(who, store.Target):
@@ -290,6 +298,7 @@ async def _select_and_run(
             max_age=options.max_age,
             only_new=options.only_new,
             budget=options.budget,
+            shard=options.shard,
         )
     if options.only_urls is not None:  # pull-request mode: only the links it adds
         keep = options.only_urls
@@ -301,7 +310,11 @@ async def _select_and_run(
             local=(),
         )
     run = _Run(options, plan, progress)
-    run_id = store.start_run(db, options.as_arguments(), started)
+    run_key = options.run_key
+    if run_key is None and options.results_out is not None:
+        run_key = uuid.uuid4().hex  # `merge` needs a key to recognise results it has
+    shard = str(options.shard) if options.shard else None
+    run_id = store.start_run(db, options.as_arguments(), started, run_key, shard)
     progress.start(len(run.requests))
     try:
         signame = await _drive(run, db, run_id, engine_fn, options)
@@ -316,7 +329,15 @@ async def _select_and_run(
     counts: dict[str, Any] = {o.value: n for o, n in summary.counts.items() if n}
     counts.update(checked=summary.checked, broken=summary.confirmed_broken)
     status = RunStatus.INTERRUPTED if signame else RunStatus.DONE
-    store.finish_run(db, run_id, counts, status, options.clock())
+    finished = options.clock()
+    store.finish_run(db, run_id, counts, status, finished)
+    if options.results_out is not None:
+        assert run_key is not None
+        header = RunHeader(
+            run_key, shard, started, finished, status, options.confirm_runs,
+            options.confirm_days, counts, options.as_arguments(),
+        )  # fmt: skip
+        write_results_file(options.results_out, header, _records(run))
     if signame:
         raise CheckInterrupted(
             f"{signame}: stopped after {summary.checked} of {summary.to_check} URLs; "
@@ -325,6 +346,16 @@ async def _select_and_run(
             summary,
         )
     return summary
+
+
+def _records(run: _Run) -> list[ResultRecord]:
+    """What `--results-out` writes: each checked web URL once, in the order checked."""
+    out: list[ResultRecord] = []
+    for key, result in run.results.items():
+        target = next((w for w in run.requests[key] if isinstance(w, store.Target)), None)
+        if target is not None:
+            out.append(ResultRecord(target.normalized, run.checked_at[key], result))
+    return out
 
 
 def _summarize(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from curator.check.exclusions import ExclusionMatcher, list_exclusions
+from curator.check.sharding import Shard
 from curator.check.state import PASSING, StateRecord
 from curator.check.types import LinkState, Outcome
 from curator.errors import InputError
@@ -26,6 +27,7 @@ from curator.store.links import local_groups, web_groups
 from curator.store.results import last_elapsed_ms
 from curator.store.sources import has_sources, source_id, source_paths
 from curator.store.urlstate import StateRow, states_of
+from curator.urls import host_of_normalized
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -104,8 +106,10 @@ def select_targets(
     max_age: timedelta = timedelta(days=1),
     only_new: bool = False,
     budget: int | None = None,
+    shard: Shard | None = None,
 ) -> Plan:
-    """Group live links by URL and split them into check / excluded / skipped / local."""
+    """Group live links by URL and split them into check / excluded / skipped / local;
+    with `shard`, only the URLs of the hosts that shard owns (and `--budget` per shard)."""
     if not has_sources(db):
         raise InputError("the database has no lists yet: run `curator import FILE` first")
     sid = source_id(db, source)
@@ -118,6 +122,8 @@ def select_targets(
     out_excluded: list[tuple[Target, str]] = []
     skipped: list[Target] = []
     for uid, url, norm, where, ignored in groups:
+        if shard is not None and not shard.owns(host_of_normalized(norm)):
+            continue
         norm = url if norm == url else norm  # one string, not two equal ones, per URL
         row = states.get(uid)
         target = Target(
@@ -143,11 +149,15 @@ def select_targets(
         skipped.extend(due[budget:])
         due = due[:budget]
     due = _slowest_first(db, due)
+    local_ok = shard is None or shard.first
     return Plan(
         tuple(due),
         tuple(out_excluded),
         tuple(skipped),
-        tuple(LocalLink(href, locations(where)) for href, where in local_groups(db, sid)),
+        tuple(
+            LocalLink(href, locations(where))
+            for href, where in (local_groups(db, sid) if local_ok else ())
+        ),
     )
 
 
@@ -179,9 +189,16 @@ def _is_due(prev: StateRecord | None, now: datetime, max_age: timedelta, only_ne
 # --- runs and results ---------------------------------------------------------------------
 
 
-def start_run(db: Path | Engine, arguments: dict[str, Any], now: datetime) -> int:
-    """A `run` row for this check (`db`: a path, or an engine a caller holds); its id."""
-    return runs.start_run(path_of(db), RunKind.CHECK, arguments, now)
+def start_run(
+    db: Path | Engine,
+    arguments: dict[str, Any],
+    now: datetime,
+    run_key: str | None = None,
+    shard: str | None = None,
+) -> int:
+    """A `run` row for this check (`db`: a path, or an engine a caller holds); its id.
+    `run_key`/`shard`: the run the shards of a sharded check share, and this one's "I/N"."""
+    return runs.start_run(path_of(db), RunKind.CHECK, arguments, now, run_key, shard)
 
 
 def finish_run(

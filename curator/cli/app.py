@@ -22,6 +22,7 @@ from curator.cli import (  # noqa: F401
     history,
     lists,
     reporting,
+    serving,
 )
 from curator.cli.common import app, err
 from curator.errors import CuratorError, ExitCode

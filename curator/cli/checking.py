@@ -1,4 +1,4 @@
-"""Commands of the link check: check, status, exclude."""
+"""Commands of the link check: check, merge (sharded checks), status, exclude."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from curator.cli.common import (
     read_session,
     write_session,
 )
-from curator.cli.format import TableFormat
+from curator.cli.format import TableFormat, merge_text
 
 NOT_CHECKED = "note: no link has been checked yet; run `curator check` first"
 
@@ -128,12 +128,30 @@ def check_cmd(
         str | None,
         typer.Option(envvar="CURATOR_NOW", hidden=True, help="Pretend it is this ISO time."),
     ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            metavar="I/N", help="Check only shard I of N (split by host; CI matrix jobs)."
+        ),
+    ] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TEXT",
+            help="Id the shards of one run share (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT).",
+        ),
+    ] = None,
+    results_out: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Also write the results to FILE (for `curator merge`)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Check web links that are due; record results and each URL's state."""
     from curator.check.headers import parse_headers
     from curator.check.headers import user_agent as agent
     from curator.check.runner import CheckOptions, run_check
+    from curator.check.sharding import default_run_key, parse_shard
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
     from curator.cli.progress import is_interactive, make_progress
@@ -165,6 +183,9 @@ def check_cmd(
         base_url=base_url,
         now=parse_time(now) if now else None,
         only_urls=_diff_urls(diff) if diff else None,
+        shard=parse_shard(shard) if shard is not None else None,
+        run_key=(run_id or "").strip() or default_run_key(os.environ),
+        results_out=results_out,
     )
     interactive = is_interactive()
     try:
@@ -186,6 +207,21 @@ def check_cmd(
         )
     if summary.exit_code:
         raise typer.Exit(int(summary.exit_code))
+
+
+@app.command("merge")
+def merge_cmd(
+    files: Annotated[
+        list[Path], typer.Argument(help="Results files written by `check --results-out`.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Fold the results files of sharded checks into the DB (one transaction; idempotent)."""
+    from curator.check.merge import merge_results
+    from curator.store.dbapi import resolve_db_path
+
+    summary = merge_results(resolve_db_path(db), files)
+    echo(merge_text(summary))
 
 
 @app.command("status")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from curator.check.merge import MergeSummary
     from curator.curate.tagging import TagExplanation
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
@@ -280,4 +281,16 @@ def explanation(ex: TagExplanation, fmt: TableFormat) -> str:
         else:
             hint = " (a heading: the weaker kind of reason)" if r.weak else ""
             lines.append(f'  {r.tag}: {r.rule}, {r.field}: "{r.matched}"{hint}')
+    return "\n".join(lines) + "\n"
+
+
+def merge_text(summary: MergeSummary) -> str:
+    keys = ", ".join(summary.run_keys)
+    lines = [
+        f"merged {summary.files} file{'' if summary.files == 1 else 's'} into run {keys}: "
+        f"{summary.results_added} results added, {summary.already_present} already present, "
+        f"{summary.runs_added} shard runs added"
+    ]
+    if summary.unknown_urls:
+        lines.append(f"skipped {summary.unknown_urls} results for URLs not in this database")
     return "\n".join(lines) + "\n"

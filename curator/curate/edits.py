@@ -1,4 +1,5 @@
-"""Edits made in the DB rather than in the Markdown: `set-url`, `apply-redirects`.
+"""Edits made in the DB rather than in the Markdown: `set-url`, `apply-redirects`, and the
+triage page's "accept move" (`accept_move`: `apply-redirects` for one URL).
 
 Input: a `Db` in a write transaction and the edit (`apply_redirects` reads the checker's
 `url_state`: last outcome `redirected`, i.e. a 301/308-only chain, with its `final_url`).
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from curator.errors import InputError, NotFoundError
 from curator.store.links import LiveLink, ensure_url, live_links_to, repoint_links
 from curator.store.sources import source_id
-from curator.store.urlstate import redirected_urls
+from curator.store.urlstate import redirect_of, redirected_urls
 from curator.urls import LinkKind, classify, host_of, normalize
 
 if TYPE_CHECKING:
@@ -116,3 +117,30 @@ def _source_id(db: Db, source: str | None) -> int | None:
         return source_id(db, source)
     except NotFoundError:
         raise NotFoundError(f"no source named {source!r} (see `curator stats`)") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One accepted move: the lists' links to `old` now point at `new`."""
+
+    old: str
+    new: str
+    entries: int
+    files: tuple[str, ...] = ()  # list files rewritten on disk (none: the DB only)
+
+
+def accept_move(db: Db, url: str) -> Fix:
+    """Accept the permanent redirect the last check saw for `url`: what `apply-redirects`
+    does for every such URL, for this one only (the triage page's "accept move").
+
+    The one place a file-writing fix (`apply-redirects --write`) plugs in for the page:
+    it edits the DB in `db`'s transaction; `files` names what it wrote to disk."""
+    norm = normalize(url)
+    moved = redirect_of(db, norm)
+    if moved is None or not moved.final_url.strip():
+        raise InputError(f"{url} was not permanently redirected at its last check")
+    old, new = moved.url, moved.final_url.strip()
+    if normalize(new) == norm:
+        raise InputError(f"{url} redirects to the same URL once normalized: nothing to change")
+    done = set_url(db, old, new)
+    return Fix(old, new, done.entries)

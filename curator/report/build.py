@@ -28,7 +28,7 @@ from curator.curate.archives import archived_copies
 from curator.report.model import Report, ReportItem, RunInfo, Scope, Section
 from curator.store import results
 from curator.store.connect import read_session
-from curator.store.kinds import RunKind
+from curator.store.kinds import RunKind, RunStatus
 from curator.store.links import url_spellings
 from curator.store.runs import RunRow, runs_of_kind
 from curator.store.urlstate import StateRow, archived_urls, states_of
@@ -44,8 +44,27 @@ _DEFAULTS = CheckOptions()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _run_info(run: RunRow) -> RunInfo:
-    return RunInfo(run.id, _sec(run.started_at), _second(run.finished_at), run.status.value)
+def _run_info(group: Sequence[RunRow]) -> RunInfo:
+    """One run, or the shards of one run read as one: first id, earliest start, latest
+    finish (none while a shard is unfinished), and the first status that is not `done`."""
+    first = group[0]
+    finished = [r.finished_at for r in group]
+    status = next((r.status for r in group if r.status is not RunStatus.DONE), first.status)
+    return RunInfo(
+        first.id,
+        _sec(min(r.started_at for r in group)),
+        _second(max(f for f in finished if f is not None)) if all(finished) else None,
+        status.value,
+    )
+
+
+def _as_groups(runs: list[RunRow]) -> list[list[RunRow]]:
+    """Check runs grouped by run key (the shards of one run, in any order), ordered by
+    their first start; a run without a key is a group of its own."""
+    groups: dict[object, list[RunRow]] = {}
+    for r in runs:
+        groups.setdefault(r.run_key or ("id", r.id), []).append(r)
+    return sorted(groups.values(), key=lambda g: (g[0].started_at, g[0].id))
 
 
 def _sec(t: datetime) -> datetime:
@@ -134,32 +153,38 @@ def build_report(engine: Engine, *, since: str = LAST_RUN, scope: Scope = Scope.
 
 
 def _build(db: Db, since: str, scope: Scope) -> Report:
-    runs = runs_of_kind(db, RunKind.CHECK)
-    latest = runs[-1] if runs else None
-    if since.strip().lower() == LAST_RUN:
-        baseline_at = latest.started_at if latest else None
-    else:
-        baseline_at = parse_time(since, "--since")
-    earlier = [r for r in runs if baseline_at is not None and r.started_at < baseline_at]
+    groups = _as_groups(runs_of_kind(db, RunKind.CHECK))
+    latest = groups[-1] if groups else None
+    latest_ids = [r.id for r in latest] if latest else []
+    latest_at = min(r.started_at for r in latest) if latest else None
+    last_run = since.strip().lower() == LAST_RUN
+    baseline_at = latest_at if last_run else parse_time(since, "--since")
+    earlier = [g for g in groups if baseline_at is not None and g[0].started_at < baseline_at]
+    earlier = [g for g in earlier if g is not latest]
     baseline = earlier[-1] if earlier else None
     outcomes: dict[str, int] = {}
     checked_now: set[int] = set()
     if latest is not None:
-        outcomes = results.outcome_counts(db, latest.id)
+        outcomes = results.outcome_counts(db, latest_ids)
         # The run's own summary also counts what it did not fetch (excluded, skipped,
-        # local), exactly as `curator check` printed it.
+        # local), exactly as `curator check` printed it (summed over shards).
         named = {o.value for o in Outcome}
-        outcomes.update({k: v for k, v in (latest.counts or {}).items() if k in named})
-        checked_now = results.urls_of_run(db, latest.id)
+        summed: dict[str, int] = {}
+        for r in latest:
+            for k, v in (r.counts or {}).items():
+                if k in named and k not in outcomes:
+                    summed[k] = summed.get(k, 0) + int(v)
+        outcomes.update(summed)
+        checked_now = results.urls_of_run(db, latest_ids)
 
-    plan = select_targets(db, latest.started_at if latest else _EPOCH)
+    plan = select_targets(db, latest_at or _EPOCH)
     live: dict[int, Target] = {t.url_id: t for t in (*plan.check, *plan.skipped)}
     if scope is Scope.RUN:
         live = {uid: t for uid, t in live.items() if uid in checked_now}
     gone_from_lists: set[int] = set()
     if baseline is not None and scope is Scope.ALL:
         # Failing in the baseline run and not live now: removed from the lists or excluded.
-        failing_then = results.urls_of_run(db, baseline.id, [o.value for o in FAILING])
+        failing_then = results.urls_of_run(db, [r.id for r in baseline], [o.value for o in FAILING])
         gone_from_lists = failing_then - set(live)
 
     candidates = sorted(set(live) | gone_from_lists)
@@ -219,7 +244,7 @@ def _build(db: Db, since: str, scope: Scope) -> Report:
         run=_run_info(latest) if latest else None,
         baseline=_run_info(baseline) if baseline else None,
         baseline_at=_second(baseline_at),
-        check_runs=len(runs),
+        check_runs=len(groups),
         outcomes=outcomes,
         sections={s: tuple(sorted(sections[s], key=_sort_key)) for s in Section if sections[s]},
     )

@@ -35,7 +35,7 @@ Db: TypeAlias = "sqlite3.Connection | Session"
 
 DEFAULT_DB = Path("data") / "curator.db"
 BUSY_TIMEOUT_MS = 60_000
-SCHEMA_HEAD = "0002"  # the newest Alembic revision in migrations/versions/
+SCHEMA_HEAD = "0003"  # the newest Alembic revision in migrations/versions/
 _MAGIC = b"SQLite format 3\x00"
 
 

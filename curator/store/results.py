@@ -136,20 +136,27 @@ def last_errors(db: Db, url_ids: Sequence[int]) -> dict[int, str | None]:
     return found
 
 
-def outcome_counts(db: Db, run_id: int) -> dict[str, int]:
+def outcome_counts(db: Db, run_ids: Sequence[int]) -> dict[str, int]:
+    """Results by outcome over `run_ids` (one run, or the shards of one run)."""
     rows = fetch_all(
         db,
-        "SELECT outcome, count(*) FROM check_result WHERE run_id = ? GROUP BY outcome",
-        (run_id,),
+        f"SELECT outcome, count(*) FROM check_result WHERE run_id IN ({_marks(len(run_ids))})"
+        " GROUP BY outcome",
+        tuple(run_ids),
     )
     return {str(o): int(n) for o, n in rows}
 
 
-def urls_of_run(db: Db, run_id: int, outcomes: Collection[str] | None = None) -> set[int]:
-    """The URLs a run checked (only those with one of `outcomes`, if given)."""
+def urls_of_run(
+    db: Db, run_ids: Sequence[int], outcomes: Collection[str] | None = None
+) -> set[int]:
+    """The URLs a run (its shards: `run_ids`) checked (only those with one of `outcomes`,
+    if given)."""
     only = list(outcomes) if outcomes is not None else []
     extra = f" AND outcome IN ({_marks(len(only))})" if outcomes is not None else ""
     rows = fetch_all(
-        db, "SELECT url_id FROM check_result WHERE run_id = ?" + extra, (run_id, *only)
+        db,
+        f"SELECT url_id FROM check_result WHERE run_id IN ({_marks(len(run_ids))})" + extra,
+        (*run_ids, *only),
     )
     return {uid for (uid,) in rows}

@@ -111,6 +111,10 @@ class Run(SQLModel, table=True):
     arguments: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     status: str = RunStatus.RUNNING.value  # a RunStatus
+    # Shards of one check share a run key (`--run-id`, default the CI run): the report
+    # reads them as one run. `shard` is "I/N" for a sharded check, else None.
+    run_key: str | None = Field(default=None, index=True)
+    shard: str | None = None
 
 
 class CheckResult(SQLModel, table=True):

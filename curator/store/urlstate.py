@@ -96,6 +96,19 @@ def redirected_urls(db: Db) -> list[Redirected]:
     return [Redirected(*r) for r in rows]
 
 
+def redirect_of(db: Db, normalized: str) -> Redirected | None:
+    """`normalized`'s URL if its last check was a permanent redirect with a known target."""
+    rows = fetch_all(
+        db,
+        "SELECT url.url, url.normalized, url_state.final_url FROM url"
+        " JOIN url_state ON url_state.url_id = url.id"
+        " WHERE url.normalized = ? AND url_state.last_outcome = ?"
+        " AND url_state.final_url IS NOT NULL",
+        (normalized, Outcome.REDIRECTED.value),
+    )
+    return Redirected(*rows[0]) if rows else None
+
+
 def archived_urls(db: Db, url_ids: Sequence[int]) -> dict[int, str]:
     """`url_state.archived_url` where one is set."""
     found: dict[int, str] = {}
