@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 
 # The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
 # that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
-def open_engine(db: Path | None) -> Engine:
+def open_engine(db: str | None) -> Engine:
     from curator.store.connect import open_engine as open_db
 
     return open_db(db)
@@ -51,11 +50,13 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
+# A str, not a Path: Path("postgresql://h/db") would fold the `//` of a URL into one `/`.
 DbOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--db",
-        help="SQLite database (default: $CURATOR_DB or data/curator.db).",
+        help="SQLite file or postgresql://user@host/dbname URL "
+        "(default: $CURATOR_DB or data/curator.db).",
         show_default=False,
     ),
 ]
