@@ -29,6 +29,7 @@ from curator.curate.tagging import CURATED_IN, JsonCache
 from curator.curate.taxonomy import Taxonomy, overrides
 from curator.export.sources import source_filename
 from curator.store.dbapi import fetch_all
+from curator.store.dialect import dialect_of
 from curator.store.schema import Run, Source, SourceVersion, UrlState
 
 PUNCT_ONLY = re.compile(r"^[\s,，、;；:：/|·.-]*$")
@@ -257,10 +258,12 @@ def _tags(
     ):
         if eid in ids:
             vetoed.add((eid, name))
+    sql, comma = dialect_of(session), "','"
     for combo, entry_ids in fetch_all(
         session,
-        "SELECT names, group_concat(entry_id) FROM (SELECT entry_id, group_concat(name, char(31))"
-        " AS names FROM tag WHERE origin != ? GROUP BY entry_id) GROUP BY names",
+        f"SELECT names, {sql.group_concat('entry_id', comma)} FROM (SELECT entry_id,"
+        f" {sql.group_concat('name', sql.char(31))} AS names FROM tag WHERE origin != ?"
+        " GROUP BY entry_id) AS per_entry GROUP BY names",
         (Origin.REMOVED.value,),
     ):
         combo_names = tuple(combo.split("\x1f"))  # tag names are words: no control characters

@@ -15,7 +15,6 @@ schema still has one home, models.py; only a DB that is new or behind is handed 
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,9 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from curator.errors import DatabaseError
+from curator.errors import DatabaseError, InputError
+from curator.store.target import DEFAULT_DB, parse_db_target
 
-DEFAULT_DB = Path("data") / "curator.db"
+__all__ = ["DEFAULT_DB"]
 BUSY_TIMEOUT_MS = 60_000
 SCHEMA_HEAD = "0002"  # migrate.HEAD, the newest Alembic revision (a test keeps them in step)
 _MAGIC = b"SQLite format 3\x00"
@@ -45,10 +45,15 @@ def from_sql_time(text: str | None) -> datetime | None:
 
 
 def resolve_db_path(db: str | Path | None) -> Path:
-    if db:
-        return Path(db)
-    env = os.environ.get("CURATOR_DB")
-    return Path(env) if env else DEFAULT_DB
+    """The SQLite file `db` names (see target.py); a PostgreSQL URL is an InputError here,
+    for the plain-sqlite3 paths (`curator check`) not yet ported to PostgreSQL."""
+    target = parse_db_target(db)
+    if target.path is None:
+        raise InputError(
+            f"this command needs a SQLite database; {target.display} is PostgreSQL, which it "
+            "does not support yet (import, list, stats, tag, export and db copy do)"
+        )
+    return target.path
 
 
 def check_file(path: Path) -> None:
@@ -143,8 +148,11 @@ def fetch_all(db: Any, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """Rows as plain tuples straight from sqlite3, from a connection or a SQLAlchemy
     session (in its transaction). For bulk reads (tag, export, check: tens of thousands
     of rows), where building a SQLAlchemy Row per row costs as much as the query."""
-    cursor = dbapi(db).cursor()
+    conn = dbapi(db)
+    cursor = conn.cursor()
     try:
+        if not _is_sqlite(conn):
+            sql = _for_psycopg(cursor, sql)
         cursor.execute(sql, tuple(params))
         return list(cursor.fetchall())
     finally:
@@ -173,13 +181,33 @@ def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequ
     per = max(1, min(INSERT_CHUNK, 999 // len(columns)))
     one = f"({', '.join('?' * len(columns))})"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    cursor = dbapi(db).cursor()
+    conn = dbapi(db)
+    cursor = conn.cursor()
+    if not _is_sqlite(conn):
+        head, one = _for_psycopg(cursor, head), _for_psycopg(cursor, one)
     try:
         for i in range(0, len(rows), per):
             chunk = rows[i : i + per]
             cursor.execute(head + ", ".join([one] * len(chunk)), [v for row in chunk for v in row])
     finally:
         cursor.close()
+
+
+def _is_sqlite(conn: Any) -> bool:
+    # A session's DBAPI connection comes wrapped in SQLAlchemy's pool proxy.
+    return isinstance(getattr(conn, "driver_connection", conn), sqlite3.Connection)
+
+
+def _for_psycopg(cursor: Any, sql: str) -> str:
+    """`sql` for a psycopg cursor, which is set to hand back JSON columns as text: the
+    callers decode them themselves, as they do sqlite3's."""
+    from psycopg.types.string import TextLoader
+
+    from curator.store.dialect import qmark_to_format
+
+    cursor.adapters.register_loader("json", TextLoader)
+    cursor.adapters.register_loader("jsonb", TextLoader)
+    return qmark_to_format(sql)
 
 
 def dbapi(db: Any) -> Any:

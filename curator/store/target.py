@@ -97,7 +97,7 @@ def parse_db_target(text: str | Path | None) -> DbTarget:
         return _sqlite(text)
     m = _SCHEME.match(text)
     if m is None:
-        return _sqlite(Path(text))
+        return _sqlite(Path(text), text)
     scheme = m.group(1).lower()
     if scheme in _POSTGRES_SCHEMES:
         return _postgres(text)
@@ -109,8 +109,8 @@ def parse_db_target(text: str | Path | None) -> DbTarget:
     )
 
 
-def _sqlite(path: Path) -> DbTarget:
-    raw = str(path)
+def _sqlite(path: Path, raw: str | None = None) -> DbTarget:
+    raw = str(path) if raw is None else raw  # Path("dir/") drops the telling slash
     if "\x00" in raw:
         raise InputError("the database path contains a NUL character")
     if raw.endswith(("/", os.sep)) or (path.exists() and path.is_dir()):
@@ -126,7 +126,7 @@ def _sqlite_url(text: str) -> DbTarget:
         raise InputError(
             f"{mask_url(text)}: a sqlite:// URL names a file (sqlite:///path/to.db), not a host"
         )
-    return _sqlite(Path(rest[1:]))
+    return _sqlite(Path(rest[1:]), rest[1:])
 
 
 def _postgres(text: str) -> DbTarget:

@@ -1,0 +1,206 @@
+"""The SQL that differs between SQLite and PostgreSQL, for code that speaks plain DBAPI.
+
+Input: SQL written for sqlite3 (`?` placeholders) and a `DbTarget`. Output: a `Dialect`
+(placeholder style, insert-or-ignore, upsert, "now", string aggregation, write lock) and
+`connect_dbapi(target)`, a thin connection with `execute` / `executemany` / `transaction`
+that takes the same `?` SQL on both. Config: `BUSY_TIMEOUT_MS` (dbapi.py), `WRITE_LOCK_KEY`.
+
+Why: `curator check`, tagging and export reach the DB through plain DBAPI for speed
+(dbapi.py); psycopg wants `%s` placeholders and has no `INSERT OR IGNORE`, `PRAGMA` or
+`BEGIN IMMEDIATE`. psycopg is imported only when a PostgreSQL target is opened.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from curator.errors import DatabaseError
+from curator.store.target import DbKind, DbTarget
+
+# Every curator writer on one PostgreSQL DB takes this transaction-scoped advisory lock, as
+# every SQLite writer takes the write lock with BEGIN IMMEDIATE: imports, tagging and
+# upgrades then queue instead of interleaving their max(id)+1 allocations.
+WRITE_LOCK_KEY = 0x637572  # "cur"
+PG_CONNECT_OPTIONS = "-c timezone=UTC"  # naive timestamps read back as UTC, like SQLite's
+
+
+@lru_cache(maxsize=512)
+def qmark_to_format(sql: str) -> str:
+    """sqlite3's `?` placeholders as psycopg's `%s` (and a literal `%` as `%%`), leaving
+    quoted strings and identifiers alone."""
+    out: list[str] = []
+    quote: str | None = None
+    for ch in sql:
+        if quote is not None:
+            if ch == quote:
+                quote = None
+            out.append("%%" if ch == "%" else ch)
+        elif ch in ("'", '"'):
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            out.append("%s")
+        elif ch == "%":
+            out.append("%%")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    kind: DbKind
+
+    @property
+    def placeholder(self) -> str:
+        return "?" if self.kind is DbKind.SQLITE else "%s"
+
+    def sql(self, sql: str) -> str:
+        """`?`-style SQL as this dialect's DBAPI driver takes it."""
+        return sql if self.kind is DbKind.SQLITE else qmark_to_format(sql)
+
+    def insert_ignore(self, table: str, columns: Sequence[str], conflict: Sequence[str]) -> str:
+        """INSERT that skips rows clashing with a unique key (`INSERT OR IGNORE`)."""
+        marks = ", ".join("?" * len(columns))
+        cols = ", ".join(columns)
+        if self.kind is DbKind.SQLITE:
+            return f"INSERT OR IGNORE INTO {table} ({cols}) VALUES ({marks})"
+        keys = ", ".join(conflict)
+        return f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) DO NOTHING"
+
+    def upsert(
+        self, table: str, columns: Sequence[str], conflict: Sequence[str], update: Sequence[str]
+    ) -> str:
+        """INSERT, or UPDATE `update` from the new row on a clash (`INSERT OR REPLACE` that
+        keeps the row's other columns). Both accept the same `excluded.` syntax."""
+        marks = ", ".join("?" * len(columns))
+        sets = ", ".join(f"{c} = excluded.{c}" for c in update)
+        return (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {sets}"
+        )
+
+    @property
+    def now(self) -> str:
+        """The current UTC time as stored in a timestamp column."""
+        if self.kind is DbKind.SQLITE:
+            return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+        return "(now() AT TIME ZONE 'UTC')"
+
+    def group_concat(self, expr: str, sep: str) -> str:
+        """String aggregation of `expr` with the separator given as a SQL expression."""
+        if self.kind is DbKind.SQLITE:
+            return f"group_concat({expr}, {sep})"
+        return f"string_agg(CAST({expr} AS TEXT), {sep})"
+
+    def char(self, code: int) -> str:
+        return f"char({code})" if self.kind is DbKind.SQLITE else f"chr({code})"
+
+    @property
+    def begin_write(self) -> Sequence[str]:
+        """Statements that open a write transaction queued behind other curator writers."""
+        if self.kind is DbKind.SQLITE:
+            return ("BEGIN IMMEDIATE",)
+        return ("BEGIN", f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
+def advance_serial(conn: Any, table: str) -> None:
+    """After rows were inserted with explicit ids (the importer allocates max(id)+1), move
+    the PostgreSQL id sequence of `table` past them, never back, so the next ORM insert
+    (set-url's new url row) does not draw a taken id. SQLite needs nothing: its rowid
+    allocation looks at max(rowid). `conn` is an SQLAlchemy connection."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql(
+        "SELECT setval(s, m) FROM (SELECT CAST(pg_get_serial_sequence("
+        f"'{table}', 'id') AS regclass) AS s, (SELECT max(id) FROM {table}) AS m) AS x"
+        " WHERE s IS NOT NULL AND m > COALESCE(pg_sequence_last_value(s), 0)"
+    )
+
+
+SQLITE = Dialect(DbKind.SQLITE)
+POSTGRESQL = Dialect(DbKind.POSTGRESQL)
+
+
+def dialect_of(conn: Any) -> Dialect:
+    """The dialect of a raw DBAPI connection, a `DbapiConnection` or an SQLAlchemy
+    session/connection/engine."""
+    if isinstance(conn, DbapiConnection):
+        return conn.dialect
+    if isinstance(conn, sqlite3.Connection):
+        return SQLITE
+    bind = getattr(conn, "bind", None) or getattr(conn, "get_bind", lambda: None)() or conn
+    name = getattr(getattr(bind, "dialect", None), "name", None)
+    if name == "postgresql" or type(conn).__module__.startswith("psycopg"):
+        return POSTGRESQL
+    return SQLITE
+
+
+class DbapiConnection:
+    """One DBAPI connection that takes sqlite3-style SQL (`?`) on either database."""
+
+    def __init__(self, raw: Any, dialect: Dialect, name: str) -> None:
+        self.raw = raw
+        self.dialect = dialect
+        self.name = name
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cursor = self.raw.cursor()
+        cursor.execute(self.dialect.sql(sql), tuple(params))
+        return cursor
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        cursor = self.raw.cursor()
+        try:
+            cursor.executemany(self.dialect.sql(sql), rows)
+        finally:
+            cursor.close()
+
+    def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        cursor = self.execute(sql, params)
+        try:
+            return [tuple(r) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[DbapiConnection]:
+        """One transaction; writers queue behind each other (see `Dialect.begin_write`)."""
+        try:
+            for stmt in self.dialect.begin_write if write else ("BEGIN",):
+                self.raw.execute(stmt)
+            yield self
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        self.raw.execute("COMMIT")
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def __enter__(self) -> DbapiConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect_dbapi(target: DbTarget) -> DbapiConnection:
+    """A plain DBAPI connection to `target`, set up like the SQLAlchemy engine's."""
+    if target.is_sqlite:
+        from curator.store.dbapi import connect
+
+        return DbapiConnection(connect(target.sqlite_path), SQLITE, target.display)
+    import psycopg
+
+    try:
+        # autocommit: transactions are opened explicitly by transaction(), as on sqlite3
+        raw = psycopg.connect(target.libpq_url, autocommit=True, options=PG_CONNECT_OPTIONS)
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot connect to {target.display}: {exc}") from exc
+    return DbapiConnection(raw, POSTGRESQL, target.display)
