@@ -107,10 +107,18 @@ _TABLES_SQL = {
 
 
 def _has_version_table(conn: Connection) -> bool:
-    # On PostgreSQL a failed SELECT would abort the whole transaction: look first.
+    # On PostgreSQL a failed SELECT would abort the whole transaction: look first. Not with
+    # to_regclass(), whose cached catalog view can miss a table another upgrader committed
+    # while we waited for the write lock; a query on the catalog sees it.
     if conn.dialect.name != "postgresql":
         return True
-    return bool(conn.execute(text("SELECT to_regclass('alembic_version') IS NOT NULL")).scalar())
+    found = conn.execute(
+        text(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_name = 'alembic_version'"
+        )
+    ).scalar()
+    return bool(found)
 
 
 def _too_new(path: Path | str, revision: str) -> SchemaTooNewError:

@@ -79,9 +79,7 @@ def core_rows(db: str | Path) -> dict[str, list[tuple[Any, ...]]]:
     try:
         with engine.connect() as conn:
             return {
-                t.name: [
-                    tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))
-                ]
+                t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
                 for t in SQLModel.metadata.sorted_tables
             }
     finally:
