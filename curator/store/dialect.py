@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -101,6 +102,30 @@ class Dialect:
     def char(self, code: int) -> str:
         return f"char({code})" if self.kind is DbKind.SQLITE else f"chr({code})"
 
+    def all_true(self, expr: str) -> str:
+        """1 when `expr` (a boolean column) holds on every row of the group, else 0: SQLite's
+        `min(flag)`; PostgreSQL has no min(boolean)."""
+        return f"min(CAST({expr} AS INTEGER))"
+
+    def time_param(self, value: datetime | None) -> Any:
+        """A datetime as a parameter: naive UTC text on SQLite (as SQLAlchemy stores it),
+        the aware datetime itself for psycopg."""
+        if self.kind is DbKind.SQLITE or value is None:
+            from curator.store.dbapi import sql_time
+
+            return sql_time(value)
+        return value.astimezone(UTC)
+
+    def read_time(self, raw: Any) -> datetime | None:
+        """A timestamp column's value as an aware UTC datetime (text from sqlite3,
+        datetime from psycopg)."""
+        if raw is None or isinstance(raw, str):
+            from curator.store.dbapi import from_sql_time
+
+            return from_sql_time(raw)
+        value: datetime = raw
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
     @property
     def begin_write(self) -> Sequence[str]:
         """Statements that open a write transaction queued behind other curator writers."""
@@ -160,6 +185,16 @@ class DbapiConnection:
             cursor.executemany(self.dialect.sql(sql), rows)
         finally:
             cursor.close()
+
+    def insert_returning_id(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT and return the new row's id (`cursor.lastrowid` is sqlite3 only;
+        RETURNING is understood by both, SQLite since 3.35)."""
+        cursor = self.execute(f"{sql} RETURNING id", params)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return int(row[0])
 
     def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self.execute(sql, params)
