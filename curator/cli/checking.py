@@ -173,7 +173,9 @@ def status_cmd(
     """What is broken, flaky or suspect, since when, and where (file:line)."""
     from curator.check import summary as report
     from curator.check.store import load_status
+    from curator.store.target import require_sqlite
 
+    require_sqlite(db, "curator status")  # its queries are the check path's (sqlite3 SQL)
     states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
     with read_session(open_engine(db)) as session:
         rows = load_status(session, states or None, source=source)

@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from curator.errors import DatabaseError, InputError
-from curator.store.target import DEFAULT_DB, parse_db_target
+from curator.errors import DatabaseError
+from curator.store.target import DEFAULT_DB, require_sqlite
 
 __all__ = ["DEFAULT_DB"]
 BUSY_TIMEOUT_MS = 60_000
@@ -39,21 +39,18 @@ def sql_time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def from_sql_time(text: str | None) -> datetime | None:
-    """`sql_time`'s text back as an aware UTC datetime (for plain DBAPI reads)."""
+def from_sql_time(text: str | datetime | None) -> datetime | None:
+    """`sql_time`'s text back as an aware UTC datetime (for plain DBAPI reads); psycopg
+    hands back datetimes already."""
+    if isinstance(text, datetime):
+        return text.replace(tzinfo=UTC) if text.tzinfo is None else text.astimezone(UTC)
     return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
 
 
 def resolve_db_path(db: str | Path | None) -> Path:
     """The SQLite file `db` names (see target.py); a PostgreSQL URL is an InputError here,
     for the plain-sqlite3 paths (`curator check`) not yet ported to PostgreSQL."""
-    target = parse_db_target(db)
-    if target.path is None:
-        raise InputError(
-            f"this command needs a SQLite database; {target.display} is PostgreSQL, which it "
-            "does not support yet (import, list, stats, tag, export and db copy do)"
-        )
-    return target.path
+    return require_sqlite(db, "this command")
 
 
 def check_file(path: Path) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import LISTS, SEEDS, run_cli
 from tests.support.dbsnap import core_rows, db_snapshot
+from tests.support.local_site import serve_site
 
 pytestmark = pytest.mark.slow
 
@@ -88,3 +90,41 @@ def test_bad_copies_write_nothing(tmp_path: Path) -> None:
         assert len(r.stderr.strip().splitlines()) == 1
     left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(("-wal", "-shm")))
     assert left == ["src.db"]
+
+
+def test_check_history_survives_the_round_trip(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs, check results and URL states (made by `curator check` on SQLite, the only DB
+    it runs on so far) copy to PostgreSQL and back; exports show the same broken links."""
+    first, back = tmp_path / "first.db", tmp_path / "back.db"
+    with serve_site() as site:
+        site.status = {"/fine": 200, "/moved": 301}
+        site.location = {"/moved": site.url("/fine")}
+        lst = tmp_path / "awesome.md"
+        lst.write_text(
+            "# Things\n\n## Reading\n\n"
+            + "".join(
+                f"- [{p}]({site.url('/' + p)}) - about {p}.\n" for p in ("fine", "gone", "moved")
+            ),
+            encoding="utf-8",
+        )
+        _ok("import", lst, "--db", first)
+        day0 = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+        for day in range(3):
+            monkeypatch.setenv("CURATOR_NOW", (day0 + timedelta(days=day)).isoformat())
+            r = run_cli("check", "--allow-private", "--db", first)
+            assert r.code in (0, 1), r.stderr
+    original = core_rows(first)
+    assert len(original["run"]) == 3 and len(original["check_result"]) == 9
+    assert "broken" in {row[1] for row in original["url_state"]}
+    _ok("db", "copy", first, pg_url)
+    _ok("db", "copy", pg_url, back)
+    assert core_rows(pg_url) == original
+    assert core_rows(back) == original
+    pages = {}
+    for name, db in (("first", str(first)), ("pg", pg_url), ("back", str(back))):
+        _ok("export", "--out", tmp_path / name, "--db", db)
+        pages[name] = (tmp_path / name / "README.md").read_text(encoding="utf-8")
+    assert "💀" in pages["first"]
+    assert pages["pg"] == pages["first"] == pages["back"]
