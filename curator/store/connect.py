@@ -24,7 +24,7 @@ from sqlmodel import Session
 from curator.errors import DatabaseError
 from curator.store import dbapi as plain
 from curator.store.dbapi import check_file, locked_error, setup
-from curator.store.dialect import PG_CONNECT_OPTIONS, POSTGRESQL, qmark_to_format
+from curator.store.dialect import POSTGRESQL, pg_connect_options, qmark_to_format
 from curator.store.target import DbKind, DbTarget, parse_db_target
 
 
@@ -61,8 +61,7 @@ def _pg_engine(target: DbTarget) -> Engine:
         raise DatabaseError("PostgreSQL needs the psycopg package (pip install psycopg)") from exc
     engine = create_engine(
         target.sqlalchemy_url,
-        connect_args={"options": PG_CONNECT_OPTIONS},
-        pool_pre_ping=False,
+        connect_args={"options": pg_connect_options()},
     )
     event.listen(engine, "begin", _on_begin_pg)
     event.listen(engine, "before_cursor_execute", _qmark_driver_sql, retval=True)
@@ -108,6 +107,8 @@ def open_engine(db: str | Path | DbTarget | None = None, *, migrate: bool = True
 def _db_error(engine: Engine, exc: OperationalError) -> DatabaseError:
     if engine.url.get_backend_name() != "sqlite":
         shown = engine.url.render_as_string(hide_password=True)
+        if getattr(exc.orig, "sqlstate", None) == "55P03":  # lock_not_available: lock_timeout
+            return locked_error(shown, "locked")
         return DatabaseError(f"database error in {shown}: {exc.orig}")
     return locked_error(engine.url.database, str(exc.orig))
 

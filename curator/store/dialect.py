@@ -27,7 +27,15 @@ from curator.store.target import DbKind, DbTarget
 # every SQLite writer takes the write lock with BEGIN IMMEDIATE: imports, tagging and
 # upgrades then queue instead of interleaving their max(id)+1 allocations.
 WRITE_LOCK_KEY = 0x637572  # "cur"
-PG_CONNECT_OPTIONS = "-c timezone=UTC"  # naive timestamps read back as UTC, like SQLite's
+
+
+def pg_connect_options() -> str:
+    """libpq `options` for every PostgreSQL connection: naive timestamps read back as UTC
+    (like SQLite's), and a writer gives up waiting for the write lock after the same
+    `BUSY_TIMEOUT_MS` as on SQLite instead of waiting forever."""
+    from curator.store import dbapi
+
+    return f"-c timezone=UTC -c lock_timeout={int(dbapi.BUSY_TIMEOUT_MS)}"
 
 
 @lru_cache(maxsize=512)
@@ -235,7 +243,7 @@ def connect_dbapi(target: DbTarget) -> DbapiConnection:
 
     try:
         # autocommit: transactions are opened explicitly by transaction(), as on sqlite3
-        raw = psycopg.connect(target.libpq_url, autocommit=True, options=PG_CONNECT_OPTIONS)
+        raw = psycopg.connect(target.libpq_url, autocommit=True, options=pg_connect_options())
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot connect to {target.display}: {exc}") from exc
     return DbapiConnection(raw, POSTGRESQL, target.display)

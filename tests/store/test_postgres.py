@@ -209,3 +209,27 @@ def test_commands_on_the_check_path_refuse_postgres_for_now(pg_url: str) -> None
     with psycopg.connect(pg_url) as conn:
         assert conn.execute("SELECT count(*) FROM entry").fetchall() == before
         assert conn.execute("SELECT count(*) FROM run").fetchall() == [(0,)]
+
+
+def test_writer_gives_up_after_the_busy_timeout_and_readers_go_on(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another curator holds the write lock longer than we wait: exit 2, the same message as
+    on SQLite, nothing written; reading commands keep working meanwhile."""
+    import curator.store.dbapi
+    from curator.store.dialect import WRITE_LOCK_KEY
+
+    _run("import", SEEDS["study"], "--db", pg_url)
+    monkeypatch.setattr(curator.store.dbapi, "BUSY_TIMEOUT_MS", 300)
+    with psycopg.connect(pg_url) as holder:
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        r = run_cli("import", SEEDS["models"], "--db", pg_url)
+        assert r.code == 2, r.stderr
+        assert r.stderr.startswith("Error: postgresql+psycopg://postgres@127.0.0.1:")
+        assert r.stderr.endswith(
+            "is locked by another curator process (waited 0.3 s); try again when it has finished\n"
+        )
+        assert run_cli("stats", "--db", pg_url).code == 0
+        holder.rollback()
+    stats = json.loads(_run("stats", "--format", "json", "--db", pg_url))
+    assert [s["name"] for s in stats["sources"]] == [SEEDS["study"].stem]
