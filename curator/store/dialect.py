@@ -161,17 +161,16 @@ POSTGRESQL = Dialect(DbKind.POSTGRESQL)
 
 
 def dialect_of(conn: Any) -> Dialect:
-    """The dialect of a raw DBAPI connection, a `DbapiConnection` or an SQLAlchemy
-    session/connection/engine."""
+    """The dialect of a `DbapiConnection`, a raw sqlite3/psycopg connection, or an
+    SQLAlchemy session, connection or engine."""
     if isinstance(conn, DbapiConnection):
         return conn.dialect
     if isinstance(conn, sqlite3.Connection):
         return SQLITE
-    bind = getattr(conn, "bind", None) or getattr(conn, "get_bind", lambda: None)() or conn
-    name = getattr(getattr(bind, "dialect", None), "name", None)
-    if name == "postgresql" or type(conn).__module__.startswith("psycopg"):
+    if type(conn).__module__.startswith("psycopg"):
         return POSTGRESQL
-    return SQLITE
+    bind = conn.get_bind() if hasattr(conn, "get_bind") else conn  # a session: its engine
+    return POSTGRESQL if bind.dialect.name == "postgresql" else SQLITE
 
 
 class DbapiConnection:
