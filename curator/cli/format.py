@@ -23,9 +23,26 @@ if TYPE_CHECKING:
 
 
 class OutputFormat(StrEnum):
+    """`--format` of commands that list rows: `list`, `dupes`, `diff`."""
+
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+
+
+class TableFormat(StrEnum):
+    """`--format` of commands whose output is several tables or a nested document."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
 def to_json(data: Any) -> str:
@@ -163,6 +180,14 @@ def duplicates_json(dupes: Sequence[Duplicate]) -> str:
     )
 
 
+def duplicates_csv(dupes: Sequence[Duplicate]) -> str:
+    """One row per place a duplicated URL appears."""
+    return _csv(
+        ["url", "source", "line", "title"],
+        ([d.normalized, src, line, title] for d in dupes for src, line, title in d.locations),
+    )
+
+
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 
 
@@ -208,3 +233,21 @@ def copy_text(result: CopyResult) -> str:
     lines = [f"{result.source} {verb} {result.destination}: {result.rows} rows"]
     lines += [f"  {t.table}: {t.rows}" for t in result.tables]
     return "\n".join(lines) + "\n"
+
+
+def version_diff_csv(diff: VersionDiff) -> str:
+    """One row per changed entry; `fields` lists what changed in a changed one."""
+    return _csv(
+        ["change", "category", "title", "url", "line", "fields"],
+        (
+            [
+                c.change.value,
+                " / ".join(c.category),
+                c.title,
+                c.url or "",
+                c.line,
+                ";".join(c.fields),
+            ]
+            for c in diff.changes
+        ),
+    )

@@ -7,6 +7,8 @@ and on PostgreSQL under a transaction-scoped advisory lock (dialect.WRITE_LOCK_K
 curator processes on one DB queue for the write lock instead of interleaving (the importer
 allocates ids as max(id)+1) or failing half-way through. The SQLite connection settings
 and time conversions are shared with plain sqlite3 users (`curator check`) in dbapi.py.
+Migrations (migrate.py) are loaded only when a DB is opened with `migrate=True` or upgraded
+by `upgrade_database`.
 """
 
 from __future__ import annotations
@@ -15,24 +17,28 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from curator.errors import DatabaseError
 from curator.store import dbapi as plain
 from curator.store.dbapi import check_file, locked_error, setup
-from curator.store.dialect import POSTGRESQL, pg_connect_options, qmark_to_format
+from curator.store.dialect import POSTGRESQL, pg_connect_options
+from curator.store.placeholders import qmark_to_format
 from curator.store.target import DbKind, DbTarget, parse_db_target
+
+if TYPE_CHECKING:
+    from curator.store.migrate import UpgradeResult
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     setup(dbapi_conn)
 
 
-def _on_begin(conn: Any) -> None:
+def _on_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get("curator_immediate", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -132,3 +138,15 @@ def write_session(engine: Engine) -> Iterator[Session]:
                 yield session
         except OperationalError as exc:
             raise _db_error(engine, exc) from exc
+
+
+def upgrade_database(db: str | Path | None) -> UpgradeResult:
+    """`curator db upgrade`: open the DB without auto-migrating, then migrate explicitly."""
+    from curator.store.migrate import upgrade
+
+    target = parse_db_target(db)
+    engine = open_engine(target, migrate=False)
+    try:
+        return upgrade(engine, target)
+    finally:
+        engine.dispose()

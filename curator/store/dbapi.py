@@ -1,16 +1,16 @@
-"""Plain sqlite3 access, shared by the SQLAlchemy layer (db.py) and `curator check`.
+"""Plain sqlite3 access, shared by the SQLAlchemy layer (connect.py) and `curator check`.
 
 Input: a DB path (`--db`, else `$CURATOR_DB`, else `data/curator.db`). Output: sqlite3
-connections set up like db.py's engine (WAL, busy timeout, foreign keys, transactions we
+connections set up like connect.py's engine (WAL, busy timeout, foreign keys, transactions we
 begin ourselves), `transaction()`, time conversions matching what SQLAlchemy stores,
-`insert_rows()` and `in_chunks()` for bulk writes and long id lists, and `open_current()`,
-which makes sure a DB exists at the current schema revision. Config:
-`BUSY_TIMEOUT_MS`, `SCHEMA_HEAD`.
+`insert_rows()` and `in_chunks()` for bulk writes and long id lists. Config:
+`BUSY_TIMEOUT_MS`, `SCHEMA_HEAD` (the one place the schema revision is written; migrate.py
+and the Alembic scripts follow it, a test keeps them in step).
 
 Why not SQLAlchemy here: `curator check` keeps its parent process lean. SQLAlchemy and
 SQLModel cost it 25 MiB and half a second at start-up, for a handful of queries. The
-schema still has one home, models.py; only a DB that is new or behind is handed to db.py
-(and Alembic).
+schema still has one home, schema.py; only a DB that is new or behind is handed to
+connect.py (and Alembic), by current.py.
 """
 
 from __future__ import annotations
@@ -20,14 +20,22 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from curator.errors import DatabaseError
 from curator.store.target import DEFAULT_DB, require_sqlite
 
-__all__ = ["DEFAULT_DB"]
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+# What the store's query functions accept: a plain sqlite3 connection (the check path), or
+# an SQLAlchemy session whose transaction they then join. Never a bare path or engine.
+Db: TypeAlias = "sqlite3.Connection | PgConnection | Session"
+
+__all__ = ["DEFAULT_DB", "Db"]
 BUSY_TIMEOUT_MS = 60_000
-SCHEMA_HEAD = "0002"  # migrate.HEAD, the newest Alembic revision (a test keeps them in step)
+SCHEMA_HEAD = "0002"  # the newest Alembic revision in migrations/versions/
 _MAGIC = b"SQLite format 3\x00"
 
 
@@ -64,7 +72,7 @@ def check_file(path: Path) -> None:
 
 
 def setup(conn: sqlite3.Connection) -> None:
-    """The connection settings every curator connection gets (db.py's engine too)."""
+    """The connection settings every curator connection gets (connect.py's engine too)."""
     conn.isolation_level = None  # we emit BEGIN ourselves (see transaction())
     cur = conn.cursor()
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -90,27 +98,6 @@ def connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise locked_error(path, str(exc)) from exc
     return conn
-
-
-def open_current(db: str | Path | None) -> Path:
-    """The DB's path, once it exists at `SCHEMA_HEAD` (a new or older DB goes through
-    db.open_engine, which creates or migrates it)."""
-    path = resolve_db_path(db)
-    check_file(path)
-    revision: list[Any] = []
-    if path.exists() and path.stat().st_size > 0:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-        except sqlite3.Error:
-            revision = []
-        finally:
-            conn.close()
-    if revision != [(SCHEMA_HEAD,)]:
-        from curator.store.connect import open_engine
-
-        open_engine(path).dispose()
-    return path
 
 
 @contextmanager
@@ -141,19 +128,28 @@ def _name(conn: sqlite3.Connection) -> str:
     return str(row[2]) if row else "the database"
 
 
-def fetch_all(db: Any, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-    """Rows as plain tuples straight from sqlite3, from a connection or a SQLAlchemy
-    session (in its transaction). For bulk reads (tag, export, check: tens of thousands
-    of rows), where building a SQLAlchemy Row per row costs as much as the query."""
-    conn = dbapi(db)
-    cursor = conn.cursor()
+def fetch_all(db: Db, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """Rows as plain tuples straight from the DBAPI driver, from a connection or a
+    SQLAlchemy session (in its transaction). For bulk reads (tag, export, check: tens of
+    thousands of rows), where building a SQLAlchemy Row per row costs as much as the query."""
+    cursor = dbapi(db).cursor()
     try:
-        if not _is_sqlite(conn):
-            sql = _for_psycopg(cursor, sql)
         cursor.execute(sql, tuple(params))
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+def insert_returning_id(db: Db, sql: str, params: Sequence[Any] = ()) -> int:
+    """Run one INSERT and return the new row's id: `cursor.lastrowid` is sqlite3's only,
+    RETURNING is understood by both (SQLite since 3.35)."""
+    cursor = dbapi(db).cursor()
+    try:
+        cursor.execute(f"{sql} RETURNING id", tuple(params))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return int(row[0])
 
 
 # Rows per multi-row INSERT: 4 columns stay under SQLite's oldest limit of 999 parameters.
@@ -168,7 +164,7 @@ def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[i : i + IN_CHUNK]
 
 
-def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def insert_rows(db: Db, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """INSERT `rows` in order, many rows per statement (`VALUES (...), (...), ...`).
 
     For bulk writes (tags: ~50,000 rows): one statement per row, even through
@@ -178,10 +174,7 @@ def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequ
     per = max(1, min(INSERT_CHUNK, 999 // len(columns)))
     one = f"({', '.join('?' * len(columns))})"
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    conn = dbapi(db)
-    cursor = conn.cursor()
-    if not _is_sqlite(conn):
-        head, one = _for_psycopg(cursor, head), _for_psycopg(cursor, one)
+    cursor = dbapi(db).cursor()
     try:
         for i in range(0, len(rows), per):
             chunk = rows[i : i + per]
@@ -190,32 +183,67 @@ def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequ
         cursor.close()
 
 
-def _is_sqlite(conn: Any) -> bool:
-    # A session's DBAPI connection comes wrapped in SQLAlchemy's pool proxy.
-    return isinstance(getattr(conn, "driver_connection", conn), sqlite3.Connection)
+class PgCursor:
+    """A psycopg cursor that takes sqlite3's `?` SQL and hands back JSON columns as text
+    (the callers decode them themselves, as they do sqlite3's)."""
+
+    def __init__(self, raw: Any) -> None:
+        from psycopg.types.string import TextLoader
+
+        raw.adapters.register_loader("json", TextLoader)
+        raw.adapters.register_loader("jsonb", TextLoader)
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        from curator.store.placeholders import qmark_to_format
+
+        self.raw.execute(qmark_to_format(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Any) -> PgCursor:
+        from curator.store.placeholders import qmark_to_format
+
+        self.raw.executemany(qmark_to_format(sql), rows)
+        return self
+
+    def __getattr__(self, name: str) -> Any:  # fetchone, fetchall, rowcount, close
+        return getattr(self.raw, name)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.raw)
 
 
-def _for_psycopg(cursor: Any, sql: str) -> str:
-    """`sql` for a psycopg cursor, which is set to hand back JSON columns as text: the
-    callers decode them themselves, as they do sqlite3's."""
-    from psycopg.types.string import TextLoader
+class PgConnection:
+    """A psycopg connection with sqlite3's `execute` / `executemany` / `cursor` shape, so
+    that the store's `?` SQL runs unchanged on PostgreSQL."""
 
-    from curator.store.dialect import qmark_to_format
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
 
-    cursor.adapters.register_loader("json", TextLoader)
-    cursor.adapters.register_loader("jsonb", TextLoader)
-    return qmark_to_format(sql)
+    def cursor(self) -> PgCursor:
+        return PgCursor(self.raw.cursor())
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        return self.cursor().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Any) -> PgCursor:
+        return self.cursor().executemany(sql, rows)
 
 
-def dbapi(db: Any) -> Any:
+def dbapi(db: Db) -> Any:
     """The DBAPI connection behind `db`: a sqlite3 connection as is, or a SQLAlchemy
     session's (inside the session's transaction)."""
     if isinstance(db, sqlite3.Connection):
         return db
-    return db.connection().connection
+    if isinstance(db, PgConnection):
+        return db
+    raw = db.connection().connection.dbapi_connection
+    # The store's SQL is written for sqlite3 (`?`); psycopg's connection gets a wrapper.
+    return raw if isinstance(raw, sqlite3.Connection) else PgConnection(raw)
 
 
-def path_of(db: Any) -> Path:
+def path_of(db: str | Path | Engine) -> Path:
     """A DB given as a path, or as an SQLAlchemy engine by a caller that holds one."""
-    url = getattr(db, "url", None)
-    return Path(url.database) if url is not None else Path(db)
+    if isinstance(db, (str, Path)):
+        return Path(db)
+    return Path(str(db.url.database))

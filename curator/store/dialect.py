@@ -1,9 +1,11 @@
-"""The SQL that differs between SQLite and PostgreSQL, for code that speaks plain DBAPI.
+"""The SQL that differs between SQLite and PostgreSQL, behind one method each.
 
-Input: SQL written for sqlite3 (`?` placeholders) and a `DbTarget`. Output: a `Dialect`
-(placeholder style, insert-or-ignore, upsert, "now", string aggregation, write lock) and
-`connect_dbapi(target)`, a thin connection with `execute` / `executemany` / `transaction`
-that takes the same `?` SQL on both. Config: `BUSY_TIMEOUT_MS` (dbapi.py), `WRITE_LOCK_KEY`.
+Input: SQL written for sqlite3 (`?` placeholders) and a `DbTarget`, or a `Db` to tell the
+dialect from (`dialect_of`). Output: a `Dialect` (placeholder style, insert-or-ignore,
+upsert, "now", string aggregation, all-true, write lock) and `connect_dbapi(target)`, a
+thin connection with `execute` / `executemany` / `transaction` that takes the same `?` SQL
+on both. Config: `BUSY_TIMEOUT_MS` (dbapi.py), `WRITE_LOCK_KEY`. Query modules ask their
+`Db`'s dialect instead of writing SQLite-only syntax inline.
 
 Why: `curator check`, tagging and export reach the DB through plain DBAPI for speed
 (dbapi.py); psycopg wants `%s` placeholders and has no `INSERT OR IGNORE`, `PRAGMA` or
@@ -17,10 +19,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from curator.errors import DatabaseError
+from curator.store.placeholders import qmark_to_format
 from curator.store.target import DbKind, DbTarget
 
 # Every curator writer on one PostgreSQL DB takes this transaction-scoped advisory lock, as
@@ -36,29 +38,6 @@ def pg_connect_options() -> str:
     from curator.store import dbapi
 
     return f"-c timezone=UTC -c lock_timeout={int(dbapi.BUSY_TIMEOUT_MS)}"
-
-
-@lru_cache(maxsize=512)
-def qmark_to_format(sql: str) -> str:
-    """sqlite3's `?` placeholders as psycopg's `%s` (and a literal `%` as `%%`), leaving
-    quoted strings and identifiers alone."""
-    out: list[str] = []
-    quote: str | None = None
-    for ch in sql:
-        if quote is not None:
-            if ch == quote:
-                quote = None
-            out.append("%%" if ch == "%" else ch)
-        elif ch in ("'", '"'):
-            quote = ch
-            out.append(ch)
-        elif ch == "?":
-            out.append("%s")
-        elif ch == "%":
-            out.append("%%")
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,19 +80,21 @@ class Dialect:
             return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
         return "(now() AT TIME ZONE 'UTC')"
 
-    def group_concat(self, expr: str, sep: str) -> str:
-        """String aggregation of `expr` with the separator given as a SQL expression."""
+    def group_concat(self, expr: str, sep: str | None = None) -> str:
+        """Values of `expr` per group joined by the SQL expression `sep` (default: a comma)."""
         if self.kind is DbKind.SQLITE:
-            return f"group_concat({expr}, {sep})"
-        return f"string_agg(CAST({expr} AS TEXT), {sep})"
+            return f"group_concat({expr}, {sep})" if sep is not None else f"group_concat({expr})"
+        comma = "','" if sep is None else sep
+        return f"string_agg(CAST({expr} AS TEXT), {comma})"
 
     def char(self, code: int) -> str:
-        return f"char({code})" if self.kind is DbKind.SQLITE else f"chr({code})"
+        """The one-character string with this code point."""
+        return f"char({int(code)})" if self.kind is DbKind.SQLITE else f"chr({int(code)})"
 
     def all_true(self, expr: str) -> str:
-        """1 when `expr` (a boolean column) holds on every row of the group, else 0: SQLite's
-        `min(flag)`; PostgreSQL has no min(boolean)."""
-        return f"min(CAST({expr} AS INTEGER))"
+        """1 when `expr` (a boolean column) holds on every row of the group, else 0.
+        PostgreSQL has no min(boolean); a CASE reads the same on both."""
+        return f"min(CASE WHEN {expr} THEN 1 ELSE 0 END)"
 
     def time_param(self, value: datetime | None) -> Any:
         """A datetime as a parameter: naive UTC text on SQLite (as SQLAlchemy stores it),

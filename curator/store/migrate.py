@@ -1,6 +1,6 @@
 """Schema creation and upgrades with Alembic, run in-process.
 
-Input: an engine and its DB path. Output: a DB whose schema matches `models.py`, or a
+Input: an engine and its DB path. Output: a DB whose schema matches `schema.py`, or a
 `DatabaseError`/`SchemaTooNewError` with the DB left as it was. Config: `HEAD`, the newest
 revision in `migrations/versions/` (a test keeps the two in step).
 
@@ -208,7 +208,7 @@ def _migrate(conn: Connection, path: Path | str, current: str, backup: Path | No
 
 
 def ensure_schema(engine: Engine, where: Path | DbTarget) -> None:
-    """Called by `db.open_engine` for every command: cheap when the DB is at head."""
+    """Called by `connect.open_engine` for every command: cheap when the DB is at head."""
     try:
         with engine.connect() as conn:
             rows = (
@@ -224,16 +224,3 @@ def ensure_schema(engine: Engine, where: Path | DbTarget) -> None:
     if rows == [HEAD]:
         return
     upgrade(engine, where)
-
-
-def upgrade_database(db: str | Path | None) -> UpgradeResult:
-    """`curator db upgrade`: open the DB without auto-migrating, then migrate explicitly."""
-    from curator.store.connect import open_engine
-    from curator.store.target import parse_db_target
-
-    target = parse_db_target(db)
-    engine = open_engine(target, migrate=False)
-    try:
-        return upgrade(engine, target)
-    finally:
-        engine.dispose()

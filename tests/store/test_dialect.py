@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from curator.store.dialect import connect_dbapi, qmark_to_format
+from curator.store.dialect import connect_dbapi
+from curator.store.placeholders import qmark_to_format
 from curator.store.target import parse_db_target
 
 
