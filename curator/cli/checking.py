@@ -119,7 +119,7 @@ def check_cmd(
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
     from curator.cli.progress import is_interactive, make_progress
-    from curator.store.dbapi import resolve_db_path
+    from curator.store.dbapi import resolve_db
     from curator.util.when import parse_duration, parse_time
 
     token = os.environ.get("GITHUB_TOKEN", "").strip()
@@ -147,7 +147,7 @@ def check_cmd(
     )
     interactive = is_interactive()
     try:
-        summary = run_check(resolve_db_path(db), options, progress=make_progress(err, interactive))
+        summary = run_check(resolve_db(db), options, progress=make_progress(err, interactive))
     except CheckInterrupted as exc:
         _emit_check(exc.summary, fmt, output_file, interactive)
         raise
@@ -171,9 +171,7 @@ def status_cmd(
     """What is broken, flaky or suspect, since when, and where (file:line)."""
     from curator.check.store import load_status
     from curator.cli import checkformat as report
-    from curator.store.target import require_sqlite
 
-    require_sqlite(db, "curator status")  # its queries are the check path's (sqlite3 SQL)
     states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
     with read_session(open_engine(db)) as session:
         rows = load_status(session, states or None, source=source)

@@ -49,9 +49,7 @@ def report_cmd(
 ) -> None:
     """Link rot since the last run: newly/still broken, recovered, moved (fits an issue)."""
     from curator.report.actions import make_report
-    from curator.store.target import require_sqlite
 
-    require_sqlite(db, "curator report")  # it selects through the check path's sqlite3 SQL
     run = make_report(
         open_engine(db),
         fmt=fmt,
@@ -95,10 +93,7 @@ def ci_sync_issue_cmd(
 ) -> None:
     """Open, update or close the one link-rot issue (token from $GITHUB_TOKEN)."""
     from curator.report.actions import sync_tracking_issue
-    from curator.store.target import require_sqlite
 
-    if report_file is None:
-        require_sqlite(db, "curator ci sync-issue")
     result = sync_tracking_issue(
         open_engine(db) if report_file is None else None,
         repo=repo,

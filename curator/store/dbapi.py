@@ -1,11 +1,13 @@
-"""Plain sqlite3 access, shared by the SQLAlchemy layer (connect.py) and `curator check`.
+"""Plain DBAPI access, shared by the SQLAlchemy layer (connect.py) and `curator check`.
 
-Input: a DB path (`--db`, else `$CURATOR_DB`, else `data/curator.db`). Output: sqlite3
-connections set up like connect.py's engine (WAL, busy timeout, foreign keys, transactions we
-begin ourselves), `transaction()`, time conversions matching what SQLAlchemy stores,
-`insert_rows()` and `in_chunks()` for bulk writes and long id lists. Config:
-`BUSY_TIMEOUT_MS`, `SCHEMA_HEAD` (the one place the schema revision is written; migrate.py
-and the Alembic scripts follow it, a test keeps them in step).
+Input: a DB path or PostgreSQL target (`--db`, else `$CURATOR_DB`, else `data/curator.db`).
+Output: sqlite3 connections set up like connect.py's engine (WAL, busy timeout, foreign
+keys, transactions we begin ourselves), or psycopg ones wrapped (`PgConnection`) to take the
+same `?` SQL, with curator's advisory write lock; `transaction()`, time conversions
+matching what SQLAlchemy stores, `insert_rows()` and `in_chunks()` for bulk writes and long
+id lists. Config: `BUSY_TIMEOUT_MS`, `WRITE_LOCK_KEY`, `SCHEMA_HEAD` (the one place the
+schema revision is written; migrate.py and the Alembic scripts follow it, a test keeps
+them in step).
 
 Why not SQLAlchemy here: `curator check` keeps its parent process lean. SQLAlchemy and
 SQLModel cost it 25 MiB and half a second at start-up, for a handful of queries. The
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from curator.errors import DatabaseError
-from curator.store.target import DEFAULT_DB, require_sqlite
+from curator.store.target import DEFAULT_DB, DbKind, DbTarget, parse_db_target
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -32,9 +34,17 @@ if TYPE_CHECKING:
 # What the store's query functions accept: a plain sqlite3 connection (the check path), or
 # an SQLAlchemy session whose transaction they then join. Never a bare path or engine.
 Db: TypeAlias = "sqlite3.Connection | PgConnection | Session"
+# A connection of our own (connect()): what transaction() takes.
+Connection: TypeAlias = "sqlite3.Connection | PgConnection"
+# Where the DB is: a SQLite file, or a target that may be a PostgreSQL server.
+Where: TypeAlias = "Path | DbTarget"
 
 __all__ = ["DEFAULT_DB", "Db"]
 BUSY_TIMEOUT_MS = 60_000
+# Every curator writer on one PostgreSQL DB takes this transaction-scoped advisory lock, as
+# every SQLite writer takes the write lock with BEGIN IMMEDIATE: imports, tagging, checks
+# and upgrades then queue instead of interleaving their max(id)+1 allocations.
+WRITE_LOCK_KEY = 0x637572  # "cur"
 SCHEMA_HEAD = "0002"  # the newest Alembic revision in migrations/versions/
 _MAGIC = b"SQLite format 3\x00"
 
@@ -55,10 +65,19 @@ def from_sql_time(text: str | datetime | None) -> datetime | None:
     return datetime.fromisoformat(text).replace(tzinfo=UTC) if text else None
 
 
-def resolve_db_path(db: str | Path | None) -> Path:
-    """The SQLite file `db` names (see target.py); a PostgreSQL URL is an InputError here,
-    for the plain-sqlite3 paths (`curator check`) not yet ported to PostgreSQL."""
-    return require_sqlite(db, "this command")
+def resolve_db(db: str | Path | DbTarget | None) -> Where:
+    """The SQLite file or PostgreSQL target `db` names (see target.py)."""
+    if isinstance(db, DbTarget):
+        return db.path if db.path is not None else db
+    target = parse_db_target(db)
+    return target.path if target.path is not None else target
+
+
+def pg_connect_options() -> str:
+    """libpq `options` for every PostgreSQL connection: naive timestamps read back as UTC
+    (like SQLite's), and a writer gives up waiting for the write lock after the same
+    `BUSY_TIMEOUT_MS` as on SQLite instead of waiting forever."""
+    return f"-c timezone=UTC -c lock_timeout={int(BUSY_TIMEOUT_MS)}"
 
 
 def check_file(path: Path) -> None:
@@ -91,7 +110,13 @@ def locked_error(path: str | Path | None, text: str) -> DatabaseError:
     return DatabaseError(f"database error in {path}: {text}")
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(where: Where) -> Connection:
+    """A connection of our own to `where`, transactions begun by transaction()."""
+    if isinstance(where, DbTarget):
+        if where.kind is DbKind.POSTGRESQL:
+            return _connect_pg(where)
+        where = where.sqlite_path
+    path = where
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
         setup(conn)
@@ -100,10 +125,25 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def _connect_pg(target: DbTarget) -> PgConnection:
+    import psycopg
+
+    try:
+        # autocommit: transactions are opened explicitly by transaction(), as on sqlite3
+        raw = psycopg.connect(target.libpq_url, autocommit=True, options=pg_connect_options())
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot connect to {target.display}: {exc}") from exc
+    return PgConnection(raw, target.display)
+
+
 @contextmanager
-def transaction(conn: sqlite3.Connection, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+def transaction(conn: Connection, *, write: bool = False) -> Iterator[Connection]:
     """One transaction: `BEGIN IMMEDIATE` for writes (queue on the write lock up front),
     committed on success, rolled back on any exception."""
+    if isinstance(conn, PgConnection):
+        with conn.transaction(write=write):
+            yield conn
+        return
     try:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
     except sqlite3.OperationalError as exc:
@@ -217,8 +257,36 @@ class PgConnection:
     """A psycopg connection with sqlite3's `execute` / `executemany` / `cursor` shape, so
     that the store's `?` SQL runs unchanged on PostgreSQL."""
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, name: str = "the database") -> None:
         self.raw = raw
+        self.name = name
+
+    def close(self) -> None:
+        self.raw.close()
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[PgConnection]:
+        """On a connection of our own (autocommit): BEGIN, and for writes curator's
+        advisory write lock (given up after `lock_timeout`, like SQLite's busy timeout)."""
+        import psycopg
+
+        try:
+            self.raw.execute("BEGIN")
+            if write:
+                self.raw.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+            yield self
+        except psycopg.Error as exc:
+            self.raw.execute("ROLLBACK")
+            state = getattr(exc, "sqlstate", None)
+            text = "locked" if state == "55P03" else str(exc)  # lock_not_available
+            raise locked_error(self.name, text) from exc
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        try:
+            self.raw.execute("COMMIT")
+        except psycopg.Error as exc:
+            raise locked_error(self.name, str(exc)) from exc
 
     def cursor(self) -> PgCursor:
         return PgCursor(self.raw.cursor())
@@ -242,8 +310,11 @@ def dbapi(db: Db) -> Any:
     return raw if isinstance(raw, sqlite3.Connection) else PgConnection(raw)
 
 
-def path_of(db: str | Path | Engine) -> Path:
-    """A DB given as a path, or as an SQLAlchemy engine by a caller that holds one."""
-    if isinstance(db, (str, Path)):
-        return Path(db)
-    return Path(str(db.url.database))
+def path_of(db: str | Path | DbTarget | Engine) -> Where:
+    """A DB given as a path or target, or as an SQLAlchemy engine by a caller that holds
+    one: the SQLite file, or the PostgreSQL target."""
+    if isinstance(db, (str, Path, DbTarget)):
+        return resolve_db(db)
+    if db.url.get_backend_name() == "sqlite":
+        return Path(str(db.url.database))
+    return DbTarget(DbKind.POSTGRESQL, url=db.url.render_as_string(hide_password=False))

@@ -22,22 +22,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from curator.errors import DatabaseError
+from curator.store.dbapi import WRITE_LOCK_KEY, PgConnection, pg_connect_options
 from curator.store.placeholders import qmark_to_format
 from curator.store.target import DbKind, DbTarget
 
-# Every curator writer on one PostgreSQL DB takes this transaction-scoped advisory lock, as
-# every SQLite writer takes the write lock with BEGIN IMMEDIATE: imports, tagging and
-# upgrades then queue instead of interleaving their max(id)+1 allocations.
-WRITE_LOCK_KEY = 0x637572  # "cur"
-
-
-def pg_connect_options() -> str:
-    """libpq `options` for every PostgreSQL connection: naive timestamps read back as UTC
-    (like SQLite's), and a writer gives up waiting for the write lock after the same
-    `BUSY_TIMEOUT_MS` as on SQLite instead of waiting forever."""
-    from curator.store import dbapi
-
-    return f"-c timezone=UTC -c lock_timeout={int(dbapi.BUSY_TIMEOUT_MS)}"
+__all__ = ["WRITE_LOCK_KEY", "pg_connect_options"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +137,8 @@ def dialect_of(conn: Any) -> Dialect:
         return conn.dialect
     if isinstance(conn, sqlite3.Connection):
         return SQLITE
+    if isinstance(conn, PgConnection):
+        return POSTGRESQL
     if type(conn).__module__.startswith("psycopg"):
         return POSTGRESQL
     bind = conn.get_bind() if hasattr(conn, "get_bind") else conn  # a session: its engine

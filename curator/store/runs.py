@@ -13,11 +13,11 @@ import json
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from curator.store.dbapi import (
     Db,
+    Where,
     connect,
     dbapi,
     fetch_all,
@@ -29,7 +29,7 @@ from curator.store.dbapi import (
 from curator.store.kinds import RunKind, RunStatus
 
 
-def start_run(path: Path, kind: RunKind, arguments: dict[str, Any], now: datetime) -> int:
+def start_run(path: Where, kind: RunKind, arguments: dict[str, Any], now: datetime) -> int:
     with closing(connect(path)) as conn, transaction(conn, write=True):
         return insert_returning_id(
             conn,
@@ -40,7 +40,7 @@ def start_run(path: Path, kind: RunKind, arguments: dict[str, Any], now: datetim
 
 
 def finish_run(
-    path: Path, run_id: int, counts: dict[str, Any], status: RunStatus, now: datetime
+    path: Where, run_id: int, counts: dict[str, Any], status: RunStatus, now: datetime
 ) -> None:
     with closing(connect(path)) as conn, transaction(conn, write=True):
         conn.execute(

@@ -109,18 +109,6 @@ def parse_db_target(text: str | Path | None) -> DbTarget:
     )
 
 
-def require_sqlite(db: str | Path | None, command: str) -> Path:
-    """The SQLite file `db` names; InputError for a PostgreSQL target, for the commands that
-    still reach the DB through `curator check`'s plain-sqlite3 queries (not ported yet)."""
-    target = parse_db_target(db)
-    if target.path is None:
-        raise InputError(
-            f"{command} needs a SQLite database; {target.display} is PostgreSQL, which it "
-            "does not support yet (import, list, stats, tag, export and db copy do)"
-        )
-    return target.path
-
-
 def _sqlite(path: Path, raw: str | None = None) -> DbTarget:
     raw = str(path) if raw is None else raw  # Path("dir/") drops the telling slash
     if "\x00" in raw:

@@ -195,22 +195,6 @@ def test_exclusions_on_postgres(pg_url: str) -> None:
     assert "https://*.example.com/*" in listed and "2027-01-01" in listed
 
 
-def test_commands_on_the_check_path_refuse_postgres_for_now(pg_url: str) -> None:
-    """`check`, `status` and `report` still query through sqlite3: a clear exit 2, not a
-    traceback, and the DB is left as it was."""
-    _run("import", SEEDS["study"], "--db", pg_url)
-    with psycopg.connect(pg_url) as conn:
-        before = conn.execute("SELECT count(*) FROM entry").fetchall()
-    for args in (("check",), ("status", "--broken"), ("report",)):
-        r = run_cli(*args, "--db", pg_url)
-        assert r.code == 2, (args, r.stderr)
-        assert "needs a SQLite database" in r.stderr
-        assert len(r.stderr.strip().splitlines()) == 1
-    with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT count(*) FROM entry").fetchall() == before
-        assert conn.execute("SELECT count(*) FROM run").fetchall() == [(0,)]
-
-
 def test_writer_gives_up_after_the_busy_timeout_and_readers_go_on(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -109,12 +109,18 @@ def test_other_schemes_exit_2_and_write_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_check_on_postgres_is_refused_until_ported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("command", [("check", "--allow-private"), ("status",), ("report",)])
+def test_check_path_on_unreachable_postgres_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
 ) -> None:
+    """The check path reaches PostgreSQL through its own connections: the same one-line
+    error as the SQLAlchemy commands, and no SQLite file in its place."""
     monkeypatch.chdir(tmp_path)
-    r = run_cli("check", "--db", "postgresql://me:s3cret@127.0.0.1/db")
-    assert r.code == 2
-    assert "needs a SQLite database" in r.stderr
-    assert "s3cret" not in r.stderr
+    url = f"postgresql://me:s3cret@127.0.0.1:{_closed_port()}/db"
+    r = run_cli(*command, "--db", url)
+    assert r.code == 2, r.stderr
+    assert r.stderr.startswith("Error: cannot "), r.stderr
+    assert "127.0.0.1" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "s3cret" not in r.stdout + r.stderr
     assert list(tmp_path.iterdir()) == []
