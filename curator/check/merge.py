@@ -15,7 +15,6 @@ state back. Results for URLs this DB does not have (other lists) are counted and
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from curator.check.types import FetchResult
 from curator.errors import InputError
 from curator.store import runs
 from curator.store.current import open_current
-from curator.store.dbapi import connect, transaction
+from curator.store.dbapi import Connection, Where, connect, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +40,7 @@ class MergeSummary:
     unknown_urls: int
 
 
-def merge_results(db: Path, files: Sequence[Path]) -> MergeSummary:
+def merge_results(db: Where, files: Sequence[Path]) -> MergeSummary:
     if not files:
         raise InputError("give at least one results file (written by check --results-out)")
     loaded = [read_results_file(Path(f)) for f in files]  # all validated before any write
@@ -50,9 +49,7 @@ def merge_results(db: Path, files: Sequence[Path]) -> MergeSummary:
         return _merge(conn, loaded)
 
 
-def _merge(
-    conn: sqlite3.Connection, loaded: list[tuple[RunHeader, list[ResultRecord]]]
-) -> MergeSummary:
+def _merge(conn: Connection, loaded: list[tuple[RunHeader, list[ResultRecord]]]) -> MergeSummary:
     norms = sorted({r.normalized for _, records in loaded for r in records})
     ids = runs.url_ids(conn, norms)
     held: dict[str, set[tuple[int, datetime]]] = {}

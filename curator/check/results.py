@@ -5,31 +5,31 @@ Input: the DB (a path, or an SQLAlchemy engine a caller holds), the run id, `--c
 `--confirm-days`; `FetchResult`s submitted while the run goes on. Output: committed rows
 (one `BEGIN IMMEDIATE` transaction per ~200 results or per second, so an interrupt loses
 only requests still in flight) and `stored`, what the run's report needs of each URL.
-Config: `batch_size`, `interval`. The thread has its own plain sqlite3 connection; the
+Config: `batch_size`, `interval`. The thread has its own plain DBAPI connection; the
 SQL is store/results.py's and store/urlstate.py's.
 """
 
 from __future__ import annotations
 
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
 from curator.check.store import record_of
 from curator.check.types import FetchResult, LinkState, Outcome
-from curator.store.dbapi import connect, path_of, transaction
+from curator.store.dbapi import Connection, connect, path_of, transaction
 from curator.store.results import ResultRow, insert_results
 from curator.store.urlstate import StateRow, states_of, upsert_states
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from curator.store.dbapi import Connection, Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class ResultWriter:
 
     def __init__(
         self,
-        db: Path | Engine,
+        db: Where | Engine,
         run_id: int,
         confirm_runs: int,
         confirm_days: float,
@@ -66,7 +66,7 @@ class ResultWriter:
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._path, self._run_id = path_of(db), run_id
-        self._conn: sqlite3.Connection | None = None  # the writer thread's own
+        self._conn: Connection | None = None  # the writer thread's own
         self._confirm = (confirm_runs, confirm_days)
         self._batch_size, self._interval = batch_size, interval
         self._on_error = on_error
@@ -148,7 +148,7 @@ class ResultWriter:
 
 
 def store_batch(
-    conn: sqlite3.Connection,
+    conn: Connection,
     run_id: int,
     batch: list[_Item],
     confirm_runs: int,

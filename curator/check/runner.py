@@ -5,8 +5,9 @@ thresholds, --fail-on, --root / --base-url, the clock) and the HTTP engine funct
 (`engine.run_checks`, injectable for tests). Output: a `CheckSummary` whose `exit_code`
 the CLI uses, or `CheckInterrupted` (exit 130/143) after a SIGINT/SIGTERM, raised once
 every finished result is committed. Results are committed by `results.ResultWriter` in
-batches while the run goes on. The DB is reached through plain sqlite3 (curator/store/dbapi.py),
-so this process never loads SQLAlchemy unless the DB is new or needs a migration.
+batches while the run goes on. The DB (SQLite or PostgreSQL) is reached through plain
+DBAPI (curator/store/dbapi.py), so this process never loads SQLAlchemy unless the DB is
+new or needs a migration.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ from curator.util.when import parse_time as parse_time
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from curator.store.dbapi import Where
+    from curator.store.target import DbTarget
 
 STOP_GRACE_S = 5.0  # how long a stopped engine may take to hand back before it is cancelled
 
@@ -190,7 +194,7 @@ class _Run:
 
 
 async def _drive(
-    run: _Run, db: Path, run_id: int, engine_fn: EngineFn, options: CheckOptions
+    run: _Run, db: Where, run_id: int, engine_fn: EngineFn, options: CheckOptions
 ) -> str | None:
     """Run the engine with SIGINT/SIGTERM turned into a stop; return the signal's name."""
     loop = asyncio.get_running_loop()
@@ -237,7 +241,7 @@ async def _drive(
 
 
 def run_check(
-    db: str | Path | Engine,
+    db: str | Path | DbTarget | Engine,
     options: CheckOptions,
     *,
     engine_fn: EngineFn | None = None,
@@ -251,7 +255,7 @@ def run_check(
     return run_sync(_run_check(path, options, engine_fn, progress or NullProgress(), warm))
 
 
-def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
+def _workers_to_prestart(db: Where, options: CheckOptions) -> int:
     """Worker processes a run will likely use, guessed from the stored URLs and hosts
     before the (slower) selection; a wrong guess costs one idle start-up."""
     from curator.check.shard import worker_count
@@ -264,7 +268,7 @@ def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
 
 
 async def _run_check(
-    db: Path,
+    db: Where,
     options: CheckOptions,
     engine_fn: EngineFn | None,
     progress: ProgressSink,
@@ -286,7 +290,7 @@ async def _run_check(
 
 
 async def _select_and_run(
-    db: Path, options: CheckOptions, engine_fn: EngineFn, progress: ProgressSink
+    db: Where, options: CheckOptions, engine_fn: EngineFn, progress: ProgressSink
 ) -> CheckSummary:
     started = options.clock()
     t0 = time.monotonic()

@@ -1,6 +1,6 @@
 """What to check and what stands where: the checker's view of the stored links and states.
 
-Input: a `Db` (a sqlite3 connection, or a session: the store's queries it calls are plain
+Input: a `Db` (a sqlite3 or psycopg connection, or a session: the store's queries it calls are plain
 SQL on the DBAPI connection), the current time and selection options (source, --max-age,
 --only-new, --budget). Output: a `Plan` (URLs to check, excluded, skipped, relative links),
 and `StatusRow`s for `curator status`. Config: none. The SQL lives in curator/store/
@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from curator.check.exclusions import ExclusionMatcher, list_exclusions
@@ -32,7 +31,7 @@ from curator.urls import host_of_normalized
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from curator.store.dbapi import Db
+    from curator.store.dbapi import Db, Where
 
 _SLOW_MS = 1000  # a URL this slow at its last check is started first (see _slowest_first)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -190,7 +189,7 @@ def _is_due(prev: StateRecord | None, now: datetime, max_age: timedelta, only_ne
 
 
 def start_run(
-    db: Path | Engine,
+    db: Where | Engine,
     arguments: dict[str, Any],
     now: datetime,
     run_key: str | None = None,
@@ -202,7 +201,7 @@ def start_run(
 
 
 def finish_run(
-    db: Path | Engine, run_id: int, counts: dict[str, Any], status: RunStatus, now: datetime
+    db: Where | Engine, run_id: int, counts: dict[str, Any], status: RunStatus, now: datetime
 ) -> None:
     runs.finish_run(path_of(db), run_id, counts, status, now)
 

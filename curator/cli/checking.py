@@ -155,7 +155,7 @@ def check_cmd(
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
     from curator.cli.progress import is_interactive, make_progress
-    from curator.store.dbapi import resolve_db_path
+    from curator.store.dbapi import resolve_db
     from curator.util.when import parse_duration, parse_time
 
     token = os.environ.get("GITHUB_TOKEN", "").strip()
@@ -190,7 +190,7 @@ def check_cmd(
     interactive = is_interactive()
     try:
         summary = run_check(
-            resolve_db_path(db_path(db)), options, progress=make_progress(err, interactive)
+            resolve_db(db_path(db)), options, progress=make_progress(err, interactive)
         )
     except CheckInterrupted as exc:
         _emit_check(exc.summary, fmt, output_file, interactive)
@@ -218,9 +218,9 @@ def merge_cmd(
 ) -> None:
     """Fold the results files of sharded checks into the DB (one transaction; idempotent)."""
     from curator.check.merge import merge_results
-    from curator.store.dbapi import resolve_db_path
+    from curator.store.dbapi import resolve_db
 
-    summary = merge_results(resolve_db_path(db), files)
+    summary = merge_results(resolve_db(db_path(db)), files)
     echo(merge_text(summary))
 
 

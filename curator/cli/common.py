@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,13 +23,13 @@ if TYPE_CHECKING:
 
 # The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
 # that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
-def db_path(db: Path | None) -> Path | None:
+def db_path(db: str | None) -> str | None:
     """The command's own `--db`, else the one given before the command (`curator --db X
     list`), else None (the store's default)."""
     return db if db is not None else _root_options.get("db")
 
 
-def open_engine(db: Path | None, *, must_exist: bool = False) -> Engine:
+def open_engine(db: str | None, *, must_exist: bool = False) -> Engine:
     """`must_exist`: a read-only command, which must not create an empty database."""
     from curator.store.connect import open_engine as open_db
 
@@ -57,7 +56,7 @@ app = typer.Typer(
 )
 # Options given before the command (`curator --db X list`), set by the root callback on
 # every invocation (so an in-process run never sees the previous one's).
-_root_options: dict[str, Path | None] = {}
+_root_options: dict[str, str | None] = {}
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -79,11 +78,13 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+# A str, not a Path: Path("postgresql://h/db") would fold the `//` of a URL into one `/`.
 DbOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--db",
-        help="SQLite database (default: $CURATOR_DB or data/curator.db).",
+        help="SQLite file or postgresql://user@host/dbname URL "
+        "(default: $CURATOR_DB or data/curator.db).",
         show_default=False,
     ),
 ]
@@ -101,11 +102,11 @@ def echo(text: str) -> None:
 @app.callback()
 def root_options(
     db: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--db",
-            help="SQLite database for the command (default: $CURATOR_DB or data/curator.db);"
-            " a command's own --db wins.",
+            help="SQLite file or postgresql:// URL for the command (default: $CURATOR_DB or"
+            " data/curator.db); a command's own --db wins.",
             show_default=False,
         ),
     ] = None,

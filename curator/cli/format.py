@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from curator.curate.tagging import TagExplanation
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
+    from curator.store.copy import CopyResult
     from curator.store.queries import Duplicate, EntryView, Stats
 
 
@@ -226,6 +227,14 @@ def version_diff_json(diff: VersionDiff) -> str:
             ],
         }
     )
+
+
+def copy_text(result: CopyResult) -> str:
+    """`curator db copy`: where from and to, then the rows per table."""
+    verb = "replaced" if result.replaced else "copied into"
+    lines = [f"{result.source} {verb} {result.destination}: {result.rows} rows"]
+    lines += [f"  {t.table}: {t.rows}" for t in result.tables]
+    return "\n".join(lines) + "\n"
 
 
 def version_diff_csv(diff: VersionDiff) -> str:

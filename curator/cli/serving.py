@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from curator.cli.common import DbOption, app, err
+from curator.cli.common import DbOption, app, db_path, err
 
 
 @app.command("serve")
@@ -26,9 +26,9 @@ def serve_cmd(
 ) -> None:
     """A local web page to triage broken, flaky, suspect, soft-404 and moved links."""
     from curator.serve.app import serve
-    from curator.store.dbapi import resolve_db_path
+    from curator.store.dbapi import resolve_db
 
     def ready(url: str) -> None:
         err.print(f"serving {url} (Ctrl-C stops)", markup=False, highlight=False)
 
-    serve(resolve_db_path(db), host=host, port=port, token=token, on_ready=ready)
+    serve(resolve_db(db_path(db)), host=host, port=port, token=token, on_ready=ready)

@@ -41,6 +41,7 @@ from curator.errors import CuratorError, InputError
 from curator.serve import views
 from curator.serve.security import Csrf, check_bind, is_loopback, token_matches
 from curator.store.connect import open_engine, read_session, write_session
+from curator.store.dbapi import Where
 from curator.util.when import parse_time
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -95,7 +96,7 @@ def _back(form: dict[str, str], **message: str) -> RedirectResponse:
     return RedirectResponse(f"{back}{sep}{urlencode(message)}", status_code=303)
 
 
-def create_app(db: Path, *, host: str = "127.0.0.1", token: str | None = None) -> Starlette:
+def create_app(db: Where, *, host: str = "127.0.0.1", token: str | None = None) -> Starlette:
     """The app for the DB at `db` (created or upgraded like any command's)."""
     check_bind(host, token)
     engine: Engine = open_engine(db)
@@ -191,7 +192,7 @@ def create_app(db: Path, *, host: str = "127.0.0.1", token: str | None = None) -
 
 
 def serve(
-    db: Path,
+    db: Where,
     *,
     host: str = "127.0.0.1",
     port: int = 8765,

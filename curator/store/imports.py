@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from curator.parse import ParsedDocument, ParsedEntry
 from curator.parse.model import CURATED_KINDS
 from curator.store.dbapi import sql_time
+from curator.store.dialect import advance_serial
 from curator.store.schema import Category, Entry, Link
 from curator.urls import LinkKind, host_of_normalized, normalize
 
@@ -116,6 +117,7 @@ def url_ids(
         conn.exec_driver_sql(
             "INSERT INTO url (id, normalized, url, host) VALUES (?, ?, ?, ?)", rows
         )
+        advance_serial(conn, "url")
     return ids
 
 
@@ -276,6 +278,7 @@ class SourceWriter:
             )
         if new_rows:
             conn.exec_driver_sql(_INSERT_ENTRY, new_rows)
+            advance_serial(conn, "entry")
         if upd_rows:
             conn.execute(update(Entry).where(col(Entry.id) == bindparam("b_id")), upd_rows)
         self.written += len(new_rows) + len(upd_rows)

@@ -12,17 +12,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from curator.store.dbapi import Db, dbapi, fetch_all, in_chunks
-from curator.store.dialect import all_true, group_concat
+from curator.store.dbapi import Db, dbapi, fetch_all, in_chunks, insert_returning_id
+from curator.store.dialect import dialect_of
 from curator.urls import LinkKind
 
 # Links of current entries, of one kind (?), in one source (?, ?) or all (NULL, NULL).
 _LIVE_FROM = (
     " FROM link JOIN entry ON entry.id = link.entry_id JOIN source ON source.id = entry.source_id"
 )
-_LIVE_WHERE = " WHERE entry.removed_at IS NULL AND link.kind = ? AND (? IS NULL OR source.id = ?)"
-# Integers only, so that no path can break the format.
-_WHERE = group_concat("entry.source_id || ':' || (link.line + 1)")
+_LIVE_WHERE = (
+    " WHERE entry.removed_at IS NULL AND link.kind = ?"
+    " AND (CAST(? AS INTEGER) IS NULL OR source.id = ?)"
+)
+
+
+def _where(db: Db) -> str:
+    # Integers only, so that no path can break the format.
+    return dialect_of(db).group_concat("entry.source_id || ':' || (link.line + 1)")
 
 
 class WebGroup(NamedTuple):
@@ -42,7 +48,8 @@ def web_groups(db: Db, source_id: int | None) -> list[WebGroup]:
     """One group per web URL with live links, by url id."""
     rows = fetch_all(
         db,
-        f"SELECT url.id, url.url, url.normalized, {_WHERE}, {all_true('link.excluded')}"
+        f"SELECT url.id, url.url, url.normalized, {_where(db)},"
+        f" {dialect_of(db).all_true('link.excluded')}"
         + _LIVE_FROM
         + " JOIN url ON url.id = link.url_id"
         + _LIVE_WHERE
@@ -56,7 +63,7 @@ def local_groups(db: Db, source_id: int | None) -> list[LocalGroup]:
     """One group per relative href with live links, by href."""
     rows = fetch_all(
         db,
-        f"SELECT link.href, {_WHERE}"
+        f"SELECT link.href, {_where(db)}"
         + _LIVE_FROM
         + _LIVE_WHERE
         + " GROUP BY link.href ORDER BY link.href",
@@ -111,7 +118,7 @@ def live_links_to(db: Db, href: str, normalized: str, source_id: int | None) -> 
         " JOIN entry ON entry.id = link.entry_id"
         " WHERE entry.removed_at IS NULL AND (link.href = ?"
         " OR link.url_id IN (SELECT url.id FROM url WHERE url.normalized = ?))"
-        " AND (? IS NULL OR entry.source_id = ?) ORDER BY link.id",
+        " AND (CAST(? AS INTEGER) IS NULL OR entry.source_id = ?) ORDER BY link.id",
         (href, normalized, source_id, source_id),
     )
     return [LiveLink(*r) for r in rows]
@@ -123,11 +130,9 @@ def ensure_url(db: Db, normalized: str, url: str, host: str) -> int:
     found = conn.execute("SELECT id FROM url WHERE normalized = ?", (normalized,)).fetchone()
     if found is not None:
         return int(found[0])
-    cursor = conn.execute(
-        "INSERT INTO url (normalized, url, host) VALUES (?, ?, ?)", (normalized, url, host)
+    return insert_returning_id(
+        db, "INSERT INTO url (normalized, url, host) VALUES (?, ?, ?)", (normalized, url, host)
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
 def repoint_links(db: Db, links: Sequence[LiveLink], href: str, url_id: int | None) -> None:

@@ -226,11 +226,13 @@ def collect_stats(session: Session) -> Stats:
         version = session.get(SourceVersion, src.current_version_id)
         entries = (
             session.execute(
-                select(Entry.category).where(
+                select(Entry.category)
+                .where(
                     Entry.source_id == src.id,
                     col(Entry.removed_at).is_(None),
                     col(Entry.kind).in_(CURATED),
                 )
+                .order_by(col(Entry.id))  # PostgreSQL has no implicit rowid order
             )
             .scalars()
             .all()
@@ -255,6 +257,7 @@ def collect_stats(session: Session) -> Stats:
             .join(Entry)
             .where(Entry.source_id == src.id, col(Entry.removed_at).is_(None))
             .group_by(Link.kind)
+            .order_by(Link.kind)
         ).all():
             kinds[kind] += n
     return Stats(per_source, cat_counts, dict(kinds), len(find_duplicates(session)))

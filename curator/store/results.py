@@ -1,22 +1,21 @@
 """The `check_result` table: one row per check of one URL, written in bulk, read back.
 
-Input: a sqlite3 connection in a write transaction and `ResultRow`s; a `Db`, url ids,
-run ids and times for reads. Output: committed rows; each URL's last check time in ms
-and last error; check histories; which URLs a run or a period checked; outcome counts.
-Config: none. Plain DBAPI `executemany`: SQLAlchemy's bulk insert cost more CPU than the
-rest of the parent process's share of a 20,000-URL run. The column list is `ResultRow`'s
-fields, which a test holds to the `CheckResult` table in schema.py.
+Input: a connection of our own (dbapi.connect) in a write transaction and `ResultRow`s;
+a `Db`, url ids, run ids and times for reads. Output: committed rows; each URL's last
+check time in ms and last error; check histories; which URLs a run or a period checked;
+outcome counts. Config: none. Plain DBAPI `executemany`: SQLAlchemy's bulk insert cost
+more CPU than the rest of the parent process's share of a 20,000-URL run. The column list
+is `ResultRow`'s fields, which a test holds to the `CheckResult` table in schema.py.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from curator.store.dbapi import Db, fetch_all, from_sql_time, in_chunks, sql_time
+from curator.store.dbapi import Connection, Db, fetch_all, from_sql_time, in_chunks, sql_time
 
 
 class ResultRow(NamedTuple):
@@ -42,7 +41,7 @@ _INSERT = (
 )
 
 
-def insert_results(conn: sqlite3.Connection, rows: Sequence[ResultRow]) -> None:
+def insert_results(conn: Connection, rows: Sequence[ResultRow]) -> None:
     """Append `rows` (in the caller's transaction)."""
     conn.executemany(
         _INSERT,

@@ -19,16 +19,17 @@ from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from curator.store.dbapi import (
     IN_CHUNK,
     Db,
+    Where,
     connect,
     dbapi,
     fetch_all,
     from_sql_time,
+    insert_returning_id,
     sql_time,
     transaction,
 )
@@ -36,7 +37,7 @@ from curator.store.kinds import RunKind, RunStatus
 
 
 def start_run(
-    path: Path,
+    path: Where,
     kind: RunKind,
     arguments: dict[str, Any],
     now: datetime,
@@ -44,7 +45,8 @@ def start_run(
     shard: str | None = None,
 ) -> int:
     with closing(connect(path)) as conn, transaction(conn, write=True):
-        cursor = conn.execute(
+        return insert_returning_id(
+            conn,
             "INSERT INTO run (kind, started_at, arguments, counts, status, run_key, shard)"
             " VALUES (?, ?, ?, '{}', ?, ?, ?)",
             (
@@ -56,12 +58,10 @@ def start_run(
                 shard,
             ),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
 
 
 def finish_run(
-    path: Path, run_id: int, counts: dict[str, Any], status: RunStatus, now: datetime
+    path: Where, run_id: int, counts: dict[str, Any], status: RunStatus, now: datetime
 ) -> None:
     with closing(connect(path)) as conn, transaction(conn, write=True):
         conn.execute(

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from curator.errors import NotFoundError
-from curator.store.dbapi import Db, dbapi, fetch_all, sql_time
+from curator.store.dbapi import Db, dbapi, fetch_all, insert_returning_id, sql_time
 
 
 def has_sources(db: Db) -> bool:
@@ -53,7 +53,7 @@ def sources_by_name(db: Db, only: str | None = None) -> list[SourceRow]:
     rows = fetch_all(
         db,
         "SELECT id, name, path, current_version_id FROM source"
-        " WHERE ? IS NULL OR name = ? ORDER BY name",
+        " WHERE CAST(? AS TEXT) IS NULL OR name = ? ORDER BY name",
         (only, only),
     )
     return [SourceRow(*r) for r in rows]
@@ -88,12 +88,11 @@ def current_version(db: Db, name: str) -> CurrentVersion | None:
 
 
 def create_source(db: Db, name: str, path: str, now: datetime) -> int:
-    cursor = dbapi(db).execute(
+    return insert_returning_id(
+        db,
         "INSERT INTO source (name, path, created_at) VALUES (?, ?, ?)",
         (name, path, sql_time(now)),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
 
 
 def add_version(
@@ -109,16 +108,15 @@ def add_version(
     summary: dict[str, Any],
 ) -> int:
     """Store a new version of a source's text and make it the current one."""
-    conn = dbapi(db)
-    cursor = conn.execute(
+    version_id = insert_returning_id(
+        db,
         "INSERT INTO source_version"
         " (source_id, number, text, encoding, sha256, path, imported_at, summary)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (source_id, number, text, encoding, sha256, path, sql_time(now), json.dumps(summary)),
     )
-    assert cursor.lastrowid is not None
-    conn.execute(
+    dbapi(db).execute(
         "UPDATE source SET current_version_id = ?, path = ? WHERE id = ?",
-        (cursor.lastrowid, path, source_id),
+        (version_id, path, source_id),
     )
-    return cursor.lastrowid
+    return version_id

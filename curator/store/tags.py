@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from curator.store.dbapi import Db, dbapi, fetch_all, in_chunks, insert_rows
-from curator.store.dialect import char, group_concat
+from curator.store.dialect import dialect_of
 
 # (id, entry_id, name, origin, reason)
 TagTuple = tuple[int, int, str, str, str]
@@ -73,10 +73,11 @@ def name_combinations(db: Db, except_origin: str) -> list[tuple[str, str]]:
     combination as names joined by U+001F (tag names are words, never control
     characters), with its entry ids joined by commas. A few dozen rows instead of a row
     per tag."""
-    names = group_concat("name", char(31))
+    sql = dialect_of(db)
+    names = sql.group_concat("name", sql.char(31))
     return fetch_all(
         db,
-        f"SELECT names, {group_concat('entry_id')} FROM (SELECT entry_id, {names}"
+        f"SELECT names, {sql.group_concat('entry_id')} FROM (SELECT entry_id, {names}"
         " AS names FROM tag WHERE origin != ? GROUP BY entry_id) AS combos GROUP BY names",
         (except_origin,),
     )

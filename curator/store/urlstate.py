@@ -9,12 +9,11 @@ the schema here would load SQLAlchemy on the check path).
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from curator.store.dbapi import Db, fetch_all, from_sql_time, in_chunks, sql_time
+from curator.store.dbapi import Connection, Db, fetch_all, from_sql_time, in_chunks, sql_time
 from curator.store.kinds import Outcome
 
 
@@ -61,7 +60,7 @@ def states_of(db: Db, url_ids: Sequence[int]) -> dict[int, StateRow]:
     return rows
 
 
-def upsert_states(conn: sqlite3.Connection, rows: Sequence[StateRow]) -> None:
+def upsert_states(conn: Connection, rows: Sequence[StateRow]) -> None:
     """Insert or replace each row's state (in the caller's transaction)."""
     t = sql_time
     conn.executemany(
