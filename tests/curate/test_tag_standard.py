@@ -81,6 +81,10 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("mcu", "Keyword spotting on microcontrollers", "", "", H),
     ("raspberry pi", "Image classification on a Raspberry Pi", "", "", H),
     ("tinyml", "TinyML on Arduino boards", "", "", H),
+    ("snapdragon", "LLMs on Snapdragon phones", "", "", H),
+    ("cortex-m", "CNNs on Cortex-M", "", "", H),
+    ("rk3588", "YOLO on the RK3588", "", "", H),
+    ("国产芯片厂商", "摩尔线程与沐曦的 GPU 对比", "", "", H),
     # -- hardware in Chinese
     ("芯片", "AI 芯片综述", "", "", H),
     ("硬件", "深度学习硬件入门", "", "", H),
@@ -144,6 +148,8 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("oom", "Fixing CUDA OOM errors", "", "", HP),
     ("memory footprint", "Reducing memory footprint of training", "", "", P),
     ("energy", "Energy-efficient inference", "", "", P),
+    ("tflops", "Reaching 300 TFLOPS in a matmul", "", "", P),
+    ("功耗", "降低推理功耗", "", "", P),
     # -- perf in Chinese
     ("加速", "大模型推理加速", "", "", P),
     ("性能", "PyTorch 性能调优指南", "", "", P),
@@ -189,6 +195,8 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("real-time as a feature", "Real-time chat app", "", "", NONE),
     ("data profiling", "pandas-profiling", "Data quality profiling for data frames", "", NONE),
     ("a jupyter kernel", "Kernel Detection", "A Jupyter plugin to find kernels", "", NONE),
+    ("chip maker's model", "Breeze-7B", "A language model from MediaTek Research", "", NONE),
+    ("docker datacenter", "Docker Datacenter", "Container management for teams", "", NONE),
     ("shared memory ipc", "Boost.Interprocess", "Shared memory between processes", "", NONE),
     ("diffusion in a gpu section", "Diffusion models explained", "", "GPU", NONE),
     # compression or distributed training as a topic is its own subject (the compression tag,
