@@ -1,7 +1,8 @@
 """Edits made in the DB rather than in the Markdown: `set-url`, `apply-redirects`.
 
 Input: an open write session and the edit (`apply_redirects` reads the checker's
-`url_state`: last outcome `redirected`, i.e. a 301/308-only chain, with its `final_url`).
+`url_state`: last outcome `redirected`, i.e. a 301/308-only chain, with its `final_url`;
+a redirect to a home or login page is refused as a likely soft 404: `urls.is_harmful_move`).
 Output: a typed result; the round-trip export then rewrites exactly the lines of the
 entries touched. Config: none.
 """
@@ -16,7 +17,16 @@ from curator.check.types import Outcome
 from curator.errors import InputError, NotFoundError
 from curator.store.queries import source_named
 from curator.store.schema import Entry, Link, Url, UrlState
-from curator.urls import LinkKind, classify, host_of, normalize
+from curator.urls import HarmfulMove, LinkKind, classify, host_of, is_harmful_move, normalize
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSpot:
+    """Where a moved link is: its entry, source and 0-based line (for the fix log)."""
+
+    entry_id: int
+    source_id: int
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +35,7 @@ class SetUrlResult:
     new: str
     links: int
     entries: int
+    spots: tuple[LinkSpot, ...] = ()
 
 
 def url_id_for(session: Session, href: str) -> int | None:
@@ -71,6 +82,7 @@ def set_url(session: Session, old: str, new: str, source_id: int | None = None) 
         raise NotFoundError(f"no link points to {old}")
     new_url_id = url_id_for(session, new)
     entries: set[int] = set()
+    spots: list[LinkSpot] = []
     for link in candidates:
         link.href = new
         link.url_id = new_url_id
@@ -79,8 +91,10 @@ def set_url(session: Session, old: str, new: str, source_id: int | None = None) 
         if entry is not None and link.role == "main":
             entry.url = new
             session.add(entry)
+        if entry is not None:
+            spots.append(LinkSpot(link.entry_id, entry.source_id, link.line))
         entries.add(link.entry_id)
-    return SetUrlResult(old, new, len(candidates), len(entries))
+    return SetUrlResult(old, new, len(candidates), len(entries), tuple(spots))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +102,16 @@ class RedirectChange:
     old: str
     new: str
     entries: int
+    spots: tuple[LinkSpot, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedMove:
+    """A permanent redirect that is not a move (a likely soft 404): never applied."""
+
+    old: str
+    new: str
+    reason: HarmfulMove
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +120,7 @@ class ApplyRedirectsResult:
     same_url: int  # the target is the same URL once normalized: nothing to change
     unusable: tuple[str, ...]  # targets set-url refuses (whitespace, brackets): left alone
     dry_run: bool
+    refused: tuple[RefusedMove, ...] = ()  # to a home or login page: likely soft 404s
 
     @property
     def entries(self) -> int:
@@ -121,6 +146,7 @@ def apply_redirects(
     ).all()
     changes: list[RedirectChange] = []
     unusable: list[str] = []
+    refused: list[RefusedMove] = []
     same = 0
     for old, old_norm, final in moved:
         new = (final or "").strip()
@@ -131,9 +157,11 @@ def apply_redirects(
             same += 1
         elif not _usable(new):
             unusable.append(new)
+        elif (harm := is_harmful_move(old, new)) is not None:
+            refused.append(RefusedMove(old, new, harm))
         elif dry_run:
             changes.append(RedirectChange(old, new, len({lk.entry_id for lk in links})))
         else:
             done = set_url(session, old, new, source_id)
-            changes.append(RedirectChange(old, new, done.entries))
-    return ApplyRedirectsResult(tuple(changes), same, tuple(unusable), dry_run)
+            changes.append(RedirectChange(old, new, done.entries, done.spots))
+    return ApplyRedirectsResult(tuple(changes), same, tuple(unusable), dry_run, tuple(refused))
