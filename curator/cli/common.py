@@ -7,8 +7,10 @@ commands that use it; `curator check` reaches SQLite without it (curator/store/d
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -60,6 +62,14 @@ DbOption = Annotated[
     ),
 ]
 FormatOption = Annotated[output.OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def now() -> datetime:
+    """The time of this command: `CURATOR_NOW` (tests, reproducible runs) or the clock."""
+    from curator.check.runner import parse_time
+
+    env = os.environ.get("CURATOR_NOW")
+    return parse_time(env, "CURATOR_NOW") if env else datetime.now(UTC)
 
 
 def echo(text: str) -> None:

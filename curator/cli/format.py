@@ -18,6 +18,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
+    from curator.store.fixes import FixBatch
     from curator.store.queries import Duplicate, EntryView, Stats
 
 
@@ -199,3 +200,19 @@ def version_diff_json(diff: VersionDiff) -> str:
             ],
         }
     )
+
+
+def fix_batches_text(batches: Sequence[FixBatch]) -> str:
+    """`curator apply-redirects --log`: one line per batch of fixes."""
+    if not batches:
+        return "no fixes applied yet\n"
+    lines = []
+    for b in batches:
+        where = ", ".join(b.files) if b.files else "DB only"
+        state = " (undone)" if b.undone else ""
+        plural = "" if b.links == 1 else "s"
+        lines.append(
+            f"{b.batch}\t{b.applied_at:%Y-%m-%d %H:%M}\t{b.kind}\t{b.links} link{plural}"
+            f"\t{where}{state}\n"
+        )
+    return "".join(lines)

@@ -13,7 +13,16 @@ if TYPE_CHECKING:
     pass
 
 
-from curator.cli.common import DbOption, FormatOption, app, echo, open_engine, out, read_session
+from curator.cli.common import (
+    DbOption,
+    FormatOption,
+    app,
+    echo,
+    err,
+    open_engine,
+    out,
+    read_session,
+)
 
 
 @app.command("import")
@@ -22,13 +31,30 @@ def import_cmd(
     as_name: Annotated[
         str | None, typer.Option("--as", help="Import FILE as a new version of the source NAME.")
     ] = None,
+    theirs: Annotated[
+        bool,
+        typer.Option(
+            "--theirs", help="Where the file and a DB-only fix disagree, take the file's URL."
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Parse lists into the database (re-import shows +added -removed ~changed)."""
     from curator.ingest.importer import import_paths
 
-    results = import_paths(open_engine(db), paths, as_name=as_name)
+    results = import_paths(open_engine(db), paths, as_name=as_name, theirs=theirs)
     for r in results:
+        for c in r.conflicts:
+            kept = (
+                "took the file's (--theirs)"
+                if r.theirs
+                else "kept the DB's; `curator import --theirs` takes the file's"
+            )
+            err.print(
+                f"conflict: {r.path}:{c.line} has {c.file_url}, the DB has {c.db_url} ({kept})",
+                markup=False,
+                highlight=False,
+            )
         if r.unchanged:
             echo(f"{r.source}: unchanged (v{r.version}, {r.entries} entries, 0 rows written)\n")
         else:

@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 from curator.errors import InputError
 from curator.parse import ParsedDocument, decode_bytes
 from curator.parse.parallel import ChunkStream
+from curator.store.fixes import Conflict, db_edits, keep_db_edits, unwritten_edits
 from curator.store.imports import SourceWriter, counts, stable_keys
 from curator.store.schema import Source, SourceVersion
 from curator.util.perf import gc_paused
@@ -44,6 +45,9 @@ class ImportResult:
     entries: int
     links: int
     rows_written: int
+    # URLs changed in the DB only (`--db-only`) that the file still has the old way.
+    conflicts: tuple[Conflict, ...] = ()
+    theirs: bool = False  # the file's URLs won those conflicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +129,14 @@ def _current_shas(engine: Engine) -> dict[str, str]:
 
 
 def import_paths(
-    engine: Engine, paths: list[Path], as_name: str | None = None, now: datetime | None = None
+    engine: Engine,
+    paths: list[Path],
+    as_name: str | None = None,
+    now: datetime | None = None,
+    theirs: bool = False,
 ) -> list[ImportResult]:
+    """Import `paths`. A URL changed only in the DB keeps the DB's value where the file
+    still has the old one (a conflict, reported), unless `theirs`: then the file wins."""
     files = collect_files(paths)
     if as_name and len(files) != 1:
         raise InputError(f"--as takes exactly one file, got {len(files)}")
@@ -146,13 +156,13 @@ def import_paths(
             for k, (f, name) in enumerate(zip(files, names, strict=True)):
                 loaded.append(load_file(f, name, known.get(name), wait=k < len(files) - 1))
             with write_session(engine) as session:
-                return [_store(session, item, now) for item in loaded]
+                return [_store(session, item, now, theirs) for item in loaded]
     finally:
         for item in loaded:
             item.close()
 
 
-def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
+def _store(session: Session, item: _Loaded, now: datetime, theirs: bool) -> ImportResult:
     source = session.execute(
         select(Source).where(col(Source.name) == item.name)
     ).scalar_one_or_none()
@@ -160,9 +170,22 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
     if source is not None:
         current = session.get(SourceVersion, source.current_version_id)
         if current is not None and current.sha256 == item.sha256:
+            assert source.id is not None
+            conflicts = tuple(unwritten_edits(session, source.id, theirs))
             n_entries, n_links = counts(session, source.id)
             return ImportResult(
-                item.name, str(item.path), current.number, True, 0, 0, 0, n_entries, n_links, 0
+                item.name,
+                str(item.path),
+                current.number,
+                True,
+                0,
+                0,
+                0,
+                n_entries,
+                n_links,
+                0,
+                conflicts,
+                theirs,
             )
         version_no = (current.number + 1) if current is not None else 1
     else:
@@ -172,12 +195,14 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
     if item.parts is None:  # the bytes matched when read, but the DB moved on meanwhile
         item = load_file(item.path, item.name)
     assert item.parts is not None and source.id is not None
+    edits = db_edits(session, source.id)
     writer = SourceWriter(session, source.id, now)
     for part in item.parts:
         writer.add(part)
     if not writer.content:  # a streamed list is checked only now: the transaction rolls back
         raise InputError(_NO_CONTENT.format(path=item.path))
     removed = writer.finish()
+    conflicts = tuple(keep_db_edits(session, source.id, edits, theirs)) if edits else ()
     summary = {"added": writer.added, "removed": removed, "changed": writer.changed}
     version = SourceVersion(
         source_id=source.id,
@@ -205,4 +230,6 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
         writer.entries,
         writer.links,
         writer.written + 2,
+        conflicts,
+        theirs,
     )
