@@ -32,6 +32,7 @@ from curator.report.model import Report, ReportItem, RunInfo, Scope, Section
 from curator.store.connect import read_session
 from curator.store.dbapi import in_chunks
 from curator.store.schema import CheckResult, Run, Url, UrlState
+from curator.urls import is_harmful_move
 
 LAST_RUN = "last-run"
 _DEFAULTS = CheckOptions()
@@ -160,6 +161,8 @@ def _section_of(item: ReportItem) -> Section | None:
     if passing and item.previous is LinkState.BROKEN:  # one that an issue listed
         return Section.RECOVERED
     if item.outcome is Outcome.REDIRECTED and item.final_url:
+        if is_harmful_move(item.url, item.final_url):
+            return Section.SOFT_404  # never suggested as the link's new address
         return Section.REDIRECTED
     return None
 

@@ -199,3 +199,17 @@ def test_set_url_previews_by_default_and_writes_with_write(tmp_path: Path, site:
     r = run_cli("import", src, "--db", db)
     assert "+1 -0" in r.stdout, r.stdout
     assert run_cli("list", "--format", "csv", "--db", db).stdout.startswith(ids.rstrip("\n"))
+
+
+def test_report_lists_home_and_login_redirects_as_likely_soft_404s(
+    tmp_path: Path, site: Site
+) -> None:
+    _, db, _ = prepare(tmp_path, make_list(site))
+    r = run_cli("report", "--db", db)
+    assert r.code == 0, r.stderr
+    moved, _, soft = r.stdout.partition("Redirected to a home or login page")
+    assert soft, r.stdout
+    assert site.url("/old") in moved and site.url("/to-root/deep/page") not in moved
+    for path in ("/to-root/deep/page", "/to-login", "/elsewhere/page"):
+        assert site.url(path) in soft
+    assert site.url("/old") not in soft
