@@ -23,13 +23,30 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from curator.util.config import Config
+
+
+def load_config() -> Config:
+    """`curator.toml` (or `[tool.curator]`) for the current directory, read once per
+    command and handed to the library calls; an empty `Config` when there is none."""
+    from curator.util.config import load_config as load
+
+    return load()
+
+
+def db_path(db: Path | None, config: Config | None = None) -> Path | None:
+    """`--db`, else `$CURATOR_DB`, else the file's `db` (else None: the store's default)."""
+    if db is not None or os.environ.get("CURATOR_DB"):
+        return db
+    return (config if config is not None else load_config()).db
+
 
 # The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
 # that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
-def open_engine(db: Path | None) -> Engine:
+def open_engine(db: Path | None, config: Config | None = None) -> Engine:
     from curator.store.connect import open_engine as open_db
 
-    return open_db(db)
+    return open_db(db_path(db, config))
 
 
 def read_session(engine: Engine) -> AbstractContextManager[Session]:

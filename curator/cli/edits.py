@@ -13,6 +13,7 @@ from curator.cli.common import (
     app,
     echo,
     err,
+    load_config,
     now,
     open_engine,
     read_session,
@@ -20,7 +21,10 @@ from curator.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from curator.export.writeback import FixMode, FixOutcome
+    from curator.util.config import Config
 
 
 WriteOption = Annotated[
@@ -148,11 +152,14 @@ def tag_cmd(ctx: typer.Context, rules: RulesOption = None, db: DbOption = None) 
     """(Re)apply the tagging rules to every entry; manual tags and removals are kept."""
     if ctx.invoked_subcommand is not None:
         return
+    from curator.curate.decisions import apply_decisions
     from curator.curate.rules import load_rules
     from curator.curate.tagging import apply_rules
 
-    ruleset = load_rules(rules)
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    ruleset = load_rules(rules or settings.tags.rules)
+    with write_session(open_engine(db, settings)) as session:
+        apply_decisions(session, settings, now())
         r = apply_rules(session, ruleset)
     counts = ", ".join(f"{t} {n}" for t, n in r.per_tag.items()) or "none"
     echo(
@@ -160,6 +167,31 @@ def tag_cmd(ctx: typer.Context, rules: RulesOption = None, db: DbOption = None) 
         f"rule tags ({r.manual} manual tags kept, {r.vetoed} vetoed by hand)\n"
         f"entries per tag: {counts}\n"
     )
+
+
+def _entry_url(session: Session, settings: Config, entry_id: int) -> str | None:
+    """The URL a decision about `entry_id` is kept under in the file (None: no file in
+    use; an entry without a URL is recorded in the DB only, with a note)."""
+    from curator.store.decisions import main_url_of
+
+    if not settings.in_use:
+        return None
+    url = main_url_of(session, entry_id)
+    if not url or not url.startswith(("http://", "https://")):
+        err.print(
+            f"note: entry {entry_id} has no web URL: kept in the DB only, not in {settings.path}",
+            markup=False,
+        )
+        return None
+    return url
+
+
+def _record_tag(session: Session, settings: Config, entry_id: int, tag: str, veto: bool) -> None:
+    from curator.util.config import edit_config, set_manual_tag
+
+    url = _entry_url(session, settings, entry_id)
+    if url is not None:
+        edit_config(settings, lambda table: set_manual_tag(table, url, tag, veto))
 
 
 EntryIdArg = Annotated[int, typer.Argument(help="Entry id (see `curator list`).")]
@@ -171,8 +203,10 @@ def tag_add_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
     """Tag an entry by hand (wins over rules, survives re-import)."""
     from curator.curate.tagging import add_manual
 
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    with write_session(open_engine(db, settings)) as session:
         r = add_manual(session, entry_id, tag)
+        _record_tag(session, settings, entry_id, tag, veto=False)
     state = "tagged" if r.changed else "already tagged"
     echo(f"{r.entry_id} {r.title}: {state} {r.tag} (manual)\n")
 
@@ -182,8 +216,10 @@ def tag_remove_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> No
     """Remove a tag by hand; the rules will not add it back to this entry."""
     from curator.curate.tagging import remove_manual
 
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    with write_session(open_engine(db, settings)) as session:
         r = remove_manual(session, entry_id, tag)
+        _record_tag(session, settings, entry_id, tag, veto=True)
     state = "removed" if r.changed else "already removed"
     echo(f"{r.entry_id} {r.title}: {state} {r.tag} (rules will not re-add it)\n")
 
@@ -205,12 +241,17 @@ def categorize_cmd(
     """Put one entry in a canonical category, whatever its headings say."""
     from curator.curate.taxonomy import categorize, load_taxonomy
     from curator.errors import InputError
+    from curator.util.config import edit_config, set_category
 
     if (category is None) == (not clear):
         raise InputError("give a CATEGORY, or --clear to remove the override")
-    tax = load_taxonomy(taxonomy)
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    tax = load_taxonomy(taxonomy or settings.export.taxonomy)
+    with write_session(open_engine(db, settings)) as session:
         r = categorize(session, tax, entry_id, None if clear else category)
+        url = _entry_url(session, settings, entry_id)
+        if url is not None:
+            edit_config(settings, lambda table: set_category(table, url, r.category))
     if r.category is None:
         echo(f"{r.entry_id} {r.title}: override cleared, category {r.computed} (from headings)\n")
     else:

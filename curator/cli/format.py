@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
     from curator.store.fixes import FixBatch
     from curator.store.queries import Duplicate, EntryView, Stats
+    from curator.util.config import SettingView
 
 
 class OutputFormat(StrEnum):
@@ -215,4 +218,16 @@ def fix_batches_text(batches: Sequence[FixBatch]) -> str:
             f"{b.batch}\t{b.applied_at:%Y-%m-%d %H:%M}\t{b.kind}\t{b.links} link{plural}"
             f"\t{where}{state}\n"
         )
+    return "".join(lines)
+
+
+def settings_text(path: Path | None, views: Sequence[SettingView]) -> str:
+    """`curator config show`: key = value  # origin, one per line."""
+    head = f"# config file: {path}\n" if path else "# no curator.toml found (defaults only)\n"
+    lines = [head]
+    for v in views:
+        value = json.dumps(
+            str(v.value) if hasattr(v.value, "parts") else v.value, ensure_ascii=False
+        )
+        lines.append(f"{v.key} = {value}  # {v.origin}\n")
     return "".join(lines)

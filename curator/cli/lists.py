@@ -19,15 +19,21 @@ from curator.cli.common import (
     app,
     echo,
     err,
+    load_config,
+    now,
     open_engine,
     out,
     read_session,
+    write_session,
 )
 
 
 @app.command("import")
 def import_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Markdown files or directories.")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Markdown files or directories (default: `lists` in curator.toml)."),
+    ] = None,
     as_name: Annotated[
         str | None, typer.Option("--as", help="Import FILE as a new version of the source NAME.")
     ] = None,
@@ -40,9 +46,18 @@ def import_cmd(
     db: DbOption = None,
 ) -> None:
     """Parse lists into the database (re-import shows +added -removed ~changed)."""
+    from curator.curate.decisions import apply_decisions
     from curator.ingest.importer import import_paths
+    from curator.util.config import list_paths
 
-    results = import_paths(open_engine(db), paths, as_name=as_name, theirs=theirs)
+    settings = load_config()
+    engine = open_engine(db, settings)
+    results = import_paths(engine, paths or list_paths(settings), as_name=as_name, theirs=theirs)
+    if settings.in_use:  # the file's decisions reach entries that were just imported
+        with write_session(engine) as session:
+            decided = apply_decisions(session, settings, now())
+        for url in decided.unmatched:
+            err.print(f"note: {url} (in {settings.path}) is in no list", markup=False)
     for r in results:
         for c in r.conflicts:
             kept = (

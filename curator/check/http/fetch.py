@@ -160,9 +160,11 @@ class Fetcher:
     clock: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
     _tokens: dict[str, str] = field(init=False)
+    _headers: dict[str, dict[str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         self._tokens = {h.lower(): t for h, t in self.config.tokens.items()}
+        self._headers = {h.lower(): dict(v) for h, v in self.config.headers.items()}
 
     async def check(self, url: str) -> FetchResult:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
@@ -284,7 +286,7 @@ class Fetcher:
         gate = self.hosts.gate(host)
         while (left := gate.pause_left()) > 0:
             await self._idle(left)
-        headers = {}
+        headers = dict(self._headers.get(host, {}))
         token = self._tokens.get(host)
         if token:
             headers["Authorization"] = f"Bearer {token}"
