@@ -51,8 +51,9 @@ def import_cmd(
     from curator.util.config import list_paths
 
     settings = load_config()
+    files = paths or list_paths(settings)  # before the DB is created: a usage error writes nothing
     engine = open_engine(db, settings)
-    results = import_paths(engine, paths or list_paths(settings), as_name=as_name, theirs=theirs)
+    results = import_paths(engine, files, as_name=as_name, theirs=theirs)
     if settings.in_use:  # the file's decisions reach entries that were just imported
         with write_session(engine) as session:
             decided = apply_decisions(session, settings, now())

@@ -495,8 +495,8 @@ def list_paths(config: Config) -> list[Path]:
     """The files `lists` names (paths or globs, relative to the file's directory)."""
     if config.path is None or not config.lists:
         raise ConfigError(
-            "give the lists to import (files or directories), or name them in curator.toml:"
-            ' lists = ["README.md"]'
+            "missing PATHS: give the lists to import (files or directories), or name them"
+            ' in curator.toml: lists = ["README.md"]'
         )
     base = config.path.parent
     found: list[Path] = []
