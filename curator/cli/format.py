@@ -218,6 +218,7 @@ def fix_batches_text(batches: Sequence[FixBatch]) -> str:
             f"{b.batch}\t{b.applied_at:%Y-%m-%d %H:%M}\t{b.kind}\t{b.links} link{plural}"
             f"\t{where}{state}\n"
         )
+        lines.extend(f"  {where_}: {old} -> {new}\n" for old, new, where_ in b.fixes)
     return "".join(lines)
 
 

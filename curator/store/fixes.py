@@ -38,6 +38,7 @@ class FixBatch:
     links: int
     files: tuple[str, ...]
     undone: bool
+    fixes: tuple[tuple[str, str, str], ...] = ()  # (old URL, new URL, file:line or "DB")
 
 
 def edited_sources(session: Session, source_ids: set[int] | None = None) -> list[Source]:
@@ -163,14 +164,15 @@ def list_batches(session: Session) -> list[FixBatch]:
     for r in session.execute(select(FixLog).order_by(col(FixLog.batch), col(FixLog.id))).scalars():
         b = rows.setdefault(
             r.batch,
-            {"kind": r.kind, "at": r.applied_at, "n": 0, "files": [], "undone": False},
+            {"kind": r.kind, "at": r.applied_at, "n": 0, "files": [], "undone": False, "fx": []},
         )
         b["n"] += 1
+        b["fx"].append((r.old_url, r.new_url, f"{r.path}:{r.line}" if r.path else "DB"))
         if r.path and r.path not in b["files"]:
             b["files"].append(r.path)
         b["undone"] = b["undone"] or r.undone_at is not None
     return [
-        FixBatch(k, v["kind"], v["at"], v["n"], tuple(v["files"]), v["undone"])
+        FixBatch(k, v["kind"], v["at"], v["n"], tuple(v["files"]), v["undone"], tuple(v["fx"]))
         for k, v in sorted(rows.items())
     ]
 

@@ -110,6 +110,8 @@ def test_write_round_changes_only_the_moved_lines_and_undo_restores(
     assert again.code == 0 and "unchanged" in again.stdout and again.stderr == ""
     log = run_cli("apply-redirects", "--log", "--db", db)
     assert log.stdout.startswith("1\t") and "redirect\t2 links" in log.stdout
+    assert f"  {src}:6: {site.url('/old')} -> {site.url('/new')}" in log.stdout.splitlines()
+    assert f"  {src}:11: {site.url('/old')} -> {site.url('/new')}" in log.stdout.splitlines()
 
     undo = run_cli("apply-redirects", "--undo", "1", "--db", db)
     assert undo.code == 0, undo.stderr
