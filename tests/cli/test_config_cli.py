@@ -218,3 +218,24 @@ def test_exclude_tag_and_categorize_write_into_the_file_keeping_comments(
     assert r.code == 0, r.stderr
     text = (project / "curator.toml").read_text(encoding="utf-8")
     assert "vendor.example" not in text and "slow.example" in text
+
+
+def test_a_flag_wins_over_the_file(
+    project: Path, server: tuple[str, list[tuple[str, str, str | None, str | None]]]
+) -> None:
+    seen = server[1]
+    config = project / "curator.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('max_age = "0"', 'max_age = "7d"'),
+        encoding="utf-8",
+    )
+    assert run_cli("import").code == 0
+    assert run_cli("check", "--allow-private").code == 0
+    first = len(seen)
+    assert first >= 2
+    # The file's max_age (7d) skips links checked a moment ago...
+    assert run_cli("check", "--allow-private").code == 0
+    assert len(seen) == first
+    # ...and the flag overrides it.
+    assert run_cli("check", "--allow-private", "--max-age", "0").code == 0
+    assert len(seen) >= first + 2
