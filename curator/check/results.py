@@ -1,16 +1,16 @@
 """The result writer of a check: every result into `check_result`, each URL's new state
 into `url_state`, in batches from a background thread.
 
-Input: the DB (a path, or an SQLAlchemy engine), the run id, `--confirm-runs` and
+Input: the DB (a path, or an SQLAlchemy engine a caller holds), the run id, `--confirm-runs` and
 `--confirm-days`; `FetchResult`s submitted while the run goes on. Output: committed rows
 (one `BEGIN IMMEDIATE` transaction per ~200 results or per second, so an interrupt loses
 only requests still in flight) and `stored`, what the run's report needs of each URL.
-Config: `batch_size`, `interval`. The thread has its own plain sqlite3 connection.
+Config: `batch_size`, `interval`. The thread has its own plain sqlite3 connection; the
+SQL is store/results.py's and store/urlstate.py's.
 """
 
 from __future__ import annotations
 
-import json
 import queue
 import sqlite3
 import threading
@@ -18,12 +18,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
-from curator.check.store import StateRow, record_of, states_of
+from curator.check.store import record_of
 from curator.check.types import FetchResult, LinkState, Outcome
-from curator.store.dbapi import connect, path_of, sql_time, transaction
+from curator.store.dbapi import connect, path_of, transaction
+from curator.store.results import ResultRow, insert_results
+from curator.store.urlstate import StateRow, states_of, upsert_states
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +48,6 @@ _Item = tuple[int, FetchResult, datetime]
 # result (and the GIL hand-off it forces) the writer thread was 16.5 % of a check
 # process's samples at N=5,000, against 6 % in lists.
 _HAND_OVER = 64
-_STATE_COLS = (
-    "state",
-    "last_outcome",
-    "last_status",
-    "first_failure_at",
-    "consecutive_failures",
-    "flips",
-    "last_ok_at",
-    "last_checked_at",
-    "final_url",
-    "title",
-    "description",
-    "title_drift",
-)
 
 
 class ResultWriter:
@@ -64,7 +56,7 @@ class ResultWriter:
 
     def __init__(
         self,
-        db: Any,
+        db: Path | Engine,
         run_id: int,
         confirm_runs: int,
         confirm_days: float,
@@ -149,8 +141,8 @@ class ResultWriter:
 
     def _write(self, batch: list[_Item]) -> None:
         runs, days = self._confirm
-        results: list[tuple[Any, ...]] = []
-        states: list[tuple[Any, ...]] = []
+        results: list[ResultRow] = []
+        states: list[StateRow] = []
         stored: dict[int, Stored] = {}
         if self._conn is None:
             self._conn = connect(self._path)
@@ -170,14 +162,14 @@ class ResultWriter:
                     final_url = None
                 redirects = [{"url": h.url, "status": h.status} for h in res.redirects]
                 results.append(
-                    (
+                    ResultRow(
                         uid,
                         self._run_id,
-                        sql_time(at),
+                        at,
                         res.status,
                         res.outcome.value,
                         res.final_url,
-                        json.dumps(redirects) if redirects else "[]",
+                        redirects,
                         res.elapsed_ms,
                         res.attempts,
                         res.error,
@@ -186,16 +178,16 @@ class ResultWriter:
                     )
                 )
                 states.append(
-                    (
+                    StateRow(
                         uid,
                         record.state.value,
                         record.last_outcome.value if record.last_outcome else None,
                         record.last_status,
-                        sql_time(record.first_failure_at),
+                        record.first_failure_at,
                         record.consecutive_failures,
                         record.flips,
-                        sql_time(record.last_ok_at),
-                        sql_time(record.last_checked_at),
+                        record.last_ok_at,
+                        record.last_checked_at,
                         final_url,
                         title,
                         description,
@@ -203,36 +195,9 @@ class ResultWriter:
                     )
                 )
                 stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
-            # Plain DBAPI executemany: SQLAlchemy's ORM bulk insert cost more CPU than the
-            # rest of the parent process's share of a 20,000-URL run.
-            conn.executemany(_INSERT_RESULT, results)
-            conn.executemany(_UPSERT_STATE, states)
+            insert_results(conn, results)
+            upsert_states(conn, states)
         self.stored.update(stored)
-
-
-_RESULT_COLS = (
-    "url_id",
-    "run_id",
-    "checked_at",
-    "status",
-    "outcome",
-    "final_url",
-    "redirects",
-    "elapsed_ms",
-    "attempts",
-    "error",
-    "title",
-    "description",
-)
-_INSERT_RESULT = (
-    f"INSERT INTO check_result ({', '.join(_RESULT_COLS)}) "
-    f"VALUES ({', '.join('?' * len(_RESULT_COLS))})"
-)
-_UPSERT_STATE = (
-    f"INSERT INTO url_state (url_id, {', '.join(_STATE_COLS)}) "
-    f"VALUES ({', '.join('?' * (len(_STATE_COLS) + 1))}) "
-    f"ON CONFLICT (url_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE_COLS)}"
-)
 
 
 def _titles(row: StateRow | None, res: FetchResult) -> tuple[str | None, str | None, bool]:

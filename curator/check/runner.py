@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import re
 import signal
 import time
 from collections import Counter
@@ -22,21 +21,26 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 from curator.check import results, store
 from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import CheckConfig, FetchResult, Outcome
-from curator.cli.progress import NullProgress, ProgressSink
 from curator.errors import ExitCode, InputError
-from curator.store.dbapi import connect, fetch_all, open_current, path_of, transaction
+from curator.store.current import open_current
+from curator.store.dbapi import connect, path_of, transaction
+from curator.store.kinds import RunStatus
+from curator.store.links import url_and_host_counts
 from curator.urls import normalize
 from curator.util.perf import run_sync
+from curator.util.when import parse_duration as parse_duration
+from curator.util.when import parse_time as parse_time
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 STOP_GRACE_S = 5.0  # how long a stopped engine may take to hand back before it is cancelled
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_UNITS = {"": 86400, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class EngineFn(Protocol):
@@ -49,21 +53,24 @@ class EngineFn(Protocol):
     ) -> Awaitable[None]: ...
 
 
-def parse_duration(text: str) -> timedelta:
-    """'30m', '12h', '1d', '7d', '90s', '2w'; a bare number means days; '0' means none."""
-    m = _DURATION.match(text)
-    if not m:
-        raise InputError(f"bad duration {text!r}: use e.g. 30m, 12h, 1d or 7d")
-    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+class ProgressSink(Protocol):
+    """Told the number of URLs to check, then each result as it arrives, then the end
+    (called from the event-loop thread; the CLI's rich bar and plain lines implement it)."""
+
+    def start(self, total: int) -> None: ...
+    def update(self, result: FetchResult) -> None: ...
+    def finish(self) -> None: ...
 
 
-def parse_time(text: str, what: str = "--now") -> datetime:
-    """An ISO date or date-time; naive values are taken as UTC."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(f"{what}: {text!r} is not an ISO date/time (2024-05-01T12:00)") from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+class NullProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def update(self, result: FetchResult) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +229,7 @@ async def _drive(
 
 
 def run_check(
-    db: Any,
+    db: str | Path | Engine,
     options: CheckOptions,
     *,
     engine_fn: EngineFn | None = None,
@@ -242,7 +249,7 @@ def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
     from curator.check.shard import worker_count
 
     with contextlib.closing(connect(db)) as conn:
-        [(urls, hosts)] = fetch_all(conn, "SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
+        urls, hosts = url_and_host_counts(conn)
     if options.budget is not None:
         urls = min(urls, options.budget)
     return worker_count(options.config, urls, hosts) - 1
@@ -299,14 +306,16 @@ async def _select_and_run(
     try:
         signame = await _drive(run, db, run_id, engine_fn, options)
     except BaseException:
-        store.finish_run(db, run_id, {"checked": len(run.results)}, "failed", options.clock())
+        store.finish_run(
+            db, run_id, {"checked": len(run.results)}, RunStatus.FAILED, options.clock()
+        )
         raise
     finally:
         progress.finish()
     summary = _summarize(run, plan, run_id, started, time.monotonic() - t0, signame)
     counts: dict[str, Any] = {o.value: n for o, n in summary.counts.items() if n}
     counts.update(checked=summary.checked, broken=summary.confirmed_broken)
-    status = "interrupted" if signame else "done"
+    status = RunStatus.INTERRUPTED if signame else RunStatus.DONE
     store.finish_run(db, run_id, counts, status, options.clock())
     if signame:
         raise CheckInterrupted(

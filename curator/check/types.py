@@ -1,42 +1,16 @@
 """Types shared by the checker: outcomes, link states, fetch results and configuration.
 
 Input: nothing. Output: enums and frozen dataclasses; no behaviour beyond trivial helpers.
+`Outcome` and `LinkState` are stored in the DB, so they are defined in store/kinds.py and
+re-exported here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-
-class Outcome(StrEnum):
-    """What one check of one URL found (a taxonomy, not a status code)."""
-
-    OK = "ok"
-    REDIRECTED = "redirected"  # permanent move (301/308 somewhere in the chain); final_url set
-    GONE = "gone"  # 404/410, NXDOMAIN
-    BLOCKED = "blocked"  # 401/403/429, bot walls (Cloudflare challenge, LinkedIn 999)
-    TRANSIENT = "transient"  # 5xx, connection reset, other network errors
-    TIMEOUT = "timeout"
-    INVALID = "invalid"  # not http(s), refused by the SSRF guard, malformed, redirect loop
-    EXCLUDED = "excluded"  # matched an exclusion or `<!-- curator-ignore -->`
-    SKIPPED = "skipped"  # checked OK recently (--max-age)
-    LOCAL = "local"  # a relative link (resolved against --root/--base-url when given)
-
-    @property
-    def is_failure(self) -> bool:
-        return self in (Outcome.GONE, Outcome.BLOCKED, Outcome.TRANSIENT, Outcome.TIMEOUT)
-
-
-class LinkState(StrEnum):
-    """Where a URL stands after its history of checks (see state.py)."""
-
-    UNCHECKED = "unchecked"
-    OK = "ok"
-    SUSPECT = "suspect"  # failed once (or not yet confirmed)
-    BROKEN = "broken"  # gone in >= confirm_runs checks spanning >= confirm_days
-    FLAKY = "flaky"  # alternates between passing and failing
-    RECOVERED = "recovered"  # passing again after having been suspect/broken/flaky
+from curator.store.kinds import LinkState as LinkState
+from curator.store.kinds import Outcome as Outcome
 
 
 @dataclass(frozen=True, slots=True)

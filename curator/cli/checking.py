@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from curator.check.summary import CheckSummary, FailOn, ReportFormat, TableFormat
+from curator.check.summary import CheckSummary, FailOn
 from curator.check.types import LinkState
+from curator.cli.checkformat import CheckFormat
 from curator.cli.common import (
     DbOption,
     app,
@@ -24,6 +24,7 @@ from curator.cli.common import (
     read_session,
     write_session,
 )
+from curator.cli.format import TableFormat
 
 if TYPE_CHECKING:
     from curator.util.config import Config
@@ -32,15 +33,15 @@ T = TypeVar("T")
 
 
 def _emit_check(
-    summary: CheckSummary, fmt: ReportFormat, output_file: Path | None, interactive: bool
+    summary: CheckSummary, fmt: CheckFormat, output_file: Path | None, interactive: bool
 ) -> None:
-    from curator.check import summary as report
+    from curator.cli import checkformat as report
     from curator.util.fsutil import atomic_write_text
 
     if output_file is not None:
         atomic_write_text(output_file, report.render(summary, fmt))
         err.print(f"report written to {output_file}", markup=False, highlight=False)
-    if output_file is None and fmt is not ReportFormat.TEXT:
+    if output_file is None and fmt is not CheckFormat.TEXT:
         echo(report.render(summary, fmt))
     elif interactive:
         out.print(report.summary_table(summary))
@@ -109,8 +110,8 @@ def check_cmd(
     fail_on: Annotated[
         FailOn, typer.Option(help="Exit 1 on: confirmed broken links, any gone, or never.")
     ] = FailOn.CONFIRMED,
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = (
-        ReportFormat.TEXT
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Report format.")] = (
+        CheckFormat.TEXT
     ),
     output_file: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
@@ -135,12 +136,13 @@ def check_cmd(
     db: DbOption = None,
 ) -> None:
     """Check web links that are due; record results and each URL's state."""
-    from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
+    from curator.check.runner import CheckOptions, run_check
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
     from curator.cli.progress import is_interactive, make_progress
     from curator.store.dbapi import resolve_db_path
     from curator.util.config import CHECK_DEFAULTS
+    from curator.util.when import parse_duration, parse_time
 
     settings = load_config()
     # Flags override the file, the file overrides the defaults; `allow_private` is never
@@ -222,8 +224,8 @@ def status_cmd(
     db: DbOption = None,
 ) -> None:
     """What is broken, flaky or suspect, since when, and where (file:line)."""
-    from curator.check import summary as report
     from curator.check.store import load_status
+    from curator.cli import checkformat as report
 
     states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
     with read_session(open_engine(db)) as session:
@@ -240,13 +242,6 @@ exclude_app = typer.Typer(
 app.add_typer(exclude_app, name="exclude")
 
 
-def _now() -> datetime:
-    from curator.check.runner import parse_time
-
-    env = os.environ.get("CURATOR_NOW")
-    return parse_time(env, "CURATOR_NOW") if env else datetime.now(UTC)
-
-
 @exclude_app.command("add")
 def exclude_add_cmd(
     pattern: Annotated[str, typer.Argument(help="Glob (https://x.com/*) or re:REGEX.")],
@@ -258,13 +253,13 @@ def exclude_add_cmd(
 ) -> None:
     """Add an exclusion (or update the reason/expiry of an existing one)."""
     from curator.check.exclusions import add_exclusion
-    from curator.check.runner import parse_time
     from curator.util.config import ExcludeRule, edit_config, set_exclusion
+    from curator.util.when import parse_time
 
     until = parse_time(expires, "--expires") if expires else None
     settings = load_config()
     with write_session(open_engine(db, settings)) as session:
-        created = add_exclusion(session, pattern, reason, until, _now())
+        created = add_exclusion(session, pattern, reason, until, now())
         if settings.in_use:  # the file is the record; the DB mirrors it
             rule = ExcludeRule(pattern.strip(), reason, until)
             edit_config(settings, lambda table: set_exclusion(table, rule))
@@ -280,11 +275,11 @@ def exclude_list_cmd(
     db: DbOption = None,
 ) -> None:
     """List exclusions (expired ones are shown but no longer apply)."""
-    from curator.check import summary as report
     from curator.check.exclusions import list_exclusions
+    from curator.cli import checkformat as report
 
     with read_session(open_engine(db)) as session:
-        rows = list_exclusions(session, _now())
+        rows = list_exclusions(session, now())
     if fmt is TableFormat.JSON:
         echo(report.exclusions_json(rows))
     else:

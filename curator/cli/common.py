@@ -70,6 +70,39 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
+
+def version() -> str:
+    """The installed package's version (from its metadata, so it cannot drift from it)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("curator")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        echo(f"curator {version()}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Keep awesome-style Markdown reading lists healthy: import, check, tag, export."""
+
+
 DbOption = Annotated[
     Path | None,
     typer.Option(
@@ -79,11 +112,14 @@ DbOption = Annotated[
     ),
 ]
 FormatOption = Annotated[output.OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+TableFormatOption = Annotated[
+    output.TableFormat, typer.Option("--format", "-f", help="Output format.")
+]
 
 
 def now() -> datetime:
     """The time of this command: `CURATOR_NOW` (tests, reproducible runs) or the clock."""
-    from curator.check.runner import parse_time
+    from curator.util.when import parse_time
 
     env = os.environ.get("CURATOR_NOW")
     return parse_time(env, "CURATOR_NOW") if env else datetime.now(UTC)

@@ -19,7 +19,7 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade_cmd(db: DbOption = None) -> None:
     """Run pending schema migrations now (a backup copy <db>.bak-<revision> is made first)."""
-    from curator.store.migrate import upgrade_database
+    from curator.store.connect import upgrade_database
 
     r = upgrade_database(db)
     if r.from_revision is None:

@@ -26,9 +26,26 @@ if TYPE_CHECKING:
 
 
 class OutputFormat(StrEnum):
+    """`--format` of commands that list rows: `list`, `dupes`, `diff`."""
+
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+
+
+class TableFormat(StrEnum):
+    """`--format` of commands whose output is several tables or a nested document."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
 def to_json(data: Any) -> str:
@@ -166,6 +183,14 @@ def duplicates_json(dupes: Sequence[Duplicate]) -> str:
     )
 
 
+def duplicates_csv(dupes: Sequence[Duplicate]) -> str:
+    """One row per place a duplicated URL appears."""
+    return _csv(
+        ["url", "source", "line", "title"],
+        ([d.normalized, src, line, title] for d in dupes for src, line, title in d.locations),
+    )
+
+
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 
 
@@ -202,6 +227,24 @@ def version_diff_json(diff: VersionDiff) -> str:
                 for c in diff.changes
             ],
         }
+    )
+
+
+def version_diff_csv(diff: VersionDiff) -> str:
+    """One row per changed entry; `fields` lists what changed in a changed one."""
+    return _csv(
+        ["change", "category", "title", "url", "line", "fields"],
+        (
+            [
+                c.change.value,
+                " / ".join(c.category),
+                c.title,
+                c.url or "",
+                c.line,
+                ";".join(c.fields),
+            ]
+            for c in diff.changes
+        ),
     )
 
 

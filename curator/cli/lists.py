@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 from curator.cli.common import (
     DbOption,
     FormatOption,
+    TableFormatOption,
     app,
     echo,
     err,
@@ -105,7 +106,7 @@ def list_cmd(
 
 @app.command("stats")
 def stats_cmd(
-    fmt: FormatOption = output.OutputFormat.TABLE,
+    fmt: TableFormatOption = output.TableFormat.TABLE,
     taxonomy: Annotated[
         Path | None,
         typer.Option(help="Taxonomy file (default: data/taxonomy.toml, else the bundled one)."),
@@ -120,7 +121,7 @@ def stats_cmd(
     with read_session(open_engine(db)) as session:
         stats = collect_stats(session)
         report = taxonomy_report(session, tax)
-    if fmt == output.OutputFormat.JSON:
+    if fmt is output.TableFormat.JSON:
         echo(output.stats_json(stats, report))
     else:
         for table in [*output.stats_tables(stats), *output.taxonomy_tables(report)]:
@@ -134,11 +135,11 @@ def dupes_cmd(fmt: FormatOption = output.OutputFormat.TABLE, db: DbOption = None
 
     with read_session(open_engine(db)) as session:
         dupes = find_duplicates(session)
-    echo(
-        output.duplicates_json(dupes)
-        if fmt == output.OutputFormat.JSON
-        else output.duplicates_text(dupes)
-    )
+    render = {
+        output.OutputFormat.JSON: output.duplicates_json,
+        output.OutputFormat.CSV: output.duplicates_csv,
+    }.get(fmt, output.duplicates_text)
+    echo(render(dupes))
 
 
 @app.command("diff")
@@ -158,8 +159,8 @@ def diff_cmd(
 
     with read_session(open_engine(db)) as session:
         diff = version_diff(session, source, old, new)
-    echo(
-        output.version_diff_json(diff)
-        if fmt == output.OutputFormat.JSON
-        else output.version_diff_text(diff)
-    )
+    render = {
+        output.OutputFormat.JSON: output.version_diff_json,
+        output.OutputFormat.CSV: output.version_diff_csv,
+    }.get(fmt, output.version_diff_text)
+    echo(render(diff))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from curator.check.summary import FailOn
-from curator.report.model import ReportFormat as RotFormat
+from curator.report.model import RotFormat
 from curator.report.model import Scope as RotScope
 
 if TYPE_CHECKING:

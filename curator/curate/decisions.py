@@ -1,7 +1,7 @@
 """Decisions from `curator.toml` applied to the DB: exclusions (mirrored), manual tags and
 vetoes, category overrides (per URL, applied to every live entry with that main URL).
 
-Input: an open write session, the loaded `Config`, the time. Output: `DecisionsApplied`
+Input: a `Db` in a write transaction, the loaded `Config`, the time. Output: `DecisionsApplied`
 (what changed, and the URLs that no live entry has). The file is the source of truth: run
 on import, check and tag. Config: `Config.exclude`, `Config.tags`, `Config.categories`,
 `Config.export.taxonomy`.
@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from curator.curate.tagging import add_manual, remove_manual
 from curator.curate.taxonomy import categorize, load_taxonomy
 from curator.store.decisions import entries_at, mirror_exclusions
 from curator.util.config import Config
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,7 @@ class DecisionsApplied:
     unmatched: tuple[str, ...]  # URLs in the file that no live entry has
 
 
-def apply_decisions(session: Session, config: Config, now: datetime) -> DecisionsApplied:
+def apply_decisions(session: Db, config: Config, now: datetime) -> DecisionsApplied:
     if not config.in_use:
         return DecisionsApplied(0, 0, 0, ())
     exclusions = mirror_exclusions(

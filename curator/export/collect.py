@@ -1,7 +1,8 @@
 """Export data: the DB → one in-memory, de-duplicated view of everything exports show.
 
-Input: a session, the taxonomy, the tag rules (for the legend) and the output directory
-(relative links are rewritten to resolve from there). Output: `ExportData`: entries in
+Input: a `Db` (session or connection; the SQL is the store's), the taxonomy, the tag
+rules (for the legend) and the output directory (relative links are rewritten to resolve
+from there). Output: `ExportData`: entries in
 source order, each once (an entry found in several lists or sections carries the others
 in `also_in`), with canonical category, tags, link status from the last check
 (`url_state`), and the snapshot `changes.py` compares with the previous export.
@@ -17,19 +18,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote, unquote, urlsplit
-
-from sqlalchemy import func, select
-from sqlmodel import Session, col
 
 from curator.curate.archives import match_archives
 from curator.curate.rules import CURATED, Origin, RuleSet
-from curator.curate.tagging import CURATED_IN, JsonCache
 from curator.curate.taxonomy import Taxonomy, overrides
 from curator.export.sources import source_filename
-from curator.store.dbapi import fetch_all
-from curator.store.schema import Run, Source, SourceVersion, UrlState
+from curator.store.entries import broken_urls_linked, live_entries_in_order, live_main_and_sub_links
+from curator.store.kinds import RunKind
+from curator.store.runs import last_finished
+from curator.store.sources import SourceRow, sources_by_name
+from curator.store.tags import name_combinations, tagged_with_origin, tags_by_name
+from curator.store.urlstate import last_checked_at, state_summaries
+from curator.store.versions import last_imported_at
+from curator.util.jsoncache import JsonCache
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
 
 PUNCT_ONLY = re.compile(r"^[\s,，、;；:：/|·.-]*$")
 
@@ -139,7 +145,7 @@ def _status(state: _State | None) -> tuple[LinkStatus, str | None, str | None]:
 class _Paths:
     """Rewrites links that were relative to a source file so they resolve from exports/."""
 
-    def __init__(self, out_dir: Path, sources: dict[int, Source]) -> None:
+    def __init__(self, out_dir: Path, sources: dict[int, SourceRow]) -> None:
         self.root = os.path.abspath(out_dir)
         self.dirs = {sid: os.path.dirname(os.path.abspath(s.path)) for sid, s in sources.items()}
         self.files = {sid: source_filename(s.name) for sid, s in sources.items()}
@@ -202,28 +208,17 @@ def _notes(notes: str, subs: tuple[OutLink, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]], list[int]]:
+def _load(db: Db) -> tuple[list[_Row], dict[int, list[_Link]], list[int]]:
     """Entries shown, their main and sub links, and the entries whose links mention an
     archive (in entry id order, as `match_archives` wants them)."""
     decode = JsonCache()
     rows = [
         _Row(eid, sid, title or "", desc or "", notes or "", decode.path(cat), decode.items(cols))
-        for eid, sid, title, desc, notes, cat, cols in fetch_all(
-            session,
-            "SELECT id, source_id, title, description, notes, category, columns FROM entry"
-            f" WHERE removed_at IS NULL AND kind IN {CURATED_IN} ORDER BY source_id, position",
-            CURATED,
-        )
+        for eid, sid, title, desc, notes, cat, cols in live_entries_in_order(db, CURATED)
     ]
     links: dict[int, list[_Link]] = defaultdict(list)
     archives: list[int] = []
-    for eid, href, text, kind, role, url_id in fetch_all(
-        session,
-        "SELECT link.entry_id, link.href, link.text, link.kind, link.role, link.url_id"
-        " FROM link JOIN entry ON entry.id = link.entry_id"
-        " WHERE entry.removed_at IS NULL AND link.role IN ('main', 'sub')"
-        " ORDER BY link.entry_id, link.position",
-    ):
+    for eid, href, text, kind, role, url_id in live_main_and_sub_links(db):
         links[eid].append(_Link(href, text, kind, role, url_id))
         if "archive." in href and (not archives or archives[-1] != eid):
             archives.append(eid)
@@ -231,7 +226,7 @@ def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]], list[in
 
 
 def _tags(
-    session: Session, ids: set[int], with_reasons: bool
+    db: Db, ids: set[int], with_reasons: bool
 ) -> tuple[dict[int, Sequence[str]], dict[int, list[TagReason]], set[tuple[int, str]]]:
     """Tag names per shown entry, their reasons (when asked for), and the vetoes."""
     tagged: dict[int, Sequence[str]] = {}
@@ -239,9 +234,7 @@ def _tags(
     vetoed: set[tuple[int, str]] = set()
     if with_reasons:
         names: dict[int, list[str]] = defaultdict(list)
-        for eid, name, origin, reason in fetch_all(
-            session, "SELECT entry_id, name, origin, reason FROM tag ORDER BY name, origin"
-        ):
+        for eid, name, origin, reason in tags_by_name(db):
             if eid not in ids:
                 continue
             if origin == Origin.REMOVED:
@@ -252,18 +245,11 @@ def _tags(
         return dict(names), reasons, vetoed
     # Without reasons only each entry's set of names matters: SQLite groups the entries by
     # their combination of names (a few dozen), which saves a Python row per tag.
-    for eid, name in fetch_all(
-        session, "SELECT entry_id, name FROM tag WHERE origin = ?", (Origin.REMOVED.value,)
-    ):
+    for eid, name in tagged_with_origin(db, Origin.REMOVED.value):
         if eid in ids:
             vetoed.add((eid, name))
-    for combo, entry_ids in fetch_all(
-        session,
-        "SELECT names, group_concat(entry_id) FROM (SELECT entry_id, group_concat(name, char(31))"
-        " AS names FROM tag WHERE origin != ? GROUP BY entry_id) GROUP BY names",
-        (Origin.REMOVED.value,),
-    ):
-        combo_names = tuple(combo.split("\x1f"))  # tag names are words: no control characters
+    for combo, entry_ids in name_combinations(db, Origin.REMOVED.value):
+        combo_names = tuple(combo.split("\x1f"))
         for eid in map(int, entry_ids.split(",")):
             if eid in ids:
                 tagged[eid] = combo_names
@@ -271,28 +257,22 @@ def _tags(
 
 
 def collect(
-    session: Session,
+    db: Db,
     taxonomy: Taxonomy,
     rules: RuleSet,
     out_dir: Path,
     with_reasons: bool = True,
 ) -> ExportData:
     """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper)."""
-    sources = {s.id: s for s in session.execute(select(Source)).scalars() if s.id is not None}
+    sources = {s.id: s for s in sources_by_name(db)}
     paths = _Paths(out_dir, sources)
-    rows, links, archives = _load(session)
-    names = {sid: src.name for sid, src in sources.items()}  # not ORM attribute reads
+    rows, links, archives = _load(db)
+    names = {sid: src.name for sid, src in sources.items()}
     rows.sort(key=lambda e: names[e.source_id])  # stable: positions stay in order
     ids = {e.id for e in rows}
-    states = {
-        r[0]: _State(*r[1:])
-        for r in fetch_all(
-            session,
-            "SELECT url_id, state, last_outcome, final_url, archived_url, title FROM url_state",
-        )
-    }
-    tagged, reasons, vetoed = _tags(session, ids, with_reasons)
-    pinned = overrides(session)
+    states = {r[0]: _State(*r[1:]) for r in state_summaries(db)}
+    tagged, reasons, vetoed = _tags(db, ids, with_reasons)
+    pinned = overrides(db)
     # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
     known = (
         match_archives([(lk.url_id, lk.href, lk.role) for lk in links[eid]] for eid in archives)
@@ -408,56 +388,29 @@ def collect(
         for sid, s in sorted(sources.items(), key=lambda kv: kv[1].name)
     )
     # Confirmed broken URLs linked (main or sub) from the entries shown.
-    broken = sorted(
-        url
-        for (url,) in fetch_all(
-            session,
-            "SELECT DISTINCT url.normalized FROM url_state"
-            " JOIN link ON link.url_id = url_state.url_id"
-            " JOIN entry ON entry.id = link.entry_id"
-            " JOIN url ON url.id = url_state.url_id"
-            " WHERE url_state.state = 'broken' AND link.role IN ('main', 'sub')"
-            f" AND entry.removed_at IS NULL AND entry.kind IN {CURATED_IN}",
-            CURATED,
-        )
-    )
+    broken = sorted(broken_urls_linked(db, CURATED))
     return ExportData(
         tuple(out),
         taxonomy,
         rules,
         tuple(legend + extra),
         source_infos,
-        _last_check(session),
+        _last_check(db),
         tuple(f"{e.id}\t{names[e.source_id]}\t{e.title}" for e in rows),
         tuple(broken),
-        _stale_tags(session, bool(rows)),
+        _stale_tags(db, bool(rows)),
     )
 
 
-def _last_check(session: Session) -> datetime | None:
-    state = session.execute(select(func.max(col(UrlState.last_checked_at)))).scalar()
-    run = session.execute(
-        select(func.max(col(Run.finished_at))).where(
-            col(Run.kind) == "check", col(Run.status) == "done"
-        )
-    ).scalar()
-    found = [d for d in (state, run) if d is not None]
-    return max(found) if found else None
+def _last_check(db: Db) -> datetime | None:
+    found = [d for d in (last_checked_at(db), last_finished(db, RunKind.CHECK)) if d is not None]
+    # Naive UTC, as the JSON export has always written it (no "+00:00").
+    return max(found).replace(tzinfo=None) if found else None
 
 
-def _stale_tags(session: Session, has_entries: bool) -> bool:
-    tagged = session.execute(
-        select(func.max(col(Run.finished_at))).where(
-            col(Run.kind) == "tag", col(Run.status) == "done"
-        )
-    ).scalar()
-    imported = session.execute(select(func.max(col(SourceVersion.imported_at)))).scalar()
+def _stale_tags(db: Db, has_entries: bool) -> bool:
+    tagged = last_finished(db, RunKind.TAG)
+    imported = last_imported_at(db)
     if tagged is None:
         return has_entries
-    return imported is not None and _aware(imported) > _aware(tagged)
-
-
-def _aware(d: datetime) -> datetime:
-    from datetime import UTC
-
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
+    return imported is not None and imported > tagged

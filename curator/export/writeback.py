@@ -1,12 +1,13 @@
 """Fixes written into the list files: `set-url`/`apply-redirects` with `--write`, their
 preview (a unified diff, nothing changed), `--db-only`, and `apply-redirects --undo`.
 
-Input: an open write session, the edit, a `FixMode` and the time. Output: `FixOutcome`
-(the DB result, one `FileChange` per list file with its diff, the fix-log batch). A file
-is written only when its bytes are still those of the version imported (else `InputError`:
-re-import first), by atomic rename, in its own encoding (BOM and line endings are in the
-stored text), and the new text becomes the source's next version, so importing the file
-again finds it unchanged. A preview runs the edit inside a savepoint it rolls back.
+Input: a write session (a preview runs in its savepoint), the edit, a `FixMode` and the
+time. Output: `FixOutcome` (the DB result, one `FileChange` per list file with its diff,
+the fix-log batch). A file is written only when its bytes are still those of the version
+imported (else `InputError`: re-import first), by atomic rename, in its own encoding (BOM
+and line endings are in the stored text), and the new text becomes the source's next
+version, so importing the file again finds it unchanged. A preview runs the edit inside a
+savepoint it rolls back.
 Config: none; relative source paths are read from the current directory, as imported.
 """
 
@@ -18,8 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from curator.curate.edits import (
     ApplyRedirectsResult,
@@ -27,7 +27,6 @@ from curator.curate.edits import (
     SetUrlResult,
     apply_redirects,
     set_url,
-    url_id_for,
 )
 from curator.errors import InputError, NotFoundError
 from curator.export.roundtrip import render_source
@@ -35,15 +34,21 @@ from curator.parse import split_lines
 from curator.store.fixes import (
     FixRecord,
     batch_records,
-    current_version,
+    current_text,
     edited_sources,
     log_fixes,
     mark_undone,
     record_written_version,
     revert_links,
+    source_row,
 )
-from curator.store.schema import Source
+from curator.store.sources import SourceRow
 from curator.util.fsutil import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from curator.store.dbapi import Db
 
 
 class FixMode(StrEnum):
@@ -74,7 +79,7 @@ def _diff(path: str, before: str, after: str) -> str:
     )
 
 
-def _check_on_disk(source: Source, expected_sha: str) -> Path:
+def _check_on_disk(source: SourceRow, expected_sha: str) -> Path:
     path = Path(source.path)
     try:
         data = path.read_bytes()
@@ -87,19 +92,17 @@ def _check_on_disk(source: Source, expected_sha: str) -> Path:
     return path
 
 
-def write_back(
-    session: Session, source_ids: set[int] | None, now: datetime, write: bool
-) -> list[FileChange]:
+def write_back(db: Db, source_ids: set[int] | None, now: datetime, write: bool) -> list[FileChange]:
     """The files of `source_ids` (None: every source) with their DB edits applied.
 
     Every file is checked before the first one is written, so a changed file stops the
     whole command with no file touched (and the caller's transaction rolls back)."""
     plans = []
-    for source in edited_sources(session, source_ids):
-        version = current_version(session, source)
+    for source in edited_sources(db, source_ids):
+        version = current_text(db, source)
         if version is None:
             continue
-        rendered = render_source(session, source)
+        rendered = render_source(db, source)
         if rendered.text == version.text:
             continue
         if write:
@@ -112,27 +115,27 @@ def write_back(
             data = after.encode(encoding)
             atomic_write_bytes(Path(source.path), data)
             sha = hashlib.sha256(data).hexdigest()
-            record_written_version(session, source, after, encoding, sha, now)
+            record_written_version(db, source, after, encoding, sha, now)
         changes.append(FileChange(source.name, source.path, diff, write))
     return changes
 
 
 def _records(
-    kind: str, old: str, new: str, spots: tuple[LinkSpot, ...], session: Session, written: bool
+    kind: str, old: str, new: str, spots: tuple[LinkSpot, ...], db: Db, written: bool
 ) -> list[FixRecord]:
     out = []
     for s in spots:
-        source = session.get(Source, s.source_id)
+        source = source_row(db, s.source_id)
         path = source.path if (written and source is not None) else None
         out.append(FixRecord(kind, old, new, s.entry_id, s.source_id, path, s.line + 1))
     return out
 
 
 def _finish(
-    session: Session, mode: FixMode, records: list[FixRecord], source_ids: set[int], now: datetime
+    db: Db, mode: FixMode, records: list[FixRecord], source_ids: set[int], now: datetime
 ) -> tuple[list[FileChange], int | None]:
-    files = write_back(session, source_ids, now, write=mode is FixMode.WRITE)
-    batch = log_fixes(session, records, now) if records else None
+    files = write_back(db, source_ids, now, write=mode is FixMode.WRITE)
+    batch = log_fixes(db, records, now) if records else None
     return files, batch
 
 
@@ -188,7 +191,7 @@ class UndoResult:
     files: tuple[FileChange, ...]
 
 
-def undo_batch(session: Session, batch: int, now: datetime) -> UndoResult:
+def undo_batch(session: Db, batch: int, now: datetime) -> UndoResult:
     """Put back the links of fix batch `batch`, in the DB and in the files it wrote."""
     rows = batch_records(session, batch)
     if not rows:
@@ -198,9 +201,7 @@ def undo_batch(session: Session, batch: int, now: datetime) -> UndoResult:
     links = 0
     written: set[int] = set()
     for r in rows:
-        links += revert_links(
-            session, r.entry_id, r.new_url, r.old_url, url_id_for(session, r.old_url)
-        )
+        links += revert_links(session, r.entry_id, r.new_url, r.old_url)
         if r.path is not None:
             written.add(r.source_id)
     files = write_back(session, written, now, write=True) if written else []

@@ -5,7 +5,8 @@ SQLAlchemy engine whose schema is current, and read/write session helpers. Write
 `BEGIN IMMEDIATE` transactions, so two curator processes on one DB queue on the write lock
 (up to the busy timeout) instead of failing with `database is locked` half-way through.
 The connection settings, path resolution and time conversions are shared with plain
-sqlite3 users (`curator check`) and live in sqlite.py.
+sqlite3 users (`curator check`) and live in dbapi.py. Migrations (migrate.py) are loaded
+only when a DB is opened with `migrate=True` or upgraded by `upgrade_database`.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -24,12 +25,15 @@ from curator.errors import DatabaseError
 from curator.store import dbapi as plain
 from curator.store.dbapi import check_file, locked_error, resolve_db_path, setup
 
+if TYPE_CHECKING:
+    from curator.store.migrate import UpgradeResult
+
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
     setup(dbapi_conn)
 
 
-def _on_begin(conn: Any) -> None:
+def _on_begin(conn: Connection) -> None:
     immediate = conn.get_execution_options().get("curator_immediate", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -77,3 +81,15 @@ def write_session(engine: Engine) -> Iterator[Session]:
                 yield session
         except OperationalError as exc:
             raise _db_error(engine, exc) from exc
+
+
+def upgrade_database(db: str | Path | None) -> UpgradeResult:
+    """`curator db upgrade`: open the DB without auto-migrating, then migrate explicitly."""
+    from curator.store.migrate import upgrade
+
+    path = resolve_db_path(db)
+    engine = open_engine(path, migrate=False)
+    try:
+        return upgrade(engine, path)
+    finally:
+        engine.dispose()

@@ -1,16 +1,16 @@
-"""Plain sqlite3 access, shared by the SQLAlchemy layer (db.py) and `curator check`.
+"""Plain sqlite3 access, shared by the SQLAlchemy layer (connect.py) and `curator check`.
 
 Input: a DB path (`--db`, else `$CURATOR_DB`, else `data/curator.db`). Output: sqlite3
-connections set up like db.py's engine (WAL, busy timeout, foreign keys, transactions we
+connections set up like connect.py's engine (WAL, busy timeout, foreign keys, transactions we
 begin ourselves), `transaction()`, time conversions matching what SQLAlchemy stores,
-`insert_rows()` and `in_chunks()` for bulk writes and long id lists, and `open_current()`,
-which makes sure a DB exists at the current schema revision. Config:
-`BUSY_TIMEOUT_MS`, `SCHEMA_HEAD`.
+`insert_rows()` and `in_chunks()` for bulk writes and long id lists. Config:
+`BUSY_TIMEOUT_MS`, `SCHEMA_HEAD` (the one place the schema revision is written; migrate.py
+and the Alembic scripts follow it, a test keeps them in step).
 
 Why not SQLAlchemy here: `curator check` keeps its parent process lean. SQLAlchemy and
 SQLModel cost it 25 MiB and half a second at start-up, for a handful of queries. The
-schema still has one home, models.py; only a DB that is new or behind is handed to db.py
-(and Alembic).
+schema still has one home, schema.py; only a DB that is new or behind is handed to
+connect.py (and Alembic), by current.py.
 """
 
 from __future__ import annotations
@@ -21,13 +21,21 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from curator.errors import DatabaseError
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+# What the store's query functions accept: a plain sqlite3 connection (the check path), or
+# an SQLAlchemy session whose transaction they then join. Never a bare path or engine.
+Db: TypeAlias = "sqlite3.Connection | Session"
+
 DEFAULT_DB = Path("data") / "curator.db"
 BUSY_TIMEOUT_MS = 60_000
-SCHEMA_HEAD = "0003"  # migrate.HEAD, the newest Alembic revision (a test keeps them in step)
+SCHEMA_HEAD = "0003"  # the newest Alembic revision in migrations/versions/
 _MAGIC = b"SQLite format 3\x00"
 
 
@@ -62,7 +70,7 @@ def check_file(path: Path) -> None:
 
 
 def setup(conn: sqlite3.Connection) -> None:
-    """The connection settings every curator connection gets (db.py's engine too)."""
+    """The connection settings every curator connection gets (connect.py's engine too)."""
     conn.isolation_level = None  # we emit BEGIN ourselves (see transaction())
     cur = conn.cursor()
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -88,27 +96,6 @@ def connect(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise locked_error(path, str(exc)) from exc
     return conn
-
-
-def open_current(db: str | Path | None) -> Path:
-    """The DB's path, once it exists at `SCHEMA_HEAD` (a new or older DB goes through
-    db.open_engine, which creates or migrates it)."""
-    path = resolve_db_path(db)
-    check_file(path)
-    revision: list[Any] = []
-    if path.exists() and path.stat().st_size > 0:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchall()
-        except sqlite3.Error:
-            revision = []
-        finally:
-            conn.close()
-    if revision != [(SCHEMA_HEAD,)]:
-        from curator.store.connect import open_engine
-
-        open_engine(path).dispose()
-    return path
 
 
 @contextmanager
@@ -139,7 +126,7 @@ def _name(conn: sqlite3.Connection) -> str:
     return str(row[2]) if row else "the database"
 
 
-def fetch_all(db: Any, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+def fetch_all(db: Db, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """Rows as plain tuples straight from sqlite3, from a connection or a SQLAlchemy
     session (in its transaction). For bulk reads (tag, export, check: tens of thousands
     of rows), where building a SQLAlchemy Row per row costs as much as the query."""
@@ -163,7 +150,7 @@ def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[i : i + IN_CHUNK]
 
 
-def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def insert_rows(db: Db, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """INSERT `rows` in order, many rows per statement (`VALUES (...), (...), ...`).
 
     For bulk writes (tags: ~50,000 rows): one statement per row, even through
@@ -182,15 +169,16 @@ def insert_rows(db: Any, table: str, columns: Sequence[str], rows: Sequence[Sequ
         cursor.close()
 
 
-def dbapi(db: Any) -> Any:
+def dbapi(db: Db) -> sqlite3.Connection:
     """The DBAPI connection behind `db`: a sqlite3 connection as is, or a SQLAlchemy
     session's (inside the session's transaction)."""
     if isinstance(db, sqlite3.Connection):
         return db
-    return db.connection().connection
+    return cast(sqlite3.Connection, db.connection().connection.dbapi_connection)
 
 
-def path_of(db: Any) -> Path:
+def path_of(db: str | Path | Engine) -> Path:
     """A DB given as a path, or as an SQLAlchemy engine by a caller that holds one."""
-    url = getattr(db, "url", None)
-    return Path(url.database) if url is not None else Path(db)
+    if isinstance(db, (str, Path)):
+        return Path(db)
+    return Path(str(db.url.database))

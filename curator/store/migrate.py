@@ -1,6 +1,6 @@
 """Schema creation and upgrades with Alembic, run in-process.
 
-Input: an engine and its DB path. Output: a DB whose schema matches `models.py`, or a
+Input: an engine and its DB path. Output: a DB whose schema matches `schema.py`, or a
 `DatabaseError`/`SchemaTooNewError` with the DB left as it was. Config: `HEAD`, the newest
 revision in `migrations/versions/` (a test keeps the two in step).
 
@@ -172,7 +172,7 @@ def _migrate(conn: Connection, path: Path, current: str, backup: Path) -> None:
 
 
 def ensure_schema(engine: Engine, path: Path) -> None:
-    """Called by `db.open_engine` for every command: cheap when the DB is at head."""
+    """Called by `connect.open_engine` for every command: cheap when the DB is at head."""
     try:
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
@@ -182,16 +182,3 @@ def ensure_schema(engine: Engine, path: Path) -> None:
     if rows == [HEAD]:
         return
     upgrade(engine, path)
-
-
-def upgrade_database(db: str | Path | None) -> UpgradeResult:
-    """`curator db upgrade`: open the DB without auto-migrating, then migrate explicitly."""
-    from curator.store.connect import open_engine
-    from curator.store.dbapi import resolve_db_path
-
-    path = resolve_db_path(db)
-    engine = open_engine(path, migrate=False)
-    try:
-        return upgrade(engine, path)
-    finally:
-        engine.dispose()

@@ -1,7 +1,7 @@
 """Read-side queries over the DB: entry listings, statistics, duplicates.
 
 Input: an open session and filters. Output: typed views (`EntryView`, `Stats`,
-`Duplicate`) that `output.py` formats as table, JSON or CSV. No writes.
+`Duplicate`) that `cli/format.py` draws as table, JSON or CSV. No writes.
 """
 
 from __future__ import annotations
