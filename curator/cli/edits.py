@@ -10,6 +10,7 @@ import typer
 from curator.cli import format as output
 from curator.cli.common import (
     DbOption,
+    TableFormatOption,
     app,
     echo,
     err,
@@ -19,6 +20,7 @@ from curator.cli.common import (
     read_session,
     write_session,
 )
+from curator.cli.format import TableFormat
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -148,9 +150,29 @@ RulesOption = Annotated[
 
 
 @tag_app.callback()
-def tag_cmd(ctx: typer.Context, rules: RulesOption = None, db: DbOption = None) -> None:
+def tag_cmd(
+    ctx: typer.Context,
+    rules: RulesOption = None,
+    explain_id: Annotated[
+        int | None,
+        typer.Option(
+            "--explain",
+            metavar="ID",
+            help="Show why entry ID has each of its tags (rule, field, matched text); "
+            "changes nothing.",
+        ),
+    ] = None,
+    output_format: TableFormatOption = TableFormat.TABLE,
+    db: DbOption = None,
+) -> None:
     """(Re)apply the tagging rules to every entry; manual tags and removals are kept."""
     if ctx.invoked_subcommand is not None:
+        return
+    if explain_id is not None:
+        from curator.curate.tagging import explain
+
+        with read_session(open_engine(db, load_config())) as session:
+            echo(output.explanation(explain(session, explain_id), output_format))
         return
     from curator.curate.decisions import apply_decisions
     from curator.curate.rules import load_rules

@@ -18,6 +18,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from curator.curate.tagging import TagExplanation
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
     from curator.store.fixes import FixBatch
@@ -246,6 +247,44 @@ def version_diff_csv(diff: VersionDiff) -> str:
             for c in diff.changes
         ),
     )
+
+
+def explanation(ex: TagExplanation, fmt: TableFormat) -> str:
+    """`curator tag --explain ID`: one line per reason (table), or the whole as JSON."""
+    if fmt == TableFormat.JSON:
+        return to_json(
+            {
+                "id": ex.entry_id,
+                "title": ex.title,
+                "category": list(ex.category),
+                "tags": ex.tags,
+                "reasons": [
+                    {
+                        "tag": r.tag,
+                        "origin": str(r.origin),
+                        "rule": r.rule,
+                        "field": None if r.field is None else str(r.field),
+                        "matched": r.matched,
+                        "weak": r.weak,
+                    }
+                    for r in ex.reasons
+                ],
+            }
+        )
+    lines = [f"{ex.entry_id} {ex.title}", f"  category: {' > '.join(ex.category) or '-'}"]
+    if not ex.reasons:
+        lines.append("  no tags")
+    for r in ex.reasons:
+        if r.origin == "manual":
+            lines.append(f"  {r.tag}: added by hand (wins over the rules)")
+        elif r.origin == "removed":
+            lines.append(f"  {r.tag}: removed by hand (the rules will not add it back)")
+        elif r.rule is None:
+            lines.append(f"  {r.tag}: rule (no reason stored)")
+        else:
+            hint = " (a heading: the weaker kind of reason)" if r.weak else ""
+            lines.append(f'  {r.tag}: {r.rule}, {r.field}: "{r.matched}"{hint}')
+    return "\n".join(lines) + "\n"
 
 
 def fix_batches_text(batches: Sequence[FixBatch]) -> str:

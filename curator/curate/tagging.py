@@ -17,18 +17,27 @@ from typing import TYPE_CHECKING
 
 from curator.curate.rules import (
     CURATED,
+    Field,
     Origin,
     RuleSet,
     Tagger,
     TagInput,
     check_tag_name,
+    parse_reason,
 )
 from curator.errors import NotFoundError
 from curator.store.categories import EntryBrief, live_entry
-from curator.store.entries import live_entry_texts, live_web_links
+from curator.store.entries import live_entry_texts, live_main_and_sub_links
 from curator.store.kinds import RunKind, RunStatus
 from curator.store.runs import record_run
-from curator.store.tags import all_tags, delete_tags, insert_tags, set_reasons, tag_on_entry
+from curator.store.tags import (
+    all_tags,
+    delete_tags,
+    insert_tags,
+    set_reasons,
+    tag_on_entry,
+    tag_rows_of,
+)
 from curator.util.jsoncache import JsonCache
 from curator.util.perf import gc_paused, map_split
 
@@ -52,8 +61,12 @@ def load_inputs(db: Db) -> dict[int, TagInput]:
     """TagInput for every current curated entry, by entry id."""
     rows = live_entry_texts(db, CURATED)
     urls: dict[int, list[str]] = defaultdict(list)
-    for eid, href in live_web_links(db):
-        urls[eid].append(href)
+    texts: dict[int, list[str]] = defaultdict(list)  # sub-link texts
+    for eid, href, text, kind, role, _url_id in live_main_and_sub_links(db):
+        if kind == "web":
+            urls[eid].append(href)
+        if role == "sub" and text:
+            texts[eid].append(text)
     decode = JsonCache()
     return {
         eid: TagInput(
@@ -63,6 +76,7 @@ def load_inputs(db: Db) -> dict[int, TagInput]:
             decode.path(cat),
             tuple(urls.get(eid, ())),
             decode.items(cols),
+            tuple(texts.get(eid, ())),
         )
         for eid, title, desc, notes, cat, cols in rows
     }
@@ -174,3 +188,44 @@ def remove_manual(db: Db, entry_id: int, tag: str) -> ManualTagResult:
     if Origin.REMOVED not in rows:
         insert_tags(db, [(entry_id, tag, Origin.REMOVED.value, "removed by hand")])
     return ManualTagResult(entry_id, entry.title, tag, False, True)
+
+
+@dataclass(frozen=True, slots=True)
+class TagReason:
+    tag: str
+    origin: Origin
+    rule: str | None  # None for manual tags and vetoes
+    field: Field | None
+    matched: str | None
+    weak: bool  # from a heading (a hint), not from the entry's own words
+
+
+@dataclass(frozen=True, slots=True)
+class TagExplanation:
+    entry_id: int
+    title: str
+    category: tuple[str, ...]
+    reasons: tuple[TagReason, ...]
+
+    @property
+    def tags(self) -> list[str]:
+        vetoed = {r.tag for r in self.reasons if r.origin == Origin.REMOVED}
+        return sorted({r.tag for r in self.reasons if r.tag not in vetoed})
+
+
+HEADING_FIELDS = (Field.SECTION, Field.CATEGORY)
+
+
+def explain(db: Db, entry_id: int) -> TagExplanation:
+    """Why an entry has each of its tags: rule, field and matched text, or by hand."""
+    entry = _entry(db, entry_id)
+    reasons: list[TagReason] = []
+    for name, origin, reason in tag_rows_of(db, entry_id):
+        kind = Origin(origin)
+        hits = parse_reason(name, reason) if kind == Origin.RULE else []
+        if not hits:
+            reasons.append(TagReason(name, kind, None, None, None, False))
+        for h in hits:
+            weak = h.field in HEADING_FIELDS
+            reasons.append(TagReason(name, kind, h.rule, h.field, h.matched, weak))
+    return TagExplanation(entry_id, entry.title, entry.category, tuple(reasons))

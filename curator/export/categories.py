@@ -191,7 +191,7 @@ def render_category(
 ) -> bytes:
     """The page as UTF-8 bytes (see EntryRenderer)."""
     render = render or EntryRenderer(data)
-    title = data.taxonomy.title(name)
+    title = data.category_title(name)
     sections: dict[tuple[str, tuple[str, ...]], list[OutEntry]] = {}
     for e in entries:
         sections.setdefault((e.source, e.section), []).append(e)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote, urlsplit
 from curator.curate.archives import match_archives
 from curator.curate.rules import CURATED, Origin, RuleSet
 from curator.curate.taxonomy import Taxonomy, overrides
+from curator.export.owncats import own_categories
 from curator.export.sources import source_filename
 from curator.store.entries import broken_urls_linked, live_entries_in_order, live_main_and_sub_links
 from curator.store.kinds import RunKind
@@ -107,6 +108,11 @@ class ExportData:
     snapshot: tuple[str, ...]  # "id<TAB>source<TAB>title" of every current entry
     broken: tuple[str, ...]  # normalized URLs confirmed broken now
     stale_tags: bool  # entries were imported after the last `curator tag`
+    # Categories made from a list's own headings (owncats.py): name → heading.
+    own_titles: dict[str, str] = field(default_factory=dict)
+
+    def category_title(self, name: str) -> str:
+        return self.own_titles.get(name) or self.taxonomy.title(name)
 
     def by_category(self) -> dict[str, list[OutEntry]]:
         out: dict[str, list[OutEntry]] = {c: [] for c in self.taxonomy.names}
@@ -315,6 +321,16 @@ def collect(
     extra = sorted({t for ts in tagged.values() for t in ts} - set(legend))
     order = {t: i for i, t in enumerate(legend + extra)}
     placed: dict[tuple[str, ...], str] = {}
+    own: dict[tuple[int, tuple[str, ...]], str] = {}
+    own_titles: dict[str, str] = {}
+    source_paths: dict[int, Counter[tuple[str, ...]]] = defaultdict(Counter)
+    for e in rows:
+        source_paths[e.source_id][e.category] += 1
+    for sid, sp in source_paths.items():
+        for path, info in own_categories(taxonomy, sp).items():
+            if own_titles.setdefault(info.name, info.title) != info.title:
+                continue  # two headings with one slug: the first keeps the name
+            own[(sid, path)] = info.name
     sorted_tags: dict[tuple[str, ...], tuple[str, ...]] = {}
     out: list[OutEntry] = []
     for group in groups.values():
@@ -350,6 +366,7 @@ def collect(
         pin = next((pinned[e.id] for e in group if e.id in pinned), None) if pinned else None
         category = (
             pin
+            or (own.get((sid, first.category)) if own else None)
             or placed.get(first.category)
             or placed.setdefault(first.category, taxonomy.classify(first.category).category)
         )
@@ -399,6 +416,7 @@ def collect(
         tuple(f"{e.id}\t{names[e.source_id]}\t{e.title}" for e in rows),
         tuple(broken),
         _stale_tags(db, bool(rows)),
+        own_titles,
     )
 
 

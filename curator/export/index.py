@@ -51,13 +51,17 @@ def render_index(data: ExportData, categories: dict[str, int], tags: dict[str, i
         "| --- | ---: |",
     ]
     out += [
-        f"| [{md(data.taxonomy.title(c))}]({c}.md) | {count} |" for c, count in categories.items()
+        f"| [{md(data.category_title(c))}]({c}.md) | {count} |"
+        for c, count in categories.items()
+        if count
     ]
     out += ["", "## Tags", "", "| Tag | Meaning | Entries |", "| --- | --- | ---: |"]
+    # A tag no entry has would be a row of 0 (and a link to a page that is not written).
     for t in data.tag_order:
+        if not tags.get(t):
+            continue
         info = data.rules.info(t)
-        label = f"[`{info.label}`](tags/{t}.md)" if t in tags else f"`{info.label}`"
-        out.append(f"| {label} | {md(info.description)} | {tags.get(t, 0)} |")
+        out.append(f"| [`{info.label}`](tags/{t}.md) | {md(info.description)} | {tags[t]} |")
     out += ["", "## Status markers", "", "| Marker | Meaning |", "| --- | --- |"]
     out += [f"| {MARKERS[s]} | {MARKER_TEXT[s]} |" for s in MARKERS]
     out += ["", "## Source lists", ""]

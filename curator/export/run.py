@@ -183,7 +183,7 @@ def to_json(data: ExportData, ch: changes_mod.Changes) -> dict[str, Any]:
     return {
         "last_check": data.last_check.isoformat() if data.last_check else None,
         "categories": [
-            {"name": c, "title": data.taxonomy.title(c), "entries": len(es)}
+            {"name": c, "title": data.category_title(c), "entries": len(es)}
             for c, es in by_cat.items()
         ],
         "tags": [

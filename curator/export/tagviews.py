@@ -36,11 +36,11 @@ def render_tag(
         "",
         "## Contents",
         "",
-        *toc(slugger, [(data.taxonomy.title(c), len(es)) for c, es in groups]),
+        *toc(slugger, [(data.category_title(c), len(es)) for c, es in groups]),
     ]
     parts = ["\n".join(out).encode()]
     for cat, es in groups:
-        head = f"\n## {md(data.taxonomy.title(cat))}\n\nAll entries of this category: "
+        head = f"\n## {md(data.category_title(cat))}\n\nAll entries of this category: "
         parts.append(f"{head}[{cat}.md](../{cat}.md)\n".encode())
         parts += [render(e, 1) for e in es]
     parts.append(b"")  # the final newline

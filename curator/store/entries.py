@@ -1,7 +1,7 @@
 """The `entry` table and its links, read in bulk: what tagging reads, what was edited.
 
 Input: a `Db`, entry kinds, a source id or entry id. Output: live entries' text fields and
-web links (plain tuples, for tagging's tens of thousands of rows); `EditedEntry`s (live
+main and sub links (plain tuples, for tagging's tens of thousands of rows); `EditedEntry`s (live
 entries whose title or any link differs from the current source version) and their
 `EditedLink`s, for the round-trip export. Config: none.
 """
@@ -63,16 +63,6 @@ def live_entry_texts(db: Db, kinds: Sequence[str]) -> list[EntryTexts]:
         "SELECT id, title, description, notes, category, columns FROM entry"
         f" WHERE removed_at IS NULL AND kind IN ({', '.join('?' * len(kinds))})",
         kinds,
-    )
-
-
-def live_web_links(db: Db) -> list[tuple[int, str]]:
-    """(entry id, href) of the main and sub web links of live entries, in document order."""
-    return fetch_all(
-        db,
-        "SELECT link.entry_id, link.href FROM link JOIN entry ON entry.id = link.entry_id"
-        " WHERE entry.removed_at IS NULL AND link.kind = 'web' AND link.role IN ('main', 'sub')"
-        " ORDER BY link.entry_id, link.position",
     )
 
 

@@ -2,7 +2,8 @@
 
 Input: a `Db` in the caller's transaction, tag ids, rows to add, reasons to change.
 Output: tag rows as plain tuples (tens of thousands per run: no row objects), one entry's
-rows of one tag by origin. Config: none. Plain DBAPI: the ORM bulk path cost ~10x more.
+rows of one tag by origin, one entry's rows with their reasons. Config: none. Plain DBAPI:
+the ORM bulk path cost ~10x more.
 """
 
 from __future__ import annotations
@@ -45,6 +46,16 @@ def tag_on_entry(db: Db, entry_id: int, name: str) -> dict[str, int]:
         db, "SELECT origin, id FROM tag WHERE entry_id = ? AND name = ?", (entry_id, name)
     )
     return {str(origin): int(tid) for origin, tid in rows}
+
+
+def tag_rows_of(db: Db, entry_id: int) -> list[tuple[str, str, str]]:
+    """(name, origin, reason) of one entry's tag rows, by name, then origin (`tag --explain`)."""
+    rows = fetch_all(
+        db,
+        "SELECT name, origin, reason FROM tag WHERE entry_id = ? ORDER BY name, origin",
+        (entry_id,),
+    )
+    return [(str(n), str(o), str(r or "")) for n, o, r in rows]
 
 
 def tags_by_name(db: Db) -> list[tuple[int, str, str, str]]:
