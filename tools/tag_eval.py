@@ -53,6 +53,7 @@ from curator.parse import decode_bytes, parse_markdown  # noqa: E402
 
 LABELS = ROOT / "tests" / "fixtures" / "tag_labels.csv"
 LISTS = ROOT / "data" / "lists"
+HISTORY = ROOT / "data" / "history"  # an older version of a list: labelled too
 TARGETS = ("hardware", "perf")
 CORPUS = ROOT.parent / "shared" / "corpus"
 
@@ -138,7 +139,7 @@ def evaluate(rules: Path | None = None, labels: Path = LABELS, lists: Path = LIS
     tagger = Tagger(load_rules(rules if rules is not None else ROOT / "data" / "tags.toml"))
     truth = read_labels(labels)
     predicted: dict[tuple[str, str], set[str]] = {}
-    for path in sorted(lists.glob("*.md")):
+    for path in sorted([*lists.glob("*.md"), *HISTORY.glob("*.md")]):
         doc = parse_markdown(decode_bytes(path.read_bytes(), str(path)).text)
         unmatched = []
         for entry, key in zip(doc.entries, stable_keys(doc.entries), strict=True):

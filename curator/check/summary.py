@@ -12,7 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from curator.check.types import Hop, LinkState, Outcome
+from curator.check.http.guard import is_private_refusal
+from curator.check.types import REFUSED, Hop, LinkState, Outcome
 from curator.errors import ExitCode, Interrupted
 
 
@@ -74,6 +75,18 @@ class CheckSummary:
     @property
     def confirmed_broken(self) -> int:
         return sum(1 for r in self.results if r.broken)
+
+    @property
+    def refused_private(self) -> int:
+        """URLs refused for a private, loopback or link-local address: what a list of a
+        local or intranet site gets without `--allow-private`."""
+        return sum(
+            1
+            for r in self.results
+            if r.outcome is Outcome.INVALID
+            and (r.error or "").startswith(REFUSED)
+            and is_private_refusal((r.error or "")[len(REFUSED) :])
+        )
 
     @property
     def title_drifts(self) -> int:

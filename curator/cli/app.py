@@ -19,6 +19,7 @@ from curator.cli import (  # noqa: F401
     database,
     edits,
     exporting,
+    history,
     lists,
     reporting,
     settings,

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from curator.util.config import Config
 
 T = TypeVar("T")
+NOT_CHECKED = "note: no link has been checked yet; run `curator check` first"
 
 
 def _emit_check(
@@ -129,6 +130,18 @@ def check_cmd(
             "--diff", metavar="REF", help="Only links on lines added since git REF (pull requests)."
         ),
     ] = None,
+    user_agent: Annotated[
+        str | None,
+        typer.Option("--user-agent", help="User-Agent header to send (default: curator's own)."),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            metavar="'HOST: Name: value'",
+            help="Send this header to HOST only (repeat for more).",
+        ),
+    ] = None,
     now: Annotated[
         str | None,
         typer.Option(envvar="CURATOR_NOW", hidden=True, help="Pretend it is this ISO time."),
@@ -136,6 +149,8 @@ def check_cmd(
     db: DbOption = None,
 ) -> None:
     """Check web links that are due; record results and each URL's state."""
+    from curator.check.headers import merge_headers, parse_headers
+    from curator.check.headers import user_agent as agent
     from curator.check.runner import CheckOptions, run_check
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
@@ -164,9 +179,13 @@ def check_cmd(
         timeout=timeout,
         retries=retries,
         allow_private=allow_private,
-        user_agent=settings.check.user_agent or CHECK_DEFAULTS["user_agent"],
+        user_agent=(
+            agent(user_agent)
+            if user_agent is not None
+            else settings.check.user_agent or CHECK_DEFAULTS["user_agent"]
+        ),
         tokens={"github.com": token, "api.github.com": token} if token else {},
-        headers={h: dict(v) for h, v in settings.check.headers.items()},
+        headers=merge_headers(settings.check.headers, parse_headers(header or ())),
     )
     options = CheckOptions(
         config=config,
@@ -193,6 +212,15 @@ def check_cmd(
         _emit_check(exc.summary, fmt, output_file, interactive)
         raise
     _emit_check(summary, fmt, output_file, interactive)
+    if summary.refused_private and not allow_private:
+        err.print(
+            f"hint: {summary.refused_private} URL"
+            f"{'' if summary.refused_private == 1 else 's'} refused as local or private "
+            "addresses (loopback, 10.x, 192.168.x, ...); add --allow-private if this list "
+            "is meant to link to a local or intranet site",
+            markup=False,
+            highlight=False,
+        )
     if summary.exit_code:
         raise typer.Exit(int(summary.exit_code))
 
@@ -226,14 +254,18 @@ def status_cmd(
     """What is broken, flaky or suspect, since when, and where (file:line)."""
     from curator.check.store import load_status
     from curator.cli import checkformat as report
+    from curator.store.history import has_checked
 
     states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         rows = load_status(session, states or None, source=source)
+        never = not rows and not has_checked(session)
     if fmt is TableFormat.JSON:
         echo(report.status_json(rows))
-    else:
+    elif not never:
         out.print(report.status_table(rows))
+    if never:  # an empty table would read as "all fine"
+        err.print(NOT_CHECKED, markup=False, highlight=False)
 
 
 exclude_app = typer.Typer(
@@ -278,7 +310,7 @@ def exclude_list_cmd(
     from curator.check.exclusions import list_exclusions
     from curator.cli import checkformat as report
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         rows = list_exclusions(session, now())
     if fmt is TableFormat.JSON:
         echo(report.exclusions_json(rows))

@@ -34,19 +34,24 @@ def load_config() -> Config:
     return load()
 
 
+# The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
+# that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
 def db_path(db: Path | None, config: Config | None = None) -> Path | None:
-    """`--db`, else `$CURATOR_DB`, else the file's `db` (else None: the store's default)."""
+    """The command's own `--db`, else the one given before the command (`curator --db X
+    list`), else `$CURATOR_DB`, else the file's `db` (else None: the store's default)."""
+    db = db if db is not None else _root_options.get("db")
     if db is not None or os.environ.get("CURATOR_DB"):
         return db
     return (config if config is not None else load_config()).db
 
 
-# The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
-# that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
-def open_engine(db: Path | None, config: Config | None = None) -> Engine:
+def open_engine(
+    db: Path | None, config: Config | None = None, *, must_exist: bool = False
+) -> Engine:
+    """`must_exist`: a read-only command, which must not create an empty database."""
     from curator.store.connect import open_engine as open_db
 
-    return open_db(db_path(db, config))
+    return open_db(db_path(db, config), must_exist=must_exist)
 
 
 def read_session(engine: Engine) -> AbstractContextManager[Session]:
@@ -67,6 +72,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+# Options given before the command (`curator --db X list`), set by the root callback on
+# every invocation (so an in-process run never sees the previous one's).
+_root_options: dict[str, Path | None] = {}
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -86,21 +94,6 @@ def _print_version(value: bool) -> None:
     if value:
         echo(f"curator {version()}\n")
         raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    _version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            is_eager=True,
-            callback=_print_version,
-            help="Print the version and exit.",
-        ),
-    ] = False,
-) -> None:
-    """Keep awesome-style Markdown reading lists healthy: import, check, tag, export."""
 
 
 DbOption = Annotated[
@@ -128,3 +121,29 @@ def now() -> datetime:
 def echo(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+@app.callback()
+def root_options(
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="SQLite database for the command (default: $CURATOR_DB or data/curator.db);"
+            " a command's own --db wins.",
+            show_default=False,
+        ),
+    ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Keep awesome-style Markdown reading lists healthy: import, check, tag, export."""
+    _root_options.clear()
+    _root_options["db"] = db

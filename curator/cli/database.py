@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     pass
 
 
-from curator.cli.common import DbOption, app, echo
+from curator.cli.common import DbOption, app, db_path, echo
 
 db_app = typer.Typer(help="Database maintenance (schema upgrades).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -21,7 +21,7 @@ def db_upgrade_cmd(db: DbOption = None) -> None:
     """Run pending schema migrations now (a backup copy <db>.bak-<revision> is made first)."""
     from curator.store.connect import upgrade_database
 
-    r = upgrade_database(db)
+    r = upgrade_database(db_path(db))
     if r.from_revision is None:
         echo(f"{r.path}: created at schema {r.to_revision}\n")
     elif not r.changed:

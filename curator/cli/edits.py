@@ -171,7 +171,7 @@ def tag_cmd(
     if explain_id is not None:
         from curator.curate.tagging import explain
 
-        with read_session(open_engine(db, load_config())) as session:
+        with read_session(open_engine(db)) as session:
             echo(output.explanation(explain(session, explain_id), output_format))
         return
     from curator.curate.decisions import apply_decisions

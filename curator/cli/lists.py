@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from curator.cli import format as output
+from curator.util.words import counted
 
 if TYPE_CHECKING:
     pass
@@ -73,12 +74,16 @@ def import_cmd(
                 highlight=False,
             )
         if r.unchanged:
-            echo(f"{r.source}: unchanged (v{r.version}, {r.entries} entries, 0 rows written)\n")
+            echo(
+                f"{r.source}: unchanged (v{r.version}, {counted(r.entries, 'entry')}, "
+                "0 rows written)\n"
+            )
         else:
             listed = f"; `curator diff {r.source}` lists them" if r.version > 1 else ""
             echo(
                 f"{r.source}: v{r.version} +{r.added} -{r.removed} ~{r.changed} "
-                f"({r.entries} entries, {r.links} links, {r.rows_written} rows written{listed})\n"
+                f"({counted(r.entries, 'entry')}, {counted(r.links, 'link')}, "
+                f"{counted(r.rows_written, 'row')} written{listed})\n"
             )
 
 
@@ -94,7 +99,7 @@ def list_cmd(
     """List entries with their category, links and tags."""
     from curator.store.queries import list_entries
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         entries = list_entries(session, source=source, category=category, tag=tag, search=search)
     if fmt == output.OutputFormat.JSON:
         echo(output.entries_json(entries))
@@ -118,7 +123,7 @@ def stats_cmd(
     from curator.store.queries import collect_stats
 
     tax = load_taxonomy(taxonomy)
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         stats = collect_stats(session)
         report = taxonomy_report(session, tax)
     if fmt is output.TableFormat.JSON:
@@ -133,7 +138,7 @@ def dupes_cmd(fmt: FormatOption = output.OutputFormat.TABLE, db: DbOption = None
     """URLs that appear in more than one entry, category or list."""
     from curator.store.queries import find_duplicates
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         dupes = find_duplicates(session)
     render = {
         output.OutputFormat.JSON: output.duplicates_json,
@@ -157,7 +162,7 @@ def diff_cmd(
     """Entries added, removed and changed between two imported versions of a list."""
     from curator.ingest.versions import version_diff
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         diff = version_diff(session, source, old, new)
     render = {
         output.OutputFormat.JSON: output.version_diff_json,

@@ -11,6 +11,7 @@ off entry ids, which re-imports keep.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -23,12 +24,14 @@ from curator.curate.rules import (
     Tagger,
     TagInput,
     check_tag_name,
+    load_rules,
     parse_reason,
 )
 from curator.errors import NotFoundError
 from curator.store.categories import EntryBrief, live_entry
 from curator.store.entries import live_entry_texts, live_main_and_sub_links
 from curator.store.kinds import RunKind, RunStatus
+from curator.store.names import require_tag
 from curator.store.runs import record_run
 from curator.store.tags import (
     all_tags,
@@ -177,10 +180,18 @@ def add_manual(db: Db, entry_id: int, tag: str) -> ManualTagResult:
     return ManualTagResult(entry_id, entry.title, tag, True, True)
 
 
-def remove_manual(db: Db, entry_id: int, tag: str) -> ManualTagResult:
-    """Remove a tag and veto it, so later rule runs do not put it back."""
+def _rule_tags() -> list[str]:
+    return [t.name for t in load_rules(None).tags]
+
+
+def remove_manual(
+    db: Db, entry_id: int, tag: str, known: Iterable[str] | None = None
+) -> ManualTagResult:
+    """Remove a tag and veto it, so later rule runs do not put it back. A tag neither on
+    any entry nor in the rules (`known`, default: the bundled or data/ rules) is a typo."""
     check_tag_name(tag)
     entry = _entry(db, entry_id)
+    require_tag(db, tag, known if known is not None else _rule_tags())
     rows = tag_on_entry(db, entry_id, tag)
     if Origin.REMOVED in rows and len(rows) == 1:
         return ManualTagResult(entry_id, entry.title, tag, False, False)

@@ -26,6 +26,7 @@ from curator.store.categories import (
     set_category_override,
 )
 from curator.store.sources import source_names
+from curator.util.words import did_you_mean
 
 if TYPE_CHECKING:
     from curator.store.dbapi import Db
@@ -73,7 +74,10 @@ class Taxonomy:
 
     def check(self, name: str) -> str:
         if name not in self.names:
-            raise InputError(f"unknown category {name!r}; choose from {', '.join(self.names)}")
+            raise InputError(
+                f"unknown category {name!r}{did_you_mean(name, self.names)};"
+                f" choose from {', '.join(self.names)}"
+            )
         return name
 
     def heading_category(self, heading: str) -> tuple[str, str] | None:

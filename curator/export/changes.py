@@ -17,6 +17,7 @@ from curator.export.categories import GENERATED, md, md_url, where
 from curator.export.collect import ExportData, OutEntry
 from curator.store.exportstate import latest_snapshots, save_snapshot
 from curator.urls import normalize
+from curator.util.words import counted
 
 if TYPE_CHECKING:
     from curator.store.dbapi import Db
@@ -111,13 +112,14 @@ def render_changes(ch: Changes) -> str:
     out = [GENERATED, "# Changes", ""]
     if ch.baseline_at is None:
         out += [
-            f"First export: {ch.now} entries. The next export lists here what was added or "
+            f"First export: {counted(ch.now, 'entry')}. The next export lists here what was "
+            "added or "
             "removed and which links broke or recovered since this one.",
         ]
         return "\n".join(out) + "\n"
     out.append(
-        f"Since the export of {ch.baseline_at:%Y-%m-%d}: {ch.previous} entries then, "
-        f"{ch.now} now. Back to the [index](README.md)."
+        f"Since the export of {ch.baseline_at:%Y-%m-%d}: {counted(ch.previous, 'entry')} "
+        f"then, {ch.now} now. Back to the [index](README.md)."
     )
     for title, items in (
         ("Added", ch.added),

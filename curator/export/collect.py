@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from curator.curate.archives import match_archives
 from curator.curate.rules import CURATED, Origin, RuleSet
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from curator.store.dbapi import Db
 
 PUNCT_ONLY = re.compile(r"^[\s,，、;；:：/|·.-]*$")
+# Separators between the items of a description or note ("a, b、c；d").
+_SEP = re.compile(r"(\s*[,，、;；|·]\s*)")
 
 
 class LinkStatus(StrEnum):
@@ -94,7 +96,8 @@ class OutEntry(NamedTuple):
 class SourceInfo:
     name: str
     filename: str
-    entries: int
+    entries: int  # entries in the list
+    shown: int  # of them, those shown under this list (the others repeat an entry shown once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,7 @@ class ExportData:
     tag_order: tuple[str, ...]  # legend first, then other (manual) tags by name
     sources: tuple[SourceInfo, ...]
     last_check: datetime | None
-    snapshot: tuple[str, ...]  # "id<TAB>source<TAB>title" of every current entry
+    snapshot: tuple[str, ...]  # "id<TAB>source<TAB>title" of every entry shown
     broken: tuple[str, ...]  # normalized URLs confirmed broken now
     stale_tags: bool  # entries were imported after the last `curator tag`
     # Categories made from a list's own headings (owncats.py): name → heading.
@@ -113,6 +116,8 @@ class ExportData:
 
     def category_title(self, name: str) -> str:
         return self.own_titles.get(name) or self.taxonomy.title(name)
+
+    missing: int = 0  # relative links to files that do not exist here (shown unlinked)
 
     def by_category(self) -> dict[str, list[OutEntry]]:
         out: dict[str, list[OutEntry]] = {c: [] for c in self.taxonomy.names}
@@ -149,12 +154,23 @@ def _status(state: _State | None) -> tuple[LinkStatus, str | None, str | None]:
 
 
 class _Paths:
-    """Rewrites links that were relative to a source file so they resolve from exports/."""
+    """Rewrites links that were relative to a source file so they work from exports/: made
+    absolute under `base_url` when one is given, else relative to the export directory when
+    the target exists there (a link to a file that is not here would lead nowhere: the
+    export shows its text without a link, and counts it in `missing`)."""
 
-    def __init__(self, out_dir: Path, sources: dict[int, SourceRow]) -> None:
+    def __init__(self, out_dir: Path, sources: dict[int, SourceRow], base_url: str | None) -> None:
         self.root = os.path.abspath(out_dir)
         self.dirs = {sid: os.path.dirname(os.path.abspath(s.path)) for sid, s in sources.items()}
         self.files = {sid: source_filename(s.name) for sid, s in sources.items()}
+        self.base = base_url.rstrip("/") + "/" if base_url else None
+        # The list's path from the current directory (the repository's root when run
+        # there), which is what `base_url` names.
+        self.urls = {
+            sid: quote(os.path.relpath(os.path.abspath(s.path)).replace(os.sep, "/"), safe="/-._~")
+            for sid, s in sources.items()
+        }
+        self.missing: set[str] = set()
 
     def resolve(self, sid: int, href: str) -> str:
         """Absolute, decoded path of a relative link (its identity across lists)."""
@@ -162,12 +178,20 @@ class _Paths:
         return os.path.normpath(os.path.join(self.dirs[sid], path))
 
     def target(self, sid: int, href: str, kind: str) -> tuple[str, bool]:
+        """(what the export links to, whether it is relative to the export root); an empty
+        target means "no link"."""
         if kind == "anchor":
             return f"sources/{self.files[sid]}{href}", True
         if kind != "relative":
             return href, False
+        if self.base is not None:
+            return urljoin(urljoin(self.base, self.urls[sid]), href.strip()), False
         parts = urlsplit(href)
-        rel = os.path.relpath(self.resolve(sid, href), self.root).replace(os.sep, "/")
+        path = self.resolve(sid, href)
+        if not os.path.exists(path):
+            self.missing.add(path)
+            return "", False
+        rel = os.path.relpath(path, self.root).replace(os.sep, "/")
         frag = f"#{parts.fragment}" if parts.fragment else ""
         return quote(rel, safe="/-._~") + frag, True
 
@@ -194,23 +218,39 @@ def _identity(e: _Row, main: _Link | None, paths: _Paths) -> str:
     """What makes two entries without a URL row the same (collect keys those with one by
     the URL row's id)."""
     if main is not None and main.kind == "relative":
-        return "f:" + paths.resolve(e.source_id, main.href)
+        frag = urlsplit(main.href).fragment
+        return "f:" + paths.resolve(e.source_id, main.href) + (f"#{frag}" if frag else "")
     cols = "|".join(f"{k}={v}" for k, v in e.columns)
     return f"t:{e.title.casefold()}|{e.description.casefold()}|{cols}"
 
 
-def _notes(notes: str, subs: tuple[OutLink, ...]) -> tuple[str, ...]:
-    """Note lines, minus those that only list the sub-links' labels (shown as links)."""
+def _without_labels(text: str, labels: frozenset[str]) -> str:
+    """`text` minus the items that are only a link's label: a description such as
+    "第一篇, 第二篇, 第三篇, 从原理…" next to those three links keeps "从原理…"."""
+    if not labels or not any(t in text for t in labels):
+        return text
+    pieces = _SEP.split(text)  # item, separator, item, …
+    kept = [
+        (pieces[i], pieces[i + 1] if i + 1 < len(pieces) else "")
+        for i in range(0, len(pieces), 2)
+        if pieces[i].strip() not in labels
+    ]
+    if len(kept) * 2 >= len(pieces):  # nothing dropped
+        return text
+    return "".join(item + (sep if k < len(kept) - 1 else "") for k, (item, sep) in enumerate(kept))
+
+
+def _notes(notes: str, labels: frozenset[str]) -> tuple[str, ...]:
+    """Note lines, minus the sub-links' labels (shown as links) and lines left empty."""
     if not notes:
         return ()
     out = []
     for line in notes.splitlines():
         rest = line
-        for s in subs:
-            if s.text:
-                rest = rest.replace(s.text, "")
+        for t in labels:
+            rest = rest.replace(t, "")
         if line.strip() and not PUNCT_ONLY.match(rest):
-            out.append(line.strip())
+            out.append(_without_labels(line.strip(), labels))
     return tuple(out)
 
 
@@ -268,10 +308,12 @@ def collect(
     rules: RuleSet,
     out_dir: Path,
     with_reasons: bool = True,
+    base_url: str | None = None,
 ) -> ExportData:
-    """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper)."""
+    """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper);
+    `base_url` publishes relative links as absolute URLs under it."""
     sources = {s.id: s for s in sources_by_name(db)}
-    paths = _Paths(out_dir, sources)
+    paths = _Paths(out_dir, sources, base_url)
     rows, links, archives = _load(db)
     names = {sid: src.name for sid, src in sources.items()}
     rows.sort(key=lambda e: names[e.source_id])  # stable: positions stay in order
@@ -308,7 +350,10 @@ def collect(
                 break
         mains[e.id] = found
         if found is not None and found.url_id is not None:
-            ident: int | str = found.url_id  # one Url row per normalized URL
+            # One Url row per normalized URL, which has no fragment: two sections of one
+            # page (`#part-1`, `#part-2`) are two entries.
+            frag = urlsplit(found.href).fragment if "#" in found.href else ""
+            ident: int | str = f"{found.url_id}#{frag}" if frag else found.url_id
         else:
             ident = _identity(e, found, paths)
         group = groups.get(ident)
@@ -346,6 +391,7 @@ def collect(
                 main = out_link(sid, main_link)
         lks = links.get(fid)
         subs = tuple(out_link(sid, lk) for lk in lks if lk.role == "sub") if lks else ()
+        labels = frozenset(s.text.strip() for s in subs if s.text.strip())
         title, fetched = first.title.strip(), False
         if not title and main_link is not None:
             state = states.get(main_link.url_id) if main_link.url_id is not None else None
@@ -354,14 +400,16 @@ def collect(
             else:
                 title = main_link.href
         single = len(group) == 1
-        if single and not vetoed:
+        # An entry's tags are its own: the same link in another section may carry that
+        # section's tags, which are not this one's (the other places are "also in").
+        if not vetoed:
             # The common case: tag lists repeat (a few dozen combinations), so sort each once.
             key = tuple(tagged.get(fid, ()))
             tags = sorted_tags.get(key)
             if tags is None:
                 tags = sorted_tags[key] = tuple(sorted(set(key), key=order.__getitem__))
         else:
-            names_of = {t for e in group for t in tagged.get(e.id, ()) if (e.id, t) not in vetoed}
+            names_of = {t for t in tagged.get(fid, ()) if (fid, t) not in vetoed}
             tags = tuple(sorted(names_of, key=order.__getitem__))
         pin = next((pinned[e.id] for e in group if e.id in pinned), None) if pinned else None
         category = (
@@ -376,14 +424,12 @@ def collect(
                 title or "(untitled)",
                 fetched,
                 main,
-                first.description,
-                _notes(first.notes, subs) if first.notes else (),
+                _without_labels(first.description, labels) if labels else first.description,
+                _notes(first.notes, labels) if first.notes else (),
                 subs,
                 first.columns,
                 tags,
-                tuple(
-                    r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed
-                )
+                tuple(r for r in reasons.get(fid, ()) if (fid, r.tag) not in vetoed)
                 if with_reasons
                 else (),
                 category,
@@ -400,8 +446,11 @@ def collect(
     counts: dict[int, int] = defaultdict(int)
     for e in rows:
         counts[e.source_id] += 1
+    shown: dict[str, int] = defaultdict(int)
+    for oe in out:  # an entry in several lists is shown (and counted) once, under the first
+        shown[oe.source] += 1
     source_infos = tuple(
-        SourceInfo(s.name, source_filename(s.name), counts[sid])
+        SourceInfo(s.name, source_filename(s.name), counts[sid], shown[s.name])
         for sid, s in sorted(sources.items(), key=lambda kv: kv[1].name)
     )
     # Confirmed broken URLs linked (main or sub) from the entries shown.
@@ -413,10 +462,12 @@ def collect(
         tuple(legend + extra),
         source_infos,
         _last_check(db),
-        tuple(f"{e.id}\t{names[e.source_id]}\t{e.title}" for e in rows),
+        # One line per entry shown, so that CHANGES.md counts what the index counts.
+        tuple(f"{e.id}\t{e.source}\t{e.title}" for e in out),
         tuple(broken),
         _stale_tags(db, bool(rows)),
         own_titles,
+        len(paths.missing),
     )
 
 

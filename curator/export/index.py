@@ -11,6 +11,7 @@ from __future__ import annotations
 from curator.export.categories import GENERATED, MARKERS, md, toc
 from curator.export.collect import ExportData, LinkStatus
 from curator.export.slug import Slugger
+from curator.util.words import counted
 
 MARKER_TEXT = {
     LinkStatus.BROKEN: "confirmed broken by the last checks; an archived copy is linked "
@@ -37,8 +38,9 @@ def render_index(data: ExportData, categories: dict[str, int], tags: dict[str, i
         GENERATED,
         f"# {title}",
         "",
-        f"{n} entries from {lists} list{'s' if lists != 1 else ''}, in {len(categories)} "
-        f"categories. {checked} What changed since the previous export: "
+        f"{counted(n, 'entry')} from {counted(lists, 'list')}, in "
+        f"{counted(len(categories), 'category')} (an entry found in several places is counted "
+        f"once). {checked} What changed since the previous export: "
         "[CHANGES.md](CHANGES.md).",
         "",
         "## Contents",
@@ -65,5 +67,12 @@ def render_index(data: ExportData, categories: dict[str, int], tags: dict[str, i
     out += ["", "## Status markers", "", "| Marker | Meaning |", "| --- | --- |"]
     out += [f"| {MARKERS[s]} | {MARKER_TEXT[s]} |" for s in MARKERS]
     out += ["", "## Source lists", ""]
-    out += [f"- [{md(s.name)}](sources/{s.filename}): {s.entries} entries" for s in data.sources]
+    for s in data.sources:
+        repeats = s.entries - s.shown
+        also = (
+            f" ({s.shown} shown; {counted(repeats, 'repeat')} of an entry shown once)"
+            if repeats
+            else ""
+        )
+        out.append(f"- [{md(s.name)}](sources/{s.filename}): {counted(s.entries, 'entry')}{also}")
     return "\n".join(out) + "\n"

@@ -60,10 +60,14 @@ def _second(t: datetime | None) -> datetime | None:
 
 
 def _confirm_of(arguments: dict[str, Any] | None) -> tuple[int, float]:
+    # `is None`, not `or`: `--confirm-days 0` is a setting (confirm at once), and reading
+    # it as "unset" (2 days) replayed a different state than the run stored, so the same
+    # link was announced as newly broken on every run.
     args = arguments or {}
+    runs, days = args.get("confirm_runs"), args.get("confirm_days")
     return (
-        int(args.get("confirm_runs") or _DEFAULTS.confirm_runs),
-        float(args.get("confirm_days") or _DEFAULTS.confirm_days),
+        int(_DEFAULTS.confirm_runs if runs is None else runs),
+        float(_DEFAULTS.confirm_days if days is None else days),
     )
 
 

@@ -38,9 +38,15 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def open_engine(db: str | Path | None = None, *, migrate: bool = True) -> Engine:
-    """Open (creating if needed) the DB at `db` and bring its schema up to date."""
+def open_engine(
+    db: str | Path | None = None, *, migrate: bool = True, must_exist: bool = False
+) -> Engine:
+    """Open (creating if needed) the DB at `db` and bring its schema up to date;
+    `must_exist` (read-only commands) refuses to create it: a mistyped `--db` would
+    otherwise leave an empty database behind and print empty tables."""
     path = resolve_db_path(db)
+    if must_exist and not path.exists():
+        raise DatabaseError(f"no database at {path} (run curator import first)")
     check_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from curator.errors import NotFoundError
 from curator.parse.model import CURATED_KINDS
+from curator.store.names import require_category, require_tag, source_hint
 from curator.store.schema import Entry, Link, Source, Tag, Url
 
 CURATED = sorted(k.value for k in CURATED_KINDS)
@@ -80,7 +81,9 @@ def source_named(session: Session, name: str) -> Source:
     """The source called `name`; NotFoundError (exit 2) when there is none."""
     found = session.execute(select(Source).where(Source.name == name)).scalars().first()
     if found is None:
-        raise NotFoundError(f"no source named {name!r} (see `curator stats`)")
+        raise NotFoundError(
+            f"no source named {name!r}{source_hint(session, name)} (see `curator stats`)"
+        )
     return found
 
 
@@ -101,6 +104,11 @@ def list_entries(
     include_all_kinds: bool = False,
 ) -> list[EntryView]:
     sources = _source_ids(session, source)
+    # A filter that matches nothing by name is a typo, not an empty result.
+    if tag:
+        require_tag(session, tag)
+    if category:
+        require_category(session, category)
     stmt = select(Entry).where(
         col(Entry.removed_at).is_(None),
         col(Entry.source_id).in_(list(sources)),

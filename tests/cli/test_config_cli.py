@@ -124,6 +124,28 @@ def test_import_check_and_decisions_come_from_the_file(
     assert by_host["localhost"] == ("kit-bot/2.0", None)  # the header goes to its host only
 
 
+def test_header_and_user_agent_flags_win_over_the_file(
+    project: Path, server: tuple[str, list[tuple[str, str, str | None, str | None]]]
+) -> None:
+    seen = server[1]
+    assert run_cli("import").code == 0
+    r = run_cli(
+        "check",
+        "--allow-private",
+        "--user-agent",
+        "flag-bot/3.0",
+        "--header",
+        "127.0.0.1: x-api-key: from-flag",  # the file's X-Api-Key, in another case
+        "--header",
+        "localhost: X-Api-Key: other",
+    )
+    assert r.code == 0, r.stdout + r.stderr
+    by_host = {host.split(":")[0]: (ua, key) for host, _, ua, key in seen}
+    # one header per name: the flag's value, not the file's (nor both joined)
+    assert by_host["127.0.0.1"] == ("flag-bot/3.0", "from-flag")
+    assert by_host["localhost"] == ("flag-bot/3.0", "other")
+
+
 def test_allow_private_in_the_file_is_refused(project: Path) -> None:
     text = (project / "curator.toml").read_text(encoding="utf-8")
     (project / "curator.toml").write_text(

@@ -164,7 +164,7 @@ class Fetcher:
 
     def __post_init__(self) -> None:
         self._tokens = {h.lower(): t for h, t in self.config.tokens.items()}
-        self._headers = {h.lower(): dict(v) for h, v in self.config.headers.items()}
+        self._headers = {h.lower(): hs for h, hs in self.config.headers.items()}
 
     async def check(self, url: str) -> FetchResult:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
@@ -286,7 +286,7 @@ class Fetcher:
         gate = self.hosts.gate(host)
         while (left := gate.pause_left()) > 0:
             await self._idle(left)
-        headers = dict(self._headers.get(host, {}))
+        headers = dict(self._headers.get(host, ()))
         token = self._tokens.get(host)
         if token:
             headers["Authorization"] = f"Bearer {token}"
