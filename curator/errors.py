@@ -45,6 +45,11 @@ class NotFoundError(InputError):
     """A named source, entry, URL or exclusion does not exist."""
 
 
+class ConfigError(InputError):
+    """`curator.toml` (or `[tool.curator]`) has an unknown key, a bad value, or a key that
+    may only come from the command line."""
+
+
 class DatabaseError(CuratorError):
     """The database cannot be opened, is locked, or has a schema curator does not know."""
 

@@ -131,3 +131,69 @@ def _split_hostport(hostport: str) -> tuple[str, int | None]:
     if sep and not port:
         return host, None
     return hostport, None
+
+
+# A "move" to one of these is how many sites answer for a page they no longer have: a
+# permanent redirect to the home page or to a sign-in form. Taking it as the page's new
+# address would replace a specific link with a generic one.
+_HOME_PATH = re.compile(
+    r"^/?(?:(?:index|default|home)(?:\.[a-z]{2,5})?"
+    r"|(?:en|zh|ja|ko|de|fr|es|pt|ru|it|nl|pl|tr|ar|vi)(?:[-_][a-z]{2,4})?/?)?$",
+    re.I,
+)
+_LOGIN_WORDS = frozenset(
+    {
+        "login",
+        "logon",
+        "signin",
+        "signup",
+        "register",
+        "auth",
+        "authorize",
+        "authenticate",
+        "sso",
+        "oauth",
+        "oauth2",
+        "servicelogin",
+        "accountslogin",
+    }
+)
+_LOGIN_HOSTS = ("login.", "signin.", "sso.", "auth.")
+
+
+class HarmfulMove(StrEnum):
+    """Why a permanent redirect is not a move (a likely soft 404)."""
+
+    SITE_ROOT = "redirects a deep link to the site's home page"
+    OTHER_HOME = "redirects a deep link to another site's home page"
+    LOGIN = "redirects to a login or sign-up page"
+
+
+def _site(parts_netloc: str) -> str:
+    host = parts_netloc.rpartition("@")[2].lower()
+    return host.removeprefix("www.")
+
+
+def _is_login(path: str, host: str) -> bool:
+    words = {re.sub(r"[^a-z0-9]", "", seg.lower()) for seg in path.split("/")}
+    return bool(words & _LOGIN_WORDS) or host.startswith(_LOGIN_HOSTS)
+
+
+def is_harmful_move(old: str, new: str) -> HarmfulMove | None:
+    """Why following the permanent redirect `old` → `new` would damage a list, or None.
+
+    A deep link (a path beyond the home page, or a query) that lands on a home page (this
+    site's or another's) or on a sign-in/sign-up page was not moved: the page is gone or
+    hidden. A home page moving to another home page (a renamed domain) is a real move."""
+    try:
+        o, n = urlsplit(normalize(old)), urlsplit(normalize(new))
+    except ValueError:
+        return None
+    o_host, n_host = _site(o.netloc), _site(n.netloc)
+    if _is_login(n.path, n_host) and not _is_login(o.path, o_host):
+        return HarmfulMove.LOGIN
+    old_home = bool(_HOME_PATH.match(o.path)) and not o.query
+    new_home = bool(_HOME_PATH.match(n.path)) and not n.query
+    if new_home and not old_home:
+        return HarmfulMove.SITE_ROOT if o_host == n_host else HarmfulMove.OTHER_HOME
+    return None

@@ -1,6 +1,7 @@
 """`check --header "host: Name: value"` and `--user-agent TEXT`, read and vetted.
 
-Input: the option texts. Output: host → {header name: value} for `CheckConfig.headers`
+Input: the option texts (and curator.toml's `[check.headers]`, which `merge_headers` puts
+under them). Output: host → {header name: value} for `CheckConfig.headers`
 (sent only to that exact host, like tokens: never across a redirect to another host), or
 InputError (exit 2) for a malformed header, a header the transport must set itself, or
 a value with line breaks (which would smuggle a header into the request).
@@ -9,7 +10,7 @@ a value with line breaks (which would smuggle a header into the request).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from curator.errors import InputError
 
@@ -49,4 +50,19 @@ def parse_headers(options: Iterable[str]) -> dict[str, dict[str, str]]:
             raise InputError(f"--header {text!r}: {name} is set by curator itself")
         # httpx gives an IPv6 host without its brackets; so does the key.
         out.setdefault(host.strip("[]"), {})[name] = _value(value, f"--header {text!r}")
+    return out
+
+
+def merge_headers(
+    base: Mapping[str, Mapping[str, str]], over: Mapping[str, Mapping[str, str]]
+) -> dict[str, dict[str, str]]:
+    """`base` (the file's) with `over` (`--header`) on top: per host, a header named in
+    both (in any case) is sent once, with `over`'s value."""
+    out = {host.lower().strip("[]"): dict(names) for host, names in base.items()}
+    for host, names in over.items():
+        mine = out.setdefault(host, {})
+        for name, value in names.items():
+            for old in [n for n in mine if n.lower() == name.lower()]:
+                del mine[old]
+            mine[name] = value
     return out

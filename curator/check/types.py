@@ -57,7 +57,8 @@ class CheckConfig:
     user_agent: str = "curator-linkcheck/0.1 (+https://github.com/curator)"
     # host → token; sent only to that exact host, never across a redirect to another host.
     tokens: dict[str, str] = field(default_factory=dict)
-    # host → {header name: value} (`check --header`), sent only to that exact host too.
+    # host → {header name: value} (`check --header`, curator.toml [check.headers."host"]);
+    # sent only to that exact host too.
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     backoff_base: float = 0.5  # seconds before the first retry; doubles, with jitter
     # Processes that share the hosts of a big run, the calling one included (0: one per

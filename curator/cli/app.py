@@ -23,6 +23,7 @@ from curator.cli import (  # noqa: F401
     lists,
     reporting,
     serving,
+    settings,
 )
 from curator.cli.common import app, err
 from curator.errors import CuratorError, ExitCode

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -19,6 +17,8 @@ from curator.cli.common import (
     db_path,
     echo,
     err,
+    load_config,
+    now,
     open_engine,
     out,
     read_session,
@@ -26,6 +26,10 @@ from curator.cli.common import (
 )
 from curator.cli.format import TableFormat, merge_text
 
+if TYPE_CHECKING:
+    from curator.util.config import Config
+
+T = TypeVar("T")
 NOT_CHECKED = "note: no link has been checked yet; run `curator check` first"
 
 
@@ -65,18 +69,26 @@ def _diff_urls(ref: str) -> frozenset[str]:
 @app.command("check")
 def check_cmd(
     concurrency: Annotated[
-        int, typer.Option(min=1, help="Requests in flight at once, over all hosts.")
-    ] = 128,
-    per_host: Annotated[int, typer.Option(min=1, help="Requests in flight per host.")] = 10,
+        int | None,
+        typer.Option(min=1, help="Requests in flight at once, over all hosts [default: 128]."),
+    ] = None,
+    per_host: Annotated[
+        int | None, typer.Option(min=1, help="Requests in flight per host [default: 10].")
+    ] = None,
     timeout: Annotated[
-        float, typer.Option(min=0.1, help="Seconds for connect and for each read.")
-    ] = 10.0,
+        float | None,
+        typer.Option(min=0.1, help="Seconds for connect and for each read [default: 10]."),
+    ] = None,
     retries: Annotated[
-        int, typer.Option(min=0, help="Retries after timeouts, resets, 5xx, 408, 429.")
-    ] = 2,
+        int | None,
+        typer.Option(min=0, help="Retries after timeouts, resets, 5xx, 408, 429 [default: 2]."),
+    ] = None,
     max_age: Annotated[
-        str, typer.Option(help="Skip URLs checked OK more recently (30m, 12h, 1d, 7d; 0: none).")
-    ] = "1d",
+        str | None,
+        typer.Option(
+            help="Skip URLs checked OK more recently (30m, 12h, 1d, 7d; 0: none) [default: 1d]."
+        ),
+    ] = None,
     only_new: Annotated[bool, typer.Option(help="Check only URLs never checked before.")] = False,
     budget: Annotated[
         int | None, typer.Option(min=0, help="Check at most N URLs, the oldest-checked first.")
@@ -85,11 +97,17 @@ def check_cmd(
         bool, typer.Option(help="Allow loopback/private addresses (local test servers).")
     ] = False,
     confirm_runs: Annotated[
-        int, typer.Option(min=1, help="`gone` in this many checks before a link is broken.")
-    ] = 2,
+        int | None,
+        typer.Option(
+            min=1, help="`gone` in this many checks before a link is broken [default: 2]."
+        ),
+    ] = None,
     confirm_days: Annotated[
-        float, typer.Option(min=0, help="...and the first of them at least this many days ago.")
-    ] = 2.0,
+        float | None,
+        typer.Option(
+            min=0, help="...and the first of them at least this many days ago [default: 2]."
+        ),
+    ] = None,
     fail_on: Annotated[
         FailOn, typer.Option(help="Exit 1 on: confirmed broken links, any gone, or never.")
     ] = FailOn.CONFIRMED,
@@ -148,7 +166,7 @@ def check_cmd(
     db: DbOption = None,
 ) -> None:
     """Check web links that are due; record results and each URL's state."""
-    from curator.check.headers import parse_headers
+    from curator.check.headers import merge_headers, parse_headers
     from curator.check.headers import user_agent as agent
     from curator.check.runner import CheckOptions, run_check
     from curator.check.sharding import default_run_key, parse_shard
@@ -156,20 +174,37 @@ def check_cmd(
     from curator.check.types import CheckConfig
     from curator.cli.progress import is_interactive, make_progress
     from curator.store.dbapi import resolve_db
+    from curator.util.config import CHECK_DEFAULTS
     from curator.util.when import parse_duration, parse_time
 
+    settings = load_config()
+    # Flags override the file, the file overrides the defaults; `allow_private` is never
+    # read from the file (the loader refuses a file that says it).
+    file, dflt = settings.check, CHECK_DEFAULTS
+    concurrency = _pick(concurrency, file.concurrency, dflt["concurrency"])
+    per_host = _pick(per_host, file.per_host, dflt["per_host"])
+    timeout = _pick(timeout, file.timeout, dflt["timeout"])
+    retries = _pick(retries, file.retries, dflt["retries"])
+    max_age = _pick(max_age, file.max_age, dflt["max_age"])
+    confirm_runs = _pick(confirm_runs, file.confirm_runs, dflt["confirm_runs"])
+    confirm_days = _pick(confirm_days, file.confirm_days, dflt["confirm_days"])
+    if settings.in_use:
+        _apply_file_decisions(db, settings)
     token = os.environ.get("GITHUB_TOKEN", "").strip()
     config = CheckConfig(
-        headers=parse_headers(header or ()),
         concurrency=concurrency,
         per_host=per_host,
         timeout=timeout,
         retries=retries,
         allow_private=allow_private,
+        user_agent=(
+            agent(user_agent)
+            if user_agent is not None
+            else settings.check.user_agent or CHECK_DEFAULTS["user_agent"]
+        ),
         tokens={"github.com": token, "api.github.com": token} if token else {},
+        headers=merge_headers(settings.check.headers, parse_headers(header or ())),
     )
-    if user_agent is not None:
-        config = dataclasses.replace(config, user_agent=agent(user_agent))
     options = CheckOptions(
         config=config,
         source=source,
@@ -190,7 +225,9 @@ def check_cmd(
     interactive = is_interactive()
     try:
         summary = run_check(
-            resolve_db(db_path(db)), options, progress=make_progress(err, interactive)
+            resolve_db(db_path(db, settings)),
+            options,
+            progress=make_progress(err, interactive),
         )
     except CheckInterrupted as exc:
         _emit_check(exc.summary, fmt, output_file, interactive)
@@ -207,6 +244,20 @@ def check_cmd(
         )
     if summary.exit_code:
         raise typer.Exit(int(summary.exit_code))
+
+
+def _pick(flag: T | None, file: T | None, default: T) -> T:
+    return flag if flag is not None else file if file is not None else default
+
+
+def _apply_file_decisions(db: str | None, settings: Config) -> None:
+    """The file is the source of truth for exclusions (and tags, categories): mirror it."""
+    from curator.curate.decisions import apply_decisions
+
+    with write_session(open_engine(db, settings)) as session:
+        r = apply_decisions(session, settings, now())
+    for url in r.unmatched:
+        err.print(f"note: {url} (in {settings.path}) is in no list", markup=False)
 
 
 @app.command("merge")
@@ -259,13 +310,6 @@ exclude_app = typer.Typer(
 app.add_typer(exclude_app, name="exclude")
 
 
-def _now() -> datetime:
-    from curator.util.when import parse_time
-
-    env = os.environ.get("CURATOR_NOW")
-    return parse_time(env, "CURATOR_NOW") if env else datetime.now(UTC)
-
-
 @exclude_app.command("add")
 def exclude_add_cmd(
     pattern: Annotated[str, typer.Argument(help="Glob (https://x.com/*) or re:REGEX.")],
@@ -277,12 +321,18 @@ def exclude_add_cmd(
 ) -> None:
     """Add an exclusion (or update the reason/expiry of an existing one)."""
     from curator.check.exclusions import add_exclusion
+    from curator.util.config import ExcludeRule, edit_config, set_exclusion
     from curator.util.when import parse_time
 
     until = parse_time(expires, "--expires") if expires else None
-    with write_session(open_engine(db)) as session:
-        created = add_exclusion(session, pattern, reason, until, _now())
-    echo(f"{'added' if created else 'updated'} exclusion {pattern.strip()}\n")
+    settings = load_config()
+    with write_session(open_engine(db, settings)) as session:
+        created = add_exclusion(session, pattern, reason, until, now())
+        if settings.in_use:  # the file is the record; the DB mirrors it
+            rule = ExcludeRule(pattern.strip(), reason, until)
+            edit_config(settings, lambda table: set_exclusion(table, rule))
+    where = f" (and in {settings.path})" if settings.in_use else ""
+    echo(f"{'added' if created else 'updated'} exclusion {pattern.strip()}{where}\n")
 
 
 @exclude_app.command("list")
@@ -297,7 +347,7 @@ def exclude_list_cmd(
     from curator.cli import checkformat as report
 
     with read_session(open_engine(db, must_exist=True)) as session:
-        rows = list_exclusions(session, _now())
+        rows = list_exclusions(session, now())
     if fmt is TableFormat.JSON:
         echo(report.exclusions_json(rows))
     else:
@@ -311,7 +361,11 @@ def exclude_remove_cmd(
 ) -> None:
     """Remove an exclusion."""
     from curator.check.exclusions import remove_exclusion
+    from curator.util.config import drop_exclusion, edit_config
 
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    with write_session(open_engine(db, settings)) as session:
         remove_exclusion(session, pattern)
+        if settings.in_use:
+            edit_config(settings, lambda table: drop_exclusion(table, pattern.strip()))
     echo(f"removed exclusion {pattern.strip()}\n")

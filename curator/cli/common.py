@@ -7,8 +7,10 @@ commands that use it; `curator check` reaches SQLite without it (curator/store/d
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,20 +22,35 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from curator.util.config import Config
+
+
+def load_config() -> Config:
+    """`curator.toml` (or `[tool.curator]`) for the current directory, read once per
+    command and handed to the library calls; an empty `Config` when there is none."""
+    from curator.util.config import load_config as load
+
+    return load()
+
 
 # The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
 # that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
-def db_path(db: str | None) -> str | None:
+def db_path(db: str | None, config: Config | None = None) -> str | None:
     """The command's own `--db`, else the one given before the command (`curator --db X
-    list`), else None (the store's default)."""
-    return db if db is not None else _root_options.get("db")
+    list`), else `$CURATOR_DB`, else the file's `db` (else None: the store's default)."""
+    db = db if db is not None else _root_options.get("db")
+    if db is not None or os.environ.get("CURATOR_DB"):
+        return db
+    return (config if config is not None else load_config()).db
 
 
-def open_engine(db: str | None, *, must_exist: bool = False) -> Engine:
+def open_engine(
+    db: str | None, config: Config | None = None, *, must_exist: bool = False
+) -> Engine:
     """`must_exist`: a read-only command, which must not create an empty database."""
     from curator.store.connect import open_engine as open_db
 
-    return open_db(db_path(db), must_exist=must_exist)
+    return open_db(db_path(db, config), must_exist=must_exist)
 
 
 def read_session(engine: Engine) -> AbstractContextManager[Session]:
@@ -92,6 +109,14 @@ FormatOption = Annotated[output.OutputFormat, typer.Option("--format", "-f", hel
 TableFormatOption = Annotated[
     output.TableFormat, typer.Option("--format", "-f", help="Output format.")
 ]
+
+
+def now() -> datetime:
+    """The time of this command: `CURATOR_NOW` (tests, reproducible runs) or the clock."""
+    from curator.util.when import parse_time
+
+    env = os.environ.get("CURATOR_NOW")
+    return parse_time(env, "CURATOR_NOW") if env else datetime.now(UTC)
 
 
 def echo(text: str) -> None:

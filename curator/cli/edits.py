@@ -7,10 +7,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
-
-
 from curator.cli import format as output
 from curator.cli.common import (
     DbOption,
@@ -18,49 +14,127 @@ from curator.cli.common import (
     app,
     echo,
     err,
+    load_config,
+    now,
     open_engine,
     read_session,
     write_session,
 )
 from curator.cli.format import TableFormat
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from curator.export.writeback import FixMode, FixOutcome
+    from curator.util.config import Config
+
+
+WriteOption = Annotated[
+    bool,
+    typer.Option("--write", help="Edit the list files in place (and the DB); logged for --undo."),
+]
+DbOnlyOption = Annotated[
+    bool,
+    typer.Option(
+        "--db-only", help="Change only the DB (a later import reports the file's old URL)."
+    ),
+]
+
+
+def _mode(write: bool, db_only: bool) -> FixMode:
+    from curator.errors import InputError
+    from curator.export.writeback import FixMode
+
+    if write and db_only:
+        raise InputError("--write and --db-only exclude each other")
+    return FixMode.WRITE if write else FixMode.DB_ONLY if db_only else FixMode.PREVIEW
+
+
+def _files_report(outcome: FixOutcome, mode: FixMode) -> None:
+    from curator.export.writeback import FixMode
+
+    for f in outcome.files:
+        if mode is FixMode.PREVIEW:
+            echo(f.diff)
+        else:
+            echo(f"wrote {f.path}\n")
+    if outcome.batch is not None:
+        echo(f"fix batch {outcome.batch} (undo: curator apply-redirects --undo {outcome.batch})\n")
+
 
 @app.command("set-url")
 def set_url_cmd(
     old: Annotated[str, typer.Argument(help="The URL as it is now.")],
     new: Annotated[str, typer.Argument(help="The URL to put in its place.")],
+    write: WriteOption = False,
+    db_only: DbOnlyOption = False,
     db: DbOption = None,
 ) -> None:
-    """Replace a URL everywhere; the next export changes only those entries' lines."""
-    from curator.curate.edits import set_url
+    """Replace a URL everywhere: a diff by default; --write edits the list files too."""
+    from curator.export.writeback import FixMode, fix_url
 
+    mode = _mode(write, db_only)
     with write_session(open_engine(db)) as session:
-        result = set_url(session, old, new)
-    echo(f"{result.links} links in {result.entries} entries now point to {result.new}\n")
+        outcome = fix_url(session, old, new, mode, now())
+    r = outcome.set_url
+    assert r is not None
+    _files_report(outcome, mode)
+    verb = "would point" if mode is FixMode.PREVIEW else "now point"
+    echo(f"{r.links} links in {r.entries} entries {verb} to {r.new}\n")
 
 
 @app.command("apply-redirects")
 def apply_redirects_cmd(
+    write: WriteOption = False,
+    db_only: DbOnlyOption = False,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+        bool, typer.Option("--dry-run", help="Show the diff; write nothing (the default).")
     ] = False,
+    undo: Annotated[
+        int | None, typer.Option("--undo", metavar="BATCH", help="Put back a batch of fixes.")
+    ] = None,
+    log: Annotated[bool, typer.Option("--log", help="List past batches of fixes.")] = False,
     source: Annotated[str | None, typer.Option(help="Only the links of this source.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Move links that redirect permanently (301/308) to their new URL, like set-url."""
-    from curator.curate.edits import apply_redirects
+    """Move links that redirect permanently (301/308) to their new URL, like set-url.
 
-    session_of = read_session if dry_run else write_session
-    with session_of(open_engine(db)) as session:
-        r = apply_redirects(session, source=source, dry_run=dry_run)
+    Redirects from a deep link to a home page or to a login page are never applied."""
+    from curator.errors import InputError
+    from curator.export.writeback import FixMode, fix_redirects, undo_batch
+
+    if log:
+        from curator.store.fixes import list_batches
+
+        with read_session(open_engine(db)) as session:
+            echo(output.fix_batches_text(list_batches(session)))
+        return
+    if undo is not None:
+        with write_session(open_engine(db)) as session:
+            u = undo_batch(session, undo, now())
+        for f in u.files:
+            echo(f"wrote {f.path}\n")
+        echo(f"fix batch {u.batch} undone: {u.links} links put back\n")
+        return
+    if dry_run and (write or db_only):
+        raise InputError("--dry-run excludes --write and --db-only")
+    mode = _mode(write, db_only)
+    with write_session(open_engine(db)) as session:
+        outcome = fix_redirects(session, mode, now(), source=source)
+    r = outcome.redirects
+    assert r is not None
     for c in r.changes:
         echo(f"{c.old} -> {c.new} ({c.entries} entries)\n")
+    for m in r.refused:
+        err.print(f"refused: {m.old} -> {m.new}: {m.reason} (likely soft 404)", markup=False)
     for target in r.unusable:
         err.print(f"skipped: {target} cannot be written into a link", markup=False)
-    verb = "would change" if r.dry_run else "changed"
+    _files_report(outcome, mode)
+    verb = "would change" if mode is FixMode.PREVIEW else "changed"
     echo(
         f"{len(r.changes)} URLs {verb} in {r.entries} entries"
-        f" ({r.same_url} redirects to the same URL skipped, {len(r.unusable)} unusable)\n"
+        f" ({r.same_url} redirects to the same URL skipped, {len(r.unusable)} unusable,"
+        f" {len(r.refused)} refused as likely soft 404s)\n"
     )
 
 
@@ -100,11 +174,14 @@ def tag_cmd(
         with read_session(open_engine(db)) as session:
             echo(output.explanation(explain(session, explain_id), output_format))
         return
+    from curator.curate.decisions import apply_decisions
     from curator.curate.rules import load_rules
     from curator.curate.tagging import apply_rules
 
-    ruleset = load_rules(rules)
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    ruleset = load_rules(rules or settings.tags.rules)
+    with write_session(open_engine(db, settings)) as session:
+        apply_decisions(session, settings, now())
         r = apply_rules(session, ruleset)
     counts = ", ".join(f"{t} {n}" for t, n in r.per_tag.items()) or "none"
     echo(
@@ -112,6 +189,31 @@ def tag_cmd(
         f"rule tags ({r.manual} manual tags kept, {r.vetoed} vetoed by hand)\n"
         f"entries per tag: {counts}\n"
     )
+
+
+def _entry_url(session: Session, settings: Config, entry_id: int) -> str | None:
+    """The URL a decision about `entry_id` is kept under in the file (None: no file in
+    use; an entry without a URL is recorded in the DB only, with a note)."""
+    from curator.store.decisions import main_url_of
+
+    if not settings.in_use:
+        return None
+    url = main_url_of(session, entry_id)
+    if not url or not url.startswith(("http://", "https://")):
+        err.print(
+            f"note: entry {entry_id} has no web URL: kept in the DB only, not in {settings.path}",
+            markup=False,
+        )
+        return None
+    return url
+
+
+def _record_tag(session: Session, settings: Config, entry_id: int, tag: str, veto: bool) -> None:
+    from curator.util.config import edit_config, set_manual_tag
+
+    url = _entry_url(session, settings, entry_id)
+    if url is not None:
+        edit_config(settings, lambda table: set_manual_tag(table, url, tag, veto))
 
 
 EntryIdArg = Annotated[int, typer.Argument(help="Entry id (see `curator list`).")]
@@ -123,8 +225,10 @@ def tag_add_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
     """Tag an entry by hand (wins over rules, survives re-import)."""
     from curator.curate.tagging import add_manual
 
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    with write_session(open_engine(db, settings)) as session:
         r = add_manual(session, entry_id, tag)
+        _record_tag(session, settings, entry_id, tag, veto=False)
     state = "tagged" if r.changed else "already tagged"
     echo(f"{r.entry_id} {r.title}: {state} {r.tag} (manual)\n")
 
@@ -134,8 +238,10 @@ def tag_remove_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> No
     """Remove a tag by hand; the rules will not add it back to this entry."""
     from curator.curate.tagging import remove_manual
 
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    with write_session(open_engine(db, settings)) as session:
         r = remove_manual(session, entry_id, tag)
+        _record_tag(session, settings, entry_id, tag, veto=True)
     state = "removed" if r.changed else "already removed"
     echo(f"{r.entry_id} {r.title}: {state} {r.tag} (rules will not re-add it)\n")
 
@@ -157,12 +263,17 @@ def categorize_cmd(
     """Put one entry in a canonical category, whatever its headings say."""
     from curator.curate.taxonomy import categorize, load_taxonomy
     from curator.errors import InputError
+    from curator.util.config import edit_config, set_category
 
     if (category is None) == (not clear):
         raise InputError("give a CATEGORY, or --clear to remove the override")
-    tax = load_taxonomy(taxonomy)
-    with write_session(open_engine(db)) as session:
+    settings = load_config()
+    tax = load_taxonomy(taxonomy or settings.export.taxonomy)
+    with write_session(open_engine(db, settings)) as session:
         r = categorize(session, tax, entry_id, None if clear else category)
+        url = _entry_url(session, settings, entry_id)
+        if url is not None:
+            edit_config(settings, lambda table: set_category(table, url, r.category))
     if r.category is None:
         echo(f"{r.entry_id} {r.title}: override cleared, category {r.computed} (from headings)\n")
     else:

@@ -16,12 +16,16 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from curator.check.merge import MergeSummary
     from curator.curate.tagging import TagExplanation
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
     from curator.store.copy import CopyResult
+    from curator.store.fixes import FixBatch
     from curator.store.queries import Duplicate, EntryView, Stats
+    from curator.util.config import SettingView
 
 
 class OutputFormat(StrEnum):
@@ -303,3 +307,32 @@ def merge_text(summary: MergeSummary) -> str:
     if summary.unknown_urls:
         lines.append(f"skipped {summary.unknown_urls} results for URLs not in this database")
     return "\n".join(lines) + "\n"
+
+
+def fix_batches_text(batches: Sequence[FixBatch]) -> str:
+    """`curator apply-redirects --log`: one line per batch of fixes."""
+    if not batches:
+        return "no fixes applied yet\n"
+    lines = []
+    for b in batches:
+        where = ", ".join(b.files) if b.files else "DB only"
+        state = " (undone)" if b.undone else ""
+        plural = "" if b.links == 1 else "s"
+        lines.append(
+            f"{b.batch}\t{b.applied_at:%Y-%m-%d %H:%M}\t{b.kind}\t{b.links} link{plural}"
+            f"\t{where}{state}\n"
+        )
+        lines.extend(f"  {where_}: {old} -> {new}\n" for old, new, where_ in b.fixes)
+    return "".join(lines)
+
+
+def settings_text(path: Path | None, views: Sequence[SettingView]) -> str:
+    """`curator config show`: key = value  # origin, one per line."""
+    head = f"# config file: {path}\n" if path else "# no curator.toml found (defaults only)\n"
+    lines = [head]
+    for v in views:
+        value = json.dumps(
+            str(v.value) if hasattr(v.value, "parts") else v.value, ensure_ascii=False
+        )
+        lines.append(f"{v.key} = {value}  # {v.origin}\n")
+    return "".join(lines)

@@ -20,25 +20,59 @@ from curator.cli.common import (
     TableFormatOption,
     app,
     echo,
+    err,
+    load_config,
+    now,
     open_engine,
     out,
     read_session,
+    write_session,
 )
 
 
 @app.command("import")
 def import_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Markdown files or directories.")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Markdown files or directories (default: `lists` in curator.toml)."),
+    ] = None,
     as_name: Annotated[
         str | None, typer.Option("--as", help="Import FILE as a new version of the source NAME.")
     ] = None,
+    theirs: Annotated[
+        bool,
+        typer.Option(
+            "--theirs", help="Where the file and a DB-only fix disagree, take the file's URL."
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Parse lists into the database (re-import shows +added -removed ~changed)."""
+    from curator.curate.decisions import apply_decisions
     from curator.ingest.importer import import_paths
+    from curator.util.config import list_paths
 
-    results = import_paths(open_engine(db), paths, as_name=as_name)
+    settings = load_config()
+    files = paths or list_paths(settings)  # before the DB is created: a usage error writes nothing
+    engine = open_engine(db, settings)
+    results = import_paths(engine, files, as_name=as_name, theirs=theirs)
+    if settings.in_use:  # the file's decisions reach entries that were just imported
+        with write_session(engine) as session:
+            decided = apply_decisions(session, settings, now())
+        for url in decided.unmatched:
+            err.print(f"note: {url} (in {settings.path}) is in no list", markup=False)
     for r in results:
+        for c in r.conflicts:
+            kept = (
+                "took the file's (--theirs)"
+                if r.theirs
+                else "kept the DB's; `curator import --theirs` takes the file's"
+            )
+            err.print(
+                f"conflict: {r.path}:{c.line} has {c.file_url}, the DB has {c.db_url} ({kept})",
+                markup=False,
+                highlight=False,
+            )
         if r.unchanged:
             echo(
                 f"{r.source}: unchanged (v{r.version}, {counted(r.entries, 'entry')}, "

@@ -2,7 +2,8 @@
 triage page's "accept move" (`accept_move`: `apply-redirects` for one URL).
 
 Input: a `Db` in a write transaction and the edit (`apply_redirects` reads the checker's
-`url_state`: last outcome `redirected`, i.e. a 301/308-only chain, with its `final_url`).
+`url_state`: last outcome `redirected`, i.e. a 301/308-only chain, with its `final_url`;
+a redirect to a home or login page is refused as a likely soft 404: `urls.is_harmful_move`).
 Output: a typed result; the round-trip export then rewrites exactly the lines of the
 entries touched. Config: none.
 """
@@ -16,10 +17,19 @@ from curator.errors import InputError, NotFoundError
 from curator.store.links import LiveLink, ensure_url, live_links_to, repoint_links
 from curator.store.sources import source_id
 from curator.store.urlstate import redirect_of, redirected_urls
-from curator.urls import LinkKind, classify, host_of, normalize
+from curator.urls import HarmfulMove, LinkKind, classify, host_of, is_harmful_move, normalize
 
 if TYPE_CHECKING:
     from curator.store.dbapi import Db
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSpot:
+    """Where a moved link is: its entry, source and 0-based line (for the fix log)."""
+
+    entry_id: int
+    source_id: int
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +38,7 @@ class SetUrlResult:
     new: str
     links: int
     entries: int
+    spots: tuple[LinkSpot, ...] = ()
 
 
 def url_id_for(db: Db, href: str) -> int | None:
@@ -57,7 +68,8 @@ def set_url(db: Db, old: str, new: str, source_id: int | None = None) -> SetUrlR
         raise NotFoundError(f"no link points to {old}")
     repoint_links(db, candidates, new, url_id_for(db, new))
     entries = {link.entry_id for link in candidates}
-    return SetUrlResult(old, new, len(candidates), len(entries))
+    spots = tuple(LinkSpot(lk.entry_id, lk.source_id, lk.line) for lk in candidates)
+    return SetUrlResult(old, new, len(candidates), len(entries), spots)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,16 @@ class RedirectChange:
     old: str
     new: str
     entries: int
+    spots: tuple[LinkSpot, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedMove:
+    """A permanent redirect that is not a move (a likely soft 404): never applied."""
+
+    old: str
+    new: str
+    reason: HarmfulMove
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +95,7 @@ class ApplyRedirectsResult:
     same_url: int  # the target is the same URL once normalized: nothing to change
     unusable: tuple[str, ...]  # targets set-url refuses (whitespace, brackets): left alone
     dry_run: bool
+    refused: tuple[RefusedMove, ...] = ()  # to a home or login page: likely soft 404s
 
     @property
     def entries(self) -> int:
@@ -92,6 +115,7 @@ def apply_redirects(
     moved = redirected_urls(db)
     changes: list[RedirectChange] = []
     unusable: list[str] = []
+    refused: list[RefusedMove] = []
     same = 0
     for old, old_norm, final in moved:
         new = (final or "").strip()
@@ -102,12 +126,14 @@ def apply_redirects(
             same += 1
         elif not _usable(new):
             unusable.append(new)
+        elif (harm := is_harmful_move(old, new)) is not None:
+            refused.append(RefusedMove(old, new, harm))
         elif dry_run:
             changes.append(RedirectChange(old, new, len({lk.entry_id for lk in links})))
         else:
             done = set_url(db, old, new, source_id)
-            changes.append(RedirectChange(old, new, done.entries))
-    return ApplyRedirectsResult(tuple(changes), same, tuple(unusable), dry_run)
+            changes.append(RedirectChange(old, new, done.entries, done.spots))
+    return ApplyRedirectsResult(tuple(changes), same, tuple(unusable), dry_run, tuple(refused))
 
 
 def _source_id(db: Db, source: str | None) -> int | None:

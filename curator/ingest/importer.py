@@ -23,6 +23,7 @@ from sqlmodel import Session
 from curator.errors import InputError
 from curator.parse import ParsedDocument, decode_bytes
 from curator.parse.parallel import ChunkStream
+from curator.store.fixes import Conflict, db_edits, keep_db_edits, unwritten_edits
 from curator.store.imports import SourceWriter, counts, stable_keys
 from curator.store.sources import add_version, create_source, current_shas, current_version
 from curator.util.perf import gc_paused
@@ -44,6 +45,9 @@ class ImportResult:
     entries: int
     links: int
     rows_written: int
+    # URLs changed in the DB only (`--db-only`) that the file still has the old way.
+    conflicts: tuple[Conflict, ...] = ()
+    theirs: bool = False  # the file's URLs won those conflicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +124,14 @@ def _current_shas(engine: Engine) -> dict[str, str]:
 
 
 def import_paths(
-    engine: Engine, paths: list[Path], as_name: str | None = None, now: datetime | None = None
+    engine: Engine,
+    paths: list[Path],
+    as_name: str | None = None,
+    now: datetime | None = None,
+    theirs: bool = False,
 ) -> list[ImportResult]:
+    """Import `paths`. A URL changed only in the DB keeps the DB's value where the file
+    still has the old one (a conflict, reported), unless `theirs`: then the file wins."""
     files = collect_files(paths)
     if as_name and len(files) != 1:
         raise InputError(f"--as takes exactly one file, got {len(files)}")
@@ -141,20 +151,32 @@ def import_paths(
             for k, (f, name) in enumerate(zip(files, names, strict=True)):
                 loaded.append(load_file(f, name, known.get(name), wait=k < len(files) - 1))
             with write_session(engine) as session:
-                return [_store(session, item, now) for item in loaded]
+                return [_store(session, item, now, theirs) for item in loaded]
     finally:
         for item in loaded:
             item.close()
 
 
-def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
+def _store(session: Session, item: _Loaded, now: datetime, theirs: bool) -> ImportResult:
     found = current_version(session, item.name)
     version_no = 1
     if found is not None:
         if found.sha256 == item.sha256 and found.number is not None:
+            conflicts = tuple(unwritten_edits(session, found.source_id, theirs))
             n_entries, n_links = counts(session, found.source_id)
             return ImportResult(
-                item.name, str(item.path), found.number, True, 0, 0, 0, n_entries, n_links, 0
+                item.name,
+                str(item.path),
+                found.number,
+                True,
+                0,
+                0,
+                0,
+                n_entries,
+                n_links,
+                0,
+                conflicts,
+                theirs,
             )
         version_no = (found.number + 1) if found.number is not None else 1
         source_id = found.source_id
@@ -163,12 +185,14 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
     if item.parts is None:  # the bytes matched when read, but the DB moved on meanwhile
         item = load_file(item.path, item.name)
     assert item.parts is not None
+    edits = db_edits(session, source_id)
     writer = SourceWriter(session, source_id, now)
     for part in item.parts:
         writer.add(part)
     if not writer.content:  # a streamed list is checked only now: the transaction rolls back
         raise InputError(_NO_CONTENT.format(path=item.path))
     removed = writer.finish()
+    conflicts = tuple(keep_db_edits(session, source_id, edits, theirs)) if edits else ()
     summary = {"added": writer.added, "removed": removed, "changed": writer.changed}
     add_version(
         session,
@@ -192,4 +216,6 @@ def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
         writer.entries,
         writer.links,
         writer.written + 2,
+        conflicts,
+        theirs,
     )

@@ -102,6 +102,11 @@ def _describe(section: Section, item: ReportItem) -> tuple[str, str]:
         return "Broken link", f"{item.url} is broken: {result}{since}, confirmed over several runs"
     if section is Section.REDIRECTED:
         return "Link moved permanently", f"{item.url} moved to {item.final_url}: update the link"
+    if section is Section.SOFT_404:
+        return "Likely soft 404", (
+            f"{item.url} now redirects to {item.final_url} (a home or login page): "
+            "the page is likely gone"
+        )
     if section is Section.FLAKY:
         return "Flaky link", f"{item.url} alternates between working and failing: last {result}"
     return "Failing link", f"{item.url} failed ({result}){since}; not confirmed broken yet"
@@ -116,6 +121,7 @@ def build_annotations(report: Report, fail_on: FailOn, workspace: Path) -> list[
         Section.SUSPECT,
         Section.FLAKY,
         Section.REDIRECTED,
+        Section.SOFT_404,
     ):
         for item in report.items(section):
             fails = section in (Section.NEWLY_BROKEN, Section.STILL_BROKEN) and (

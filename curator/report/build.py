@@ -32,6 +32,7 @@ from curator.store.kinds import RunKind, RunStatus
 from curator.store.links import url_spellings
 from curator.store.runs import RunRow, runs_of_kind
 from curator.store.urlstate import StateRow, archived_urls, states_of
+from curator.urls import is_harmful_move
 from curator.util.when import parse_time
 
 if TYPE_CHECKING:
@@ -142,6 +143,8 @@ def _section_of(item: ReportItem) -> Section | None:
     if passing and item.previous is LinkState.BROKEN:  # one that an issue listed
         return Section.RECOVERED
     if item.outcome is Outcome.REDIRECTED and item.final_url:
+        if is_harmful_move(item.url, item.final_url):
+            return Section.SOFT_404  # never suggested as the link's new address
         return Section.REDIRECTED
     return None
 

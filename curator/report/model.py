@@ -37,6 +37,7 @@ class Section(StrEnum):
     RECOVERED = "recovered"
     FIXED = "fixed"  # was broken; no longer in any list, or excluded since
     REDIRECTED = "redirected"
+    SOFT_404 = "soft_404"  # "moved" to a home or login page: urls.is_harmful_move
     SUSPECT = "suspect"  # failing, not (yet) confirmed: never fails the job
     FLAKY = "flaky"
 

@@ -36,6 +36,7 @@ TITLES = {
     Section.RECOVERED: "Recovered",
     Section.FIXED: "Removed from the lists or excluded",
     Section.REDIRECTED: "Moved permanently (update the link)",
+    Section.SOFT_404: "Redirected to a home or login page (likely gone; not a move)",
     Section.SUSPECT: "Failing, not confirmed yet (does not fail the job)",
     Section.FLAKY: "Flaky (alternating; does not fail the job)",
 }
@@ -45,10 +46,11 @@ _COLUMNS = {
     Section.RECOVERED: ("Link", "Where", "Was", "Now"),
     Section.FIXED: ("Link", "Last result", "Failing since"),
     Section.REDIRECTED: ("Link", "Suggested URL", "Where"),
+    Section.SOFT_404: ("Link", "Lands on", "Where"),
     Section.SUSPECT: ("Link", "Where", "Last result", "Failing since"),
     Section.FLAKY: ("Link", "Where", "Last result"),
 }
-_FOLDED = frozenset({Section.REDIRECTED, Section.SUSPECT, Section.FLAKY})
+_FOLDED = frozenset({Section.REDIRECTED, Section.SOFT_404, Section.SUSPECT, Section.FLAKY})
 _SHOWN_OUTCOMES = ("ok", "redirected", "gone", "blocked", "transient", "timeout", "invalid")
 
 
@@ -133,7 +135,7 @@ def _row(section: Section, item: ReportItem, now: datetime | None) -> str:
         cells = [_cell_link(item), _where(item), item.previous.value, _result(item)]
     elif section is Section.FIXED:
         cells = [_link(item.url), _result(item), _since(item.since, now)]
-    elif section is Section.REDIRECTED:
+    elif section in (Section.REDIRECTED, Section.SOFT_404):
         cells = [_link(item.url), _link(item.final_url or ""), _where(item)]
     elif section is Section.SUSPECT:
         cells = [_cell_link(item), _where(item), _result(item), _since(item.since, now)]
@@ -157,6 +159,7 @@ def _summary_lines(report: Report) -> list[str]:
             (Section.RECOVERED, "recovered"),
             (Section.FIXED, "removed from the lists or excluded"),
             (Section.REDIRECTED, "moved permanently"),
+            (Section.SOFT_404, "redirected to a home or login page"),
             (Section.SUSPECT, "failing, not confirmed yet"),
             (Section.FLAKY, "flaky"),
         )

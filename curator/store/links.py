@@ -107,6 +107,8 @@ class LiveLink(NamedTuple):
     link_id: int
     entry_id: int
     role: str  # a parse.LinkRole
+    source_id: int
+    line: int  # 0-based line of the link in its list file
 
 
 def live_links_to(db: Db, href: str, normalized: str, source_id: int | None) -> list[LiveLink]:
@@ -114,7 +116,7 @@ def live_links_to(db: Db, href: str, normalized: str, source_id: int | None) -> 
     to any spelling of the URL `normalized`."""
     rows = fetch_all(
         db,
-        "SELECT link.id, link.entry_id, link.role FROM link"
+        "SELECT link.id, link.entry_id, link.role, entry.source_id, link.line FROM link"
         " JOIN entry ON entry.id = link.entry_id"
         " WHERE entry.removed_at IS NULL AND (link.href = ?"
         " OR link.url_id IN (SELECT url.id FROM url WHERE url.normalized = ?))"

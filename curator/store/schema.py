@@ -184,3 +184,22 @@ class ExportState(SQLModel, table=True):
     exported_at: datetime
     entries: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     broken: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class FixLog(SQLModel, table=True):
+    """One link moved by `set-url` or `apply-redirects`, so `apply-redirects --undo` can
+    put it back. `batch` groups the links of one command; `path` is set when the fix was
+    written into the list file (`--write`), None for a DB-only fix."""
+
+    __tablename__ = "fix_log"
+    id: int | None = Field(default=None, primary_key=True)
+    batch: int = Field(index=True)
+    kind: str  # redirect / set-url
+    old_url: str
+    new_url: str
+    entry_id: int = Field(foreign_key="entry.id")
+    source_id: int = Field(foreign_key="source.id")
+    path: str | None = None
+    line: int = 0  # 1-based line of the link in the file
+    applied_at: datetime
+    undone_at: datetime | None = None

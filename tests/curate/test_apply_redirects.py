@@ -79,11 +79,13 @@ def links_snapshot(db: Path) -> list[tuple[object, ...]]:
 
 def test_apply_redirects_rewrites_exactly_the_moved_entries(tmp_path: Path) -> None:
     src, db = setup(tmp_path)
-    r = run_cli("apply-redirects", "--db", db)
+    r = run_cli("apply-redirects", "--db-only", "--db", db)
     assert r.code == 0, r.stderr
     assert r.stdout.splitlines() == [
         "https://b.test/old -> https://b.test/new (2 entries)",
-        "1 URLs changed in 2 entries (1 redirects to the same URL skipped, 0 unusable)",
+        "fix batch 1 (undo: curator apply-redirects --undo 1)",
+        "1 URLs changed in 2 entries (1 redirects to the same URL skipped, 0 unusable,"
+        " 0 refused as likely soft 404s)",
     ]
     assert run_cli("export", "--sources", "--out", tmp_path / "out", "--db", db).code == 0
     assert changed_lines(src, tmp_path / "out") == [
@@ -95,10 +97,11 @@ def test_apply_redirects_rewrites_exactly_the_moved_entries(tmp_path: Path) -> N
 
     # Nothing links to the old URL any more: a second run has nothing to do.
     snapshot = links_snapshot(db)
-    again = run_cli("apply-redirects", "--db", db)
+    again = run_cli("apply-redirects", "--db-only", "--db", db)
     assert again.code == 0, again.stderr
     assert again.stdout == (
-        "0 URLs changed in 0 entries (1 redirects to the same URL skipped, 0 unusable)\n"
+        "0 URLs changed in 0 entries (1 redirects to the same URL skipped, 0 unusable,"
+        " 0 refused as likely soft 404s)\n"
     )
     assert links_snapshot(db) == snapshot
 
@@ -110,8 +113,21 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     assert r.code == 0, r.stderr
     assert r.stdout.splitlines() == [
         "https://b.test/old -> https://b.test/new (2 entries)",
-        "1 URLs would change in 2 entries (1 redirects to the same URL skipped, 0 unusable)",
+        f"--- a/{src}",
+        f"+++ b/{src}",
+        "@@ -5,3 +5,3 @@",
+        " - [Alpha](https://a.test/fine) - stays where it is.",
+        "-- [Gamma](https://b.test/old) - moved for good.",
+        "+- [Gamma](https://b.test/new) - moved for good.",
+        ' - [Delta](https://c.test/page/?utm_source=feed) - "moves" to itself minus the tracking.',
+        "@@ -11,2 +11,2 @@",
+        " ",
+        "-- [Gamma again](https://b.test/old) - the same URL in another entry.",
+        "+- [Gamma again](https://b.test/new) - the same URL in another entry.",
+        "1 URLs would change in 2 entries (1 redirects to the same URL skipped, 0 unusable,"
+        " 0 refused as likely soft 404s)",
     ]
+    assert src.read_text(encoding="utf-8") == LIST
     assert links_snapshot(db) == snapshot
     run_cli("export", "--sources", "--out", tmp_path / "out", "--db", db)
     assert changed_lines(src, tmp_path / "out") == []
@@ -124,7 +140,7 @@ def test_source_option_limits_the_change_and_unknown_source_is_an_error(
     other = tmp_path / "other.md"
     other.write_text("# Other\n\n- [Gamma](https://b.test/old) - here too.\n", encoding="utf-8")
     assert run_cli("import", other, "--db", db).code == 0
-    r = run_cli("apply-redirects", "--source", "other", "--db", db)
+    r = run_cli("apply-redirects", "--source", "other", "--db-only", "--db", db)
     assert r.code == 0, r.stderr
     assert "https://b.test/old -> https://b.test/new (1 entries)" in r.stdout
     run_cli("export", "--sources", "--out", tmp_path / "out", "--db", db)

@@ -122,7 +122,7 @@ def test_set_url_changes_exactly_that_entrys_lines(tmp_path: Path) -> None:
     db = tmp_path / "c.db"
     run_cli("import", SEEDS["models"], "--db", db)
     old, new = "https://github.com/m-bain/whisperX", "https://github.com/m-bain/whisperx-new"
-    r = run_cli("set-url", old, new, "--db", db)
+    r = run_cli("set-url", old, new, "--db-only", "--db", db)
     assert r.code == 0, r.stderr
     assert "1 links in 1 entries" in r.stdout
     run_cli("export", "--sources", "--out", tmp_path / "out", "--db", db)
@@ -151,6 +151,7 @@ def test_set_url_on_a_shared_url_edits_every_entry(tmp_path: Path) -> None:
         "set-url",
         "https://github.com/zhuzilin/whisper-openvino",
         "https://github.com/SYSTRAN/faster-whisper",
+        "--db-only",
         "--db",
         db,
     )
@@ -177,8 +178,11 @@ def test_reference_and_bare_links_are_edited_in_place(tmp_path: Path) -> None:
     )
     db = tmp_path / "c.db"
     run_cli("import", src, "--db", db)
-    run_cli("set-url", "https://ref.example/old", "https://ref.example/new", "--db", db)
-    run_cli("set-url", "https://bare.example/p", "https://bare.example/q", "--db", db)
+    for old, new in (
+        ("https://ref.example/old", "https://ref.example/new"),
+        ("https://bare.example/p", "https://bare.example/q"),
+    ):
+        run_cli("set-url", old, new, "--db-only", "--db", db)
     run_cli("export", "--sources", "--out", tmp_path / "o", "--db", db)
     assert (tmp_path / "o" / "sources" / "refs.md").read_text(encoding="utf-8") == (
         "# L\n\n- [Ref][r]: about\n- see https://bare.example/q for more\n\n"

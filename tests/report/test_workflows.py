@@ -123,9 +123,11 @@ def test_pr_input_opens_one_pull_request_only_on_scheduled_runs() -> None:
     assert step["env"]["BRANCH"] == "curator/link-fixes"
     assert "redirects" in step["env"]["TITLE"] and "exports" in step["env"]["TITLE"]
     script = step["run"]
+    # The lists are edited in place by the same code as `apply-redirects --write` (only the
+    # moved lines change), not copied over from `export --sources`.
+    assert "export --sources" not in script and "/sources/" not in script
     for needle in (
-        "curator apply-redirects",
-        "curator export --sources",
+        "curator apply-redirects --write",
         "git push --force origin",
         "gh pr list --head",
         "gh pr edit",

@@ -280,6 +280,14 @@ def test_plain_dbapi_column_lists_follow_the_schema() -> None:
     assert result_cols == ["id", *results.COLUMNS]
 
 
+def test_fix_log_row_follows_the_schema() -> None:
+    from curator.store import fixes
+    from curator.store.schema import FixLog
+
+    cols = [c.name for c in FixLog.__table__.columns]  # type: ignore[attr-defined]
+    assert cols == ["id", *fixes.FixRow._fields]
+
+
 def test_the_schema_revision_is_written_once() -> None:
     from curator.store import dbapi, migrate
 
