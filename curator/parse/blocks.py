@@ -25,7 +25,14 @@ from curator.parse.heuristics import (
     split_title,
     strip_leading_separators,
 )
-from curator.parse.inline import Run, flatten, line_text, read_tags, strip_invisible
+from curator.parse.inline import (
+    Run,
+    flatten,
+    join_breaks,
+    line_text,
+    read_tags,
+    strip_invisible,
+)
 from curator.parse.model import (
     CategoryKind,
     EntryKind,
@@ -137,7 +144,7 @@ def _first_target(runs: list[Run]) -> Run | None:
 
 
 def _text(runs: list[Run]) -> str:
-    return strip_invisible(" ".join("".join(r.text for r in runs if not r.image).split()))
+    return strip_invisible(join_breaks("".join(r.text for r in runs if not r.image)))
 
 
 @dataclass(slots=True)
@@ -218,6 +225,10 @@ class _Walker:
     def new_entry(
         self, kind: EntryKind, head: _Head, span: tuple[int, int], parent: ParsedEntry | None
     ) -> ParsedEntry:
+        if head.url is not None and head.url.startswith("#") and kind != EntryKind.HEADING_LINK:
+            # An item named by a link into this document (a ToC line, "back to top") is
+            # navigation: its links are kept and checked, it is not a curated item.
+            kind = EntryKind.TOC
         return self.add(
             ParsedEntry(
                 index=0,
@@ -410,7 +421,9 @@ class _Walker:
         found = False
         for item in node.children:
             for run in self._item_runs(item):
-                if run.href is not None:
+                # Images and badges inside ToC items (`[Awesome X ![badge](…)](#x)`) do
+                # not make it a list of items.
+                if run.href is not None and not run.image and not run.badge:
                     if _link_kind(run.href) != LinkKind.ANCHOR:
                         return False
                     found = True

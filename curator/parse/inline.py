@@ -48,6 +48,18 @@ class InlineText:
         return " ".join(line_text(line) for line in self.lines).strip()
 
 
+# CJK ideographs, kana, hangul and full-width forms: no space where a line wraps between two.
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n\\s*(?=[{_CJK}])")
+
+
+def join_breaks(text: str) -> str:
+    """Collapse whitespace; a line break between two CJK characters joins them."""
+    if "\n" in text:
+        text = _CJK_BREAK.sub("", text)
+    return " ".join(text.split())
+
+
 def line_text(runs: list[Run]) -> str:
     return "".join(r.text for r in runs if not r.image).strip()
 
@@ -111,7 +123,7 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
     def close_link() -> None:
         nonlocal link_href
         if link_href is not None:
-            text = strip_invisible("".join(link_text)).strip()
+            text = join_breaks(strip_invisible("".join(link_text)))
             # A link around nothing but an image is decorative (badges, star-history charts).
             image_only = bool(out.lines[-1]) and out.lines[-1][-1].image and not text_seen
             emit(Run(text, link_href, False, link_badge or image_only, link_line, strong > 0))
@@ -128,9 +140,13 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
                 emit(Run(content, line=line, strong=strong > 0))
         elif kind in ("softbreak", "hardbreak"):
             if link_href is not None:
-                link_text.append(" ")
+                link_text.append("\n")
             line += 1
             out.lines.append([])
+            if link_href is None:
+                # A line break reads as a space (none between two CJK characters, as
+                # browsers join them): the text helpers decide, so keep it visible.
+                emit(Run("\n", line=line))
         elif kind == "link_open":
             close_link()
             open_link(str(child.attrs.get("href", "")))
