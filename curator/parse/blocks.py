@@ -164,16 +164,42 @@ def read_head(lines: list[list[Run]]) -> _Head:
     target = _first_target(runs)
     if visible and visible[0] is target and target is not None:
         rest = _text(runs[runs.index(target) + 1 :])
-        title = _text([target]) or (target.href or "")
+        # `[Name:](url)`: the separator is not part of the name.
+        title = _text([target]).rstrip(_TITLE_TAIL) or (target.href or "")
         return _Head(title, target.href, strip_leading_separators(rest), runs, True)
     if target is not None:
+        bracketed = _bracketed_head(runs, visible, target)
+        if bracketed is not None:
+            return bracketed
         before = _text(runs[: runs.index(target)])
-        title = before.rstrip(" :：,，;；-—").strip()
+        title = before.rstrip(_TITLE_TAIL + "(（[【").strip()
         if title:
             rest = _text(runs[runs.index(target) :])
             return _Head(title, target.href, strip_leading_separators(rest), runs, False)
     title, desc = split_title(_text(runs))
     return _Head(title, target.href if target else None, desc, runs, False)
+
+
+_TITLE_TAIL = " :：,，;；-—|"
+
+
+def _bracketed_head(runs: list[Run], visible: list[Run], target: Run) -> _Head | None:
+    """`[[Venue](url)] Title [[code](…)]`: a bracketed link before the name is its main
+    link (the paper), and the name is the plain text after the bracket."""
+    if len(visible) < 3 or visible[0].href is not None or visible[0].text.strip() != "[":
+        return None
+    if visible[1] is not target:
+        return None
+    k = runs.index(target) + 1
+    after = runs[k] if k < len(runs) else None
+    if after is None or after.href is not None or not after.text.lstrip().startswith("]"):
+        return None
+    name = after.text.lstrip()[1:].split("[", 1)[0]
+    title = " ".join(name.split()).rstrip(_TITLE_TAIL)
+    if not title:
+        return None
+    rest = _text(runs[k + 1 :])
+    return _Head(title, target.href, strip_leading_separators(rest), runs, False)
 
 
 class _Walker:
@@ -188,6 +214,8 @@ class _Walker:
         self.heading_level = 0
         self.ignore_lines: set[int] = set()
         self.owner: int | None = None  # heading-link entry that owns the following lists
+        # A `<details><summary>` project: the bullets up to `</details>` are its sub-links.
+        self.details_owner: int | None = None
         # For chunked parsing (parallel.py): the lowest heading level pushed so far, seen by
         # each entry and category, says how much of the previous chunk's path still applies.
         self.min_level = 1_000
@@ -285,6 +313,7 @@ class _Walker:
             self.heading_level = level
             return
         self.owner = None
+        self.details_owner = None
         self.heading_level = level
         self.push_category(level, plain, node.map[0], CategoryKind.HEADING)
         self.link_holder(runs, node.map, None)  # `# Awesome X [![badge](…)](…)`
@@ -398,6 +427,13 @@ class _Walker:
                     links=_links(runs, None),
                 )
             )
+            return
+        if self.details_owner is not None:
+            owner = self.entries[self.details_owner]
+            for item in node.children:
+                lines, rest = self._head_lines(item)
+                self._merge_notes(owner, lines)
+                self._item_body(rest, owner)
             return
         if self.owner is not None:
             self.notes_list(node, self.entries[self.owner])
@@ -521,7 +557,19 @@ class _Walker:
                         runs.extend(cell.runs())
                 first = cells[0].runs() if cells and cells[0] else []
                 target = _first_target(runs)
-                title = _text(first) or (target.text if target else "")
+                named = _first_target(first)
+                if named is not None:
+                    # The link in the first cell names the item; what follows it there
+                    # (citation counts, aliases) is not part of the name.
+                    target = named
+                    title = _text([named]) or _text(first)
+                else:
+                    title = _text(first)
+                    if not _reads_as_name(title) and target is not None and target.text:
+                        # A date, index or badge column first: the linked item names the row.
+                        title = _text([target])
+                    elif not title:
+                        title = target.text if target else ""
                 if not any(ch.isalpha() for ch in title) and header:
                     title = data_row_title(columns) or title
                 url = target.href if target else None
@@ -549,9 +597,12 @@ class _Walker:
         badges: list[ParsedLink] = []
         line_of = _line_locator(content, start)
         pos = 0
+        in_summary = False
+        summary: ParsedEntry | None = None  # the project a `<summary>` names
+        summary_text: list[str] = []
 
         def finish() -> None:
-            nonlocal href
+            nonlocal href, summary
             if href is None:
                 return
             title = " ".join("".join(text).split())
@@ -559,25 +610,38 @@ class _Walker:
                 link = ParsedLink(href, title, classify(href), LinkRole.MAIN, line)
                 if owner is not None:
                     owner.links.append(ParsedLink(href, title, link.kind, LinkRole.SUB, line))
+                elif summary is not None:
+                    # Licence and package links of a summary belong to its project.
+                    summary.links.append(ParsedLink(href, title, link.kind, LinkRole.SUB, line))
                 else:
-                    self.add(
+                    kind = EntryKind.TOC if href.startswith("#") else EntryKind.HTML
+                    entry = self.add(
                         ParsedEntry(
-                            0,
-                            EntryKind.HTML,
-                            title,
-                            href,
-                            "",
-                            self.path,
-                            line,
-                            line + 1,
-                            links=[link],
+                            0, kind, title, href, "", self.path, line, line + 1, links=[link]
                         )
                     )
+                    if in_summary and kind == EntryKind.HTML:
+                        summary = entry
             else:
                 badges.append(ParsedLink(href, "", classify(href), LinkRole.BADGE, line))
             href = None
 
         for tag, attrs in read_tags(content):
+            if tag == "summary":
+                in_summary, summary, summary_text = True, None, []
+                self.details_owner = None
+            elif tag == "/summary":
+                finish()
+                in_summary = False
+                if summary is not None:
+                    summary.description = strip_leading_separators(
+                        " ".join("".join(summary_text).split())
+                    )
+                    self.details_owner = summary.index
+            elif tag == "/details":
+                self.details_owner = None
+            elif tag == "#text" and in_summary and summary is not None and href is None:
+                summary_text.append(attrs["data"])
             if tag == "a" and attrs.get("href"):
                 finish()  # an unclosed <a> ends where the next one starts, as in browsers
                 href, text = attrs["href"], []
@@ -616,6 +680,13 @@ class _Walker:
                         links=badges,
                     )
                 )
+
+
+_DATE_LIKE = re.compile(r"^[\d\s./:-]+$|^\d{4}[-/.]\d{1,2}")
+
+
+def _reads_as_name(text: str) -> bool:
+    return any(ch.isalpha() for ch in text) and not _DATE_LIKE.match(text)
 
 
 def _text_blocks_only(item: Node) -> bool:
