@@ -163,6 +163,9 @@ def read_head(lines: list[list[Run]]) -> _Head:
     visible = [r for r in runs if r.image or r.href or r.text.strip()]
     target = _first_target(runs)
     if visible and visible[0] is target and target is not None:
+        bracketed = _bracketed_head(runs, visible, target)
+        if bracketed is not None:
+            return bracketed
         rest = _text(runs[runs.index(target) + 1 :])
         # `[Name:](url)`: the separator is not part of the name.
         title = _text([target]).rstrip(_TITLE_TAIL) or (target.href or "")
@@ -181,21 +184,30 @@ def read_head(lines: list[list[Run]]) -> _Head:
 
 
 _TITLE_TAIL = " :：,，;；-—|"
+_TAGS = re.compile(r"^(?:\s*\[[^\]\[]*\])+\s*")
 
 
 def _bracketed_head(runs: list[Run], visible: list[Run], target: Run) -> _Head | None:
     """`[[Venue](url)] Title [[code](…)]`: a bracketed link before the name is its main
     link (the paper), and the name is the plain text after the bracket."""
-    if len(visible) < 3 or visible[0].href is not None or visible[0].text.strip() != "[":
-        return None
-    if visible[1] is not target:
-        return None
     k = runs.index(target) + 1
     after = runs[k] if k < len(runs) else None
-    if after is None or after.href is not None or not after.text.lstrip().startswith("]"):
+    if after is None or after.href is not None:
         return None
-    name = after.text.lstrip()[1:].split("[", 1)[0]
-    title = " ".join(name.split()).rstrip(_TITLE_TAIL)
+    tail = after.text.lstrip()
+    if visible[0] is target:
+        # `[[Venue]](url) Title`: the link text itself is the bracketed tag.
+        if not (target.text.startswith("[") and target.text.endswith("]")):
+            return None
+    elif len(visible) >= 3 and visible[0].href is None and visible[0].text.strip() == "[":
+        if visible[1] is not target or not tail.startswith("]"):
+            return None
+        tail = tail[1:]
+    else:
+        return None
+    # More tags may follow (`[72:fire:] Title`); the name is the text after them.
+    name = _TAGS.sub("", tail).split("[", 1)[0]
+    title = " ".join(name.split()).rstrip(_TITLE_TAIL + ".")
     if not title:
         return None
     rest = _text(runs[k + 1 :])
@@ -216,6 +228,7 @@ class _Walker:
         self.owner: int | None = None  # heading-link entry that owns the following lists
         # A `<details><summary>` project: the bullets up to `</details>` are its sub-links.
         self.details_owner: int | None = None
+        self.quote_depth = 0
         # For chunked parsing (parallel.py): the lowest heading level pushed so far, seen by
         # each entry and category, says how much of the previous chunk's path still applies.
         self.min_level = 1_000
@@ -257,6 +270,8 @@ class _Walker:
             # An item named by a link into this document (a ToC line, "back to top") is
             # navigation: its links are kept and checked, it is not a curated item.
             kind = EntryKind.TOC
+        elif self.quote_depth and kind != EntryKind.HEADING_LINK:
+            kind = EntryKind.PROSE
         return self.add(
             ParsedEntry(
                 index=0,
@@ -292,7 +307,11 @@ class _Walker:
             elif t == "html_block":
                 self.html_block(node)
             elif t == "blockquote":
+                # Quoted notes and asides: their links are kept, their items are not the
+                # list's items.
+                self.quote_depth += 1
                 self.walk(node.children)
+                self.quote_depth -= 1
             # fences, code blocks, hr: never mined for links
             i += 1
 
@@ -384,6 +403,19 @@ class _Walker:
         content_links = [r for r in links if not r.image and not r.badge]
         if not links:
             strong_only = all(r.strong for r in runs if r.text.strip())
+            if (
+                following_list is not None
+                and plain
+                and len(lines) <= 2
+                and self._sub_links_only(following_list)
+            ):
+                # `**Paper title**` then `- Paper: url` / `- Code: url`: one item whose
+                # bullets are its links; the whole name is its title.
+                head = _Head(plain.rstrip(_TITLE_TAIL), None, "", runs, False)
+                end = following_list.map[1]
+                entry = self.new_entry(EntryKind.PARAGRAPH, head, (span[0], end), None)
+                self.notes_list(following_list, entry)
+                return True
             if following_list is not None and looks_like_pseudo_heading(plain, strong_only):
                 self.push_category(
                     self.heading_level + 1, heading_title(plain), span[0], CategoryKind.PSEUDO
@@ -400,7 +432,10 @@ class _Walker:
             self.link_holder(runs, span, None)
             return False
         head = read_head(lines)
-        if not head.starts_with_link and (len(plain) > 200 or len(head.title) > 40):
+        named = _strong_name(runs)
+        if named:
+            head = _Head(named, head.url, head.description, runs, False)
+        elif not head.starts_with_link and (len(plain) > 200 or len(head.title) > 40):
             self.link_holder(runs, span, None)  # prose that mentions links: a PROSE holder
             return False
         end = following_list.map[1] if following_list is not None else span[1]
@@ -410,6 +445,16 @@ class _Walker:
             self.notes_list(following_list, entry, titled_items=True)
             return True
         return False
+
+    def _sub_links_only(self, node: Node) -> bool:
+        """Every item is a generic link (`Paper: url`, `[code](url)`), none a name."""
+        found = False
+        for item in node.children:
+            head = read_head(self._head_lines(item)[0])
+            if head.url is None or not is_generic_label(head.title):
+                return False
+            found = True
+        return found
 
     def top_list(self, node: Node) -> None:
         if self._is_toc(node):
@@ -687,6 +732,23 @@ _DATE_LIKE = re.compile(r"^[\d\s./:-]+$|^\d{4}[-/.]\d{1,2}")
 
 def _reads_as_name(text: str) -> bool:
     return any(ch.isalpha() for ch in text) and not _DATE_LIKE.match(text)
+
+
+def _strong_name(runs: list[Run]) -> str:
+    """`**Name** [[Paper](url)]`: a bold name leading a paragraph of its links."""
+    k = 0
+    while k < len(runs) and not runs[k].text.strip() and runs[k].href is None:
+        k += 1
+    name: list[Run] = []
+    while k < len(runs) and runs[k].strong and runs[k].href is None:
+        name.append(runs[k])
+        k += 1
+    if not name or k >= len(runs):
+        return ""
+    following = runs[k:]
+    if not any(r.href is not None and not r.image for r in following):
+        return ""
+    return _text(name).rstrip(_TITLE_TAIL)
 
 
 def _text_blocks_only(item: Node) -> bool:
