@@ -50,7 +50,9 @@ IGNORE_MARKER = "curator-ignore"
 
 def make_markdown() -> MarkdownIt:
     # GFM as GitHub renders lists: tables, strikethrough, raw HTML, bare-URL autolinks.
-    md = MarkdownIt("commonmark", {"html": True})
+    # maxNesting: the preset's 20 silently drops the rest of a document once outline notes
+    # nest deeper than that (GitHub renders them); 64 levels stay far from the recursion limit.
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 64})
     md.enable(["table", "strikethrough"])
     enable_autolinks(md)
     # Keep hrefs as written (markdown-it would percent-encode them): the round trip edits
@@ -324,12 +326,19 @@ class _Walker:
         self.headings.append((node.map[0], plain))
         target = _first_target(runs)
         others = [r for r in runs if r.href is None and r.text.strip()]
-        if target is not None and not others and classify(target.href or "") != LinkKind.ANCHOR:
-            # `#### [title](url)`: an entry, and the bullets under it are its notes.
+        if (
+            target is not None
+            and target.href
+            and not others
+            and classify(target.href) != LinkKind.ANCHOR
+        ):
+            # `#### [title](url)`: an entry, and the bullets under it are its notes. It
+            # still renders as a heading: the items under it sit in its category.
             head = read_head(text.lines if text else [])
             entry = self.new_entry(EntryKind.HEADING_LINK, head, node.map, None)
             self.owner = entry.index
             self.heading_level = level
+            self.push_category(level, plain, node.map[0], CategoryKind.HEADING)
             return
         self.owner = None
         self.details_owner = None
@@ -517,6 +526,11 @@ class _Walker:
         return [], item.children
 
     def item(self, item: Node, parent: ParsedEntry | None) -> None:
+        if item.children and item.children[0].type == "heading":
+            # `- ### Heading`: a sub-category inside a list, not an item.
+            self.heading(item.children[0])
+            self.walk(item.children[1:])
+            return
         lines, rest = self._head_lines(item)
         cut = next((k for k, ln in enumerate(lines) if self._outline_hit(ln)), len(lines))
         entry = self.new_entry(EntryKind.BULLET, read_head(lines[:cut]), item.map, parent)
@@ -539,10 +553,16 @@ class _Walker:
                 return
 
     def _item_body(self, blocks: list[Node], entry: ParsedEntry) -> None:
-        for block in blocks:
+        for k, block in enumerate(blocks):
+            if block.type == "heading":
+                # A heading indented into a list item still renders as a heading: it
+                # opens a category, and what follows it is walked like the document.
+                self.heading(block)
+                self.walk(blocks[k + 1 :])
+                return
             if block.type in ("bullet_list", "ordered_list"):
                 self.notes_list(block, entry)
-            elif block.type in ("paragraph", "heading") and block.children:
+            elif block.type == "paragraph" and block.children:
                 self._merge_notes(entry, flatten(block.children[0].token).lines)
             elif block.type == "table":
                 self.table(block, entry)

@@ -74,7 +74,7 @@ def split_points(
                 raw_end = f"</{m2.group(1).lower()}>"
         elif prev_blank and i > 0 and _HEADING.match(line):
             candidates.append(i)
-        elif "]:" in line and (ref := _REFERENCE.match(line)):
+        elif "]:" in line and (ref := _REFERENCE.match(line.lstrip("\ufeff") if i == 0 else line)):
             label = normalizeReference(ref.group(1))
             refs.setdefault(label, {"href": ref.group(2), "title": "", "map": [i, i + 1]})
         prev_blank = not line.strip()
