@@ -268,10 +268,13 @@ class _Walker:
     def new_entry(
         self, kind: EntryKind, head: _Head, span: tuple[int, int], parent: ParsedEntry | None
     ) -> ParsedEntry:
-        if head.url is not None and head.url.startswith("#") and kind != EntryKind.HEADING_LINK:
-            # An item named by a link into this document (a ToC line, "back to top") is
-            # navigation: its links are kept and checked, it is not a curated item.
+        if kind != EntryKind.HEADING_LINK and _navigation(head):
+            # An item named by a link into this document (a ToC line, "back to top", an
+            # arrow back to the index) is navigation: its links are kept and checked, it
+            # is not a curated item.
             kind = EntryKind.TOC
+        elif kind != EntryKind.HEADING_LINK and _footer(head):
+            kind = EntryKind.PROSE
         elif self.quote_depth and kind != EntryKind.HEADING_LINK:
             kind = EntryKind.PROSE
         return self.add(
@@ -425,6 +428,16 @@ class _Walker:
                 entry = self.new_entry(EntryKind.PARAGRAPH, head, (span[0], end), None)
                 self.notes_list(following_list, entry)
                 return True
+            if following_list is not None and self._has_items(following_list):
+                # An intro line (`Some useful tools:`, `_Toolkits_`) over a list of items
+                # labels them: a sub-category when it reads as one, otherwise nothing.
+                if len(plain) <= 60 and (
+                    looks_like_pseudo_heading(plain, strong_only) or plain.endswith((":", "："))
+                ):
+                    self.push_category(
+                        self.heading_level + 1, heading_title(plain), span[0], CategoryKind.PSEUDO
+                    )
+                return False
             if following_list is not None and looks_like_pseudo_heading(plain, strong_only):
                 self.push_category(
                     self.heading_level + 1, heading_title(plain), span[0], CategoryKind.PSEUDO
@@ -440,6 +453,9 @@ class _Walker:
         if not content_links:  # badges only: a BADGE holder
             self.link_holder(runs, span, None)
             return False
+        if following_list is None and _credit_or_bare(runs, content_links):
+            self.link_holder(runs, span, None)  # an author line, a lone URL: prose
+            return False
         head = read_head(lines)
         named = _strong_name(runs)
         if named:
@@ -454,6 +470,26 @@ class _Walker:
             self.notes_list(following_list, entry, titled_items=True)
             return True
         return False
+
+    def _group_label(self, lines: list[list[Run]], rest: list[Node]) -> bool:
+        runs = [r for line in lines for r in line]
+        if any(r.href for r in runs if not (r.href == "" and not r.image)):
+            return False  # a link of its own (an empty `[label]()` is only a label)
+        plain = _text(runs)
+        if not plain or len(plain) > 80 or len(lines) > 1:
+            return False
+        if not rest or any(b.type not in ("bullet_list", "ordered_list") for b in rest):
+            return False
+        return all(self._has_items(b) for b in rest)
+
+    def _has_items(self, node: Node) -> bool:
+        """Most items start with a link that names them (not `[code](…)` sub-links)."""
+        named = 0
+        for item in node.children:
+            head = read_head(self._head_lines(item)[0])
+            if head.starts_with_link and head.url and not is_generic_label(head.title):
+                named += 1
+        return named * 2 > len(node.children)
 
     def _sub_links_only(self, node: Node) -> bool:
         """Every item is a generic link (`Paper: url`, `[code](url)`), none a name."""
@@ -532,6 +568,16 @@ class _Walker:
             self.walk(item.children[1:])
             return
         lines, rest = self._head_lines(item)
+        if not lines and not rest:
+            return  # an empty bullet
+        if self._group_label(lines, rest):
+            # `- Promises` / `- **Post-Training**` over a list of items: a label, never an
+            # entry, and it takes no child's URL; the items are the parent's.
+            for block in rest:
+                if block.type in ("bullet_list", "ordered_list"):
+                    for sub in block.children:
+                        self.item(sub, parent)
+            return
         cut = next((k for k, ln in enumerate(lines) if self._outline_hit(ln)), len(lines))
         entry = self.new_entry(EntryKind.BULLET, read_head(lines[:cut]), item.map, parent)
         if cut < len(lines):
@@ -754,6 +800,25 @@ def _reads_as_name(text: str) -> bool:
     return any(ch.isalpha() for ch in text) and not _DATE_LIKE.match(text)
 
 
+_PERSON = re.compile(r"^[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}$")
+_SEPARATOR_WORDS = re.compile(r"^(?:[\s,，、;；.&]|and|et al)*$", re.IGNORECASE)
+
+
+def _credit_or_bare(runs: list[Run], links: list[Run]) -> bool:
+    """`[A](…), [B](…), C, [D](…)`: names of people, not an item; or a paragraph that is
+    only a URL shown as its own link text."""
+    if len(links) == 1 and links[0].text.strip() == (links[0].href or "").strip():
+        return not _text([r for r in runs if r is not links[0]])
+    if len(links) < 3:
+        return False
+    between = [r.text for r in runs if r.href is None and not r.image]
+    # Plain names may sit between the links too (`Aoyu Li,`): short, comma-separated.
+    pieces = [p.strip() for t in between for p in re.split(r"[,，、]", t)]
+    return all(_SEPARATOR_WORDS.match(p) or _PERSON.match(p) for p in pieces) and any(
+        "," in t or "，" in t or "、" in t for t in between
+    )
+
+
 def _strong_name(runs: list[Run]) -> str:
     """`**Name** [[Paper](url)]`: a bold name leading a paragraph of its links."""
     k = 0
@@ -769,6 +834,29 @@ def _strong_name(runs: list[Run]) -> str:
     if not any(r.href is not None and not r.image for r in following):
         return ""
     return _text(name).rstrip(_TITLE_TAIL)
+
+
+_NAV_MARKS = ("←", "↑", "⬆", "↥", "⇧", "🔝", "⬅")
+_META_FILES = ("license", "licence", "contributing", "code_of_conduct", "code-of-conduct")
+_MORE = re.compile(r"^(?:see |and )?more(?:…|\.\.\.| ?»)?$", re.IGNORECASE)
+
+
+def _navigation(head: _Head) -> bool:
+    if head.url is None:
+        return False
+    return head.url.startswith("#") or (head.starts_with_link and head.title.startswith(_NAV_MARKS))
+
+
+def _footer(head: _Head) -> bool:
+    """A licence or contributing pointer to the repository's own file, a `More…` link."""
+    if head.url is None:
+        return False
+    if _MORE.match(head.title):
+        return True
+    if "://" in head.url or head.url.startswith(("//", "mailto:")):
+        return False
+    name = head.url.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].lower()
+    return name.split(".", 1)[0] in _META_FILES
 
 
 def _text_blocks_only(item: Node) -> bool:
