@@ -496,9 +496,9 @@ class _Walker:
         found = False
         for item in node.children:
             head = read_head(self._head_lines(item)[0])
-            if head.url is None or not is_generic_label(head.title):
-                return False
-            found = True
+            if head.url is None or (head.starts_with_link and not is_generic_label(head.title)):
+                return False  # no link, or a named item of its own
+            found = found or is_generic_label(head.title)
         return found
 
     def top_list(self, node: Node) -> None:
@@ -711,6 +711,9 @@ class _Walker:
         in_summary = False
         summary: ParsedEntry | None = None  # the project a `<summary>` names
         summary_text: list[str] = []
+        made: list[ParsedEntry] = []  # HTML entries of this block, outside summaries
+        small = 0  # inside <sup>/<sub>/<small>: fine print, never an item
+        prose: list[str] = []  # text outside links: a sentence makes the links prose
 
         def finish() -> None:
             nonlocal href, summary
@@ -733,6 +736,10 @@ class _Walker:
                     )
                     if in_summary and kind == EntryKind.HTML:
                         summary = entry
+                    elif kind == EntryKind.HTML:
+                        if small or (title.startswith("[") and title.endswith("]")):
+                            entry.kind = EntryKind.PROSE  # fine print, a `[button]`
+                        made.append(entry)
             else:
                 badges.append(ParsedLink(href, "", classify(href), LinkRole.BADGE, line))
             href = None
@@ -753,6 +760,12 @@ class _Walker:
                 self.details_owner = None
             elif tag == "#text" and in_summary and summary is not None and href is None:
                 summary_text.append(attrs["data"])
+            elif tag == "#text" and href is None and not in_summary:
+                prose.append(attrs["data"])
+            elif tag in ("sup", "sub", "small"):
+                small += 1
+            elif tag in ("/sup", "/sub", "/small"):
+                small = max(0, small - 1)
             if tag == "a" and attrs.get("href"):
                 finish()  # an unclosed <a> ends where the next one starts, as in browsers
                 href, text = attrs["href"], []
@@ -774,6 +787,9 @@ class _Walker:
             elif tag == "#text" and href is not None:
                 text.append(attrs["data"])
         finish()  # `<p><a href="…">text</p>`: never closed, still a link
+        if made and len(_WORDS.findall(" ".join(prose))) >= 3:
+            for entry in made:  # links inside a sentence: prose, kept for their links
+                entry.kind = EntryKind.PROSE
         if badges:
             if owner is not None:
                 owner.links.extend(badges)
@@ -800,6 +816,7 @@ def _reads_as_name(text: str) -> bool:
     return any(ch.isalpha() for ch in text) and not _DATE_LIKE.match(text)
 
 
+_WORDS = re.compile(r"[^\W\d_]{2,}")
 _PERSON = re.compile(r"^[A-Z][\w.'-]*(?: [A-Z][\w.'-]*){0,3}$")
 _SEPARATOR_WORDS = re.compile(r"^(?:[\s,，、;；.&]|and|et al)*$", re.IGNORECASE)
 
