@@ -177,6 +177,11 @@ def read_head(lines: list[list[Run]]) -> _Head:
         if bracketed is not None:
             return bracketed
         before = _text(runs[: runs.index(target)])
+        after = _text(runs[runs.index(target) + 1 :])
+        if before.endswith((":", "：")) and after.startswith(("- ", "– ", ": ", "— ")):
+            # `Russian: [pymorphy2](url) - a tagger`: the label groups, the link names.
+            title = _text([target]).rstrip(_TITLE_TAIL)
+            return _Head(title, target.href, strip_leading_separators(after), runs, False)
         title = before.rstrip(_TITLE_TAIL + "(（[【").strip()
         if title:
             rest = _text(runs[runs.index(target) :])
