@@ -25,7 +25,7 @@ GENERIC_LABELS = frozenset(
 )
 _GENERIC_PHRASES = frozenset({"hacker news", "paper with code", "paper with codes", "github 代码"})
 
-SEPARATORS = ("：", ": ", " - ", "——", " — ", " – ")
+SEPARATORS = ("：", ": ", " - ", "——", " — ", " – ", " | ")
 _ASCII_COLON = re.compile(r":(?!//)(?=[^\s\x00-\x7f])")  # `PLASTER:一个…` (no space before CJK)
 _LEADING_SEPS = " \t:：,，;；-—–、|"
 
