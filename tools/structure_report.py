@@ -96,9 +96,7 @@ class ListScore:
     errors: list[str] = field(default_factory=list)
 
     def add(self, other: ListScore) -> None:
-        for name in (
-            "entries labelled found not_entries wrong generic anchor no_url glued".split()
-        ):
+        for name in "entries labelled found not_entries wrong generic anchor no_url glued".split():
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors.extend(other.errors)
 
@@ -136,9 +134,7 @@ def stored_items(path: Path) -> tuple[list[Item], list[str]]:
             except InputError:
                 return [], []
             with read_session(engine) as session:
-                kinds = {
-                    tuple(c.path): c.kind for c in session.execute(select(Category)).scalars()
-                }
+                kinds = {tuple(c.path): c.kind for c in session.execute(select(Category)).scalars()}
                 rows = session.execute(
                     select(Entry)
                     .where(col(Entry.kind).in_([k.value for k in CURATED_KINDS]))

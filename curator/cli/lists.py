@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -29,7 +30,9 @@ def import_cmd(
 
     results = import_paths(open_engine(db), paths, as_name=as_name)
     for r in results:
-        if r.unchanged:
+        if r.skipped:
+            sys.stderr.write(f"Warning: {r.path}: skipped, {r.skipped}\n")
+        elif r.unchanged:
             echo(f"{r.source}: unchanged (v{r.version}, {r.entries} entries, 0 rows written)\n")
         else:
             listed = f"; `curator diff {r.source}` lists them" if r.version > 1 else ""

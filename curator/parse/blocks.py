@@ -273,15 +273,14 @@ class _Walker:
     def new_entry(
         self, kind: EntryKind, head: _Head, span: tuple[int, int], parent: ParsedEntry | None
     ) -> ParsedEntry:
-        if kind != EntryKind.HEADING_LINK and _navigation(head):
-            # An item named by a link into this document (a ToC line, "back to top", an
-            # arrow back to the index) is navigation: its links are kept and checked, it
-            # is not a curated item.
-            kind = EntryKind.TOC
-        elif kind != EntryKind.HEADING_LINK and _footer(head):
-            kind = EntryKind.PROSE
-        elif self.quote_depth and kind != EntryKind.HEADING_LINK:
-            kind = EntryKind.PROSE
+        if kind != EntryKind.HEADING_LINK:
+            if _navigation(head):
+                # An item named by a link into this document (a ToC line, "back to top",
+                # an arrow back to the index) is navigation: its links are kept and
+                # checked, it is not a curated item.
+                kind = EntryKind.TOC
+            elif self.quote_depth or _footer(head):
+                kind = EntryKind.PROSE
         return self.add(
             ParsedEntry(
                 index=0,
