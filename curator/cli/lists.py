@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from curator.check.types import LinkState
 from curator.cli import format as output
+from curator.parse.model import ShownRole
+from curator.urls import LinkKind
 
 if TYPE_CHECKING:
     pass
@@ -86,6 +89,33 @@ def stats_cmd(
     else:
         for table in [*output.stats_tables(stats), *output.taxonomy_tables(report)]:
             out.print(table)
+
+
+@app.command("links")
+def links_cmd(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    kind: Annotated[LinkKind | None, typer.Option(help="Only links of this kind.")] = None,
+    role: Annotated[
+        ShownRole | None,
+        typer.Option(help="entry (main link), sub, badge, prose or toc links only."),
+    ] = None,
+    state: Annotated[
+        LinkState | None, typer.Option(help="Only links whose URL is in this state.")
+    ] = None,
+    fmt: FormatOption = output.OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Every stored link with its file:line: entries', and those of ToCs, prose, badges."""
+    from curator.store.links import stored_links
+
+    with read_session(open_engine(db)) as session:
+        links = stored_links(session, source=source, kind=kind, role=role, state=state)
+    if fmt == output.OutputFormat.JSON:
+        echo(output.links_json(links))
+    elif fmt == output.OutputFormat.CSV:
+        echo(output.links_csv(links))
+    else:
+        out.print(output.links_table(links))
 
 
 @app.command("dupes")
