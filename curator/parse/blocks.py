@@ -9,6 +9,7 @@ Config: none; the text heuristics live in `heuristics.py`. Pure: no I/O.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from curator.parse.inline import (
     join_breaks,
     line_text,
     read_tags,
+    srcset_urls,
     strip_invisible,
 )
 from curator.parse.model import (
@@ -55,10 +57,60 @@ def make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": 64})
     md.enable(["table", "strikethrough"])
     enable_autolinks(md)
+    # GitHub footnotes: `[^1]: text` is a note (kept as prose), not a reference definition
+    # that would turn every `[^1]` into a link.
+    md.block.ruler.before(
+        "reference", "footnote_def", _footnote_def, {"alt": ["paragraph", "reference"]}
+    )
+    # GitHub math: `$…$` and `$$…$$` are formulas; brackets in them are not links.
+    md.inline.ruler.before("link", "math", _math)
     # Keep hrefs as written (markdown-it would percent-encode them): the round trip edits
     # the source text by finding the href in it, and users type URLs as they see them.
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
     return md
+
+
+_FOOTNOTE_DEF = re.compile(r" {0,3}\[\^[^\]\s]+\]:")
+
+
+def _footnote_def(state: Any, start: int, end: int, silent: bool) -> bool:
+    pos = state.bMarks[start] + state.tShift[start]
+    line = state.src[pos : state.eMarks[start]]
+    m = _FOOTNOTE_DEF.match(line)
+    if m is None or state.sCount[start] - state.blkIndent >= 4:
+        return False
+    if silent:
+        return True
+    opening = state.push("paragraph_open", "p", 1)
+    opening.map = [start, start + 1]
+    opening.info = "footnote"
+    inline = state.push("inline", "", 0)
+    inline.content = line[m.end() :].strip()
+    inline.map = [start, start + 1]
+    inline.children = []
+    state.push("paragraph_close", "p", -1)
+    state.line = start + 1
+    return True
+
+
+def _math(state: Any, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if src[pos] != "$" or (pos > 0 and src[pos - 1] == "\\"):
+        return False
+    fence = "$$" if src.startswith("$$", pos) else "$"
+    close = src.find(fence, pos + len(fence))
+    body = src[pos + len(fence) : close]
+    if (
+        close < 0
+        or not body.strip()
+        or (fence == "$" and (body[0].isspace() or body[-1].isspace()))
+    ):
+        return False
+    if not silent:
+        token = state.push("text", "", 0)
+        token.content = src[pos : close + len(fence)]
+    state.pos = close + len(fence)
+    return True
 
 
 _MD = make_markdown()
@@ -350,7 +402,7 @@ class _Walker:
         self.owner = None
         self.details_owner = None
         self.heading_level = level
-        self.push_category(level, plain, node.map[0], CategoryKind.HEADING)
+        self.push_category(level, _category_name(runs) or plain, node.map[0], CategoryKind.HEADING)
         self.link_holder(runs, node.map, None)  # `# Awesome X [![badge](…)](…)`
 
     def link_holder(
@@ -370,6 +422,9 @@ class _Walker:
 
     def paragraph(self, node: Node, nxt: Node | None) -> bool:
         lines = flatten(node.children[0].token).lines
+        if node.token.info == "footnote":
+            self.link_holder([r for line in lines for r in line], node.map, None)
+            return False
         following = nxt if nxt is not None and nxt.type.endswith("_list") else None
         return self._lines_with_outline(lines, node.map, following, None)
 
@@ -788,6 +843,14 @@ class _Walker:
                         line_of(pos),
                     )
                 )
+            if tag in ("img", "source") and attrs.get("srcset"):
+                # `<picture><source srcset>` (star-history charts): GitHub shows these too.
+                for src in srcset_urls(attrs["srcset"]):
+                    pos = max(pos, content.find(src, pos))
+                    alt = attrs.get("alt", "")
+                    badges.append(
+                        ParsedLink(src, alt, LinkKind.IMAGE, LinkRole.IMAGE, line_of(pos))
+                    )
             elif tag == "#text" and href is not None:
                 text.append(attrs["data"])
         finish()  # `<p><a href="…">text</p>`: never closed, still a link
@@ -838,6 +901,22 @@ def _credit_or_bare(runs: list[Run], links: list[Run]) -> bool:
     return all(_SEPARATOR_WORDS.match(p) or _PERSON.match(p) for p in pieces) and any(
         "," in t or "，" in t or "、" in t for t in between
     )
+
+
+def _decoration(word: str) -> bool:
+    """An emoji or symbol used as an ornament (`🚀`, `:rocket:` is text and stays)."""
+    return all(unicodedata.category(ch)[0] in "SZC" or ch in "\ufe0f\u200d" for ch in word)
+
+
+def _category_name(runs: list[Run]) -> str:
+    """A heading as a category name: without badges (`# Awesome-LLM [![Awesome](…)](…)`)
+    and without emoji-only words around it."""
+    words = _text([r for r in runs if not r.badge]).split()
+    while words and _decoration(words[0]):
+        words.pop(0)
+    while words and _decoration(words[-1]):
+        words.pop()
+    return " ".join(words)
 
 
 def _strong_name(runs: list[Run]) -> str:

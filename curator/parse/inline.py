@@ -90,6 +90,16 @@ class _TagReader(HTMLParser):
         self.events.append(("#text", {"data": data}))
 
 
+def srcset_urls(value: str) -> list[str]:
+    """The image URLs of a `srcset` (`a.png 1x, b.png 2x`), each shown by some browser."""
+    urls = []
+    for candidate in value.split(","):
+        parts = candidate.split()
+        if parts:
+            urls.append(parts[0])
+    return urls
+
+
 def read_tags(html: str) -> list[tuple[str, dict[str, str]]]:
     reader = _TagReader()
     try:
@@ -175,6 +185,9 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
                     if link_href is not None:
                         link_badge = link_badge or _is_badge(src)
                     emit(Run(attrs.get("alt", ""), src, True, _is_badge(src), line))
+                if tag in ("img", "source") and attrs.get("srcset"):
+                    for src in srcset_urls(attrs["srcset"]):
+                        emit(Run(attrs.get("alt", ""), src, True, _is_badge(src), line))
                 elif tag == "#text":
                     emit(Run(attrs["data"], line=line))
         # em/s open/close and anything else carry no text of their own
