@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -348,6 +349,22 @@ class _Walker:
                 links=_links(head.runs, head.url),
             )
         )
+
+    def own_url_tocs(self) -> None:
+        """A ToC written with the document's own absolute URL (`https://github.com/o/r#x`):
+        items whose links share one page, and whose fragments name this document's
+        headings, are navigation like `#x` links are."""
+        slugs = {_slug(text) for _, text in self.headings}
+        pages: dict[str, list[ParsedEntry]] = {}
+        for e in self.entries:
+            if e.kind == EntryKind.BULLET and e.url and "#" in e.url and "://" in e.url:
+                page, frag = e.url.split("#", 1)
+                if _slug(unquote(frag)) in slugs:
+                    pages.setdefault(page, []).append(e)
+        for items in pages.values():
+            if len(items) >= 3:
+                for e in items:
+                    e.kind = EntryKind.TOC
 
     # -- walking ----------------------------------------------------------------------
     def walk(self, nodes: list[Node]) -> None:
@@ -903,6 +920,11 @@ def _credit_or_bare(runs: list[Run], links: list[Run]) -> bool:
     )
 
 
+def _slug(text: str) -> str:
+    """GitHub's heading anchor, near enough to match a ToC's fragments."""
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+
+
 def _decoration(word: str) -> bool:
     """An emoji or symbol used as an ornament (`🚀`, `:rocket:` is text and stays)."""
     return all(unicodedata.category(ch)[0] in "SZC" or ch in "\ufe0f\u200d" for ch in word)
@@ -1011,6 +1033,7 @@ def walk_text(
         outline = not any(n.type == "heading" for n in tree)
     walker = _Walker(text, lines, outline=outline)
     walker.walk(tree)
+    walker.own_url_tocs()
     return walker
 
 

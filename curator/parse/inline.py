@@ -136,7 +136,10 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
             text = join_breaks(strip_invisible("".join(link_text)))
             # A link around nothing but an image is decorative (badges, star-history charts).
             image_only = bool(out.lines[-1]) and out.lines[-1][-1].image and not text_seen
-            emit(Run(text, link_href, False, link_badge or image_only, link_line, strong > 0))
+            # A badge inside a link with words of its own (`[Awesome X ![badge](…)](#x)`)
+            # does not make the link a badge.
+            badge = (link_badge and not text_seen) or image_only
+            emit(Run(text, link_href, False, badge, link_line, strong > 0))
         link_href = None
 
     for child in token.children or ():
@@ -167,7 +170,8 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
             alt = child.content or "".join(c.content for c in child.children or ())
             if link_href is not None:
                 link_badge = link_badge or _is_badge(src)
-                link_text.append(alt)
+                if not _is_badge(src):  # a badge's alt text is not part of a name
+                    link_text.append(alt)
             emit(Run(alt, src, True, _is_badge(src), line))
         elif kind == "strong_open":
             strong += 1
