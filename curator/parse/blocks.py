@@ -376,7 +376,10 @@ class _Walker:
             if t == "heading":
                 self.heading(node)
             elif t == "paragraph":
-                if self.paragraph(node, nxt):
+                prev = nodes[i - 1] if i > 0 else None
+                if prev is not None and prev.type.endswith("_list") and self.description(node):
+                    pass  # `介绍：…` under `* [《书名》](url)`: the item's description
+                elif self.paragraph(node, nxt):
                     i += 1  # the following list was consumed as this entry's notes
             elif t in ("bullet_list", "ordered_list"):
                 self.top_list(node)
@@ -436,6 +439,25 @@ class _Walker:
         kind = EntryKind.BADGE if decorative else EntryKind.PROSE
         title = _text(runs)[:80]
         self.add(ParsedEntry(0, kind, title, None, "", self.path, span[0], span[1], links=links))
+
+    def description(self, node: Node) -> bool:
+        """A paragraph right after an item, without a link of its own, that starts like a
+        description (`介绍：…`, `Description: …`) belongs to that item."""
+        item = self.entries[-1] if self.entries else None
+        if item is None or not item.curated or item.line_end > node.map[0]:
+            return False
+        if any(line.strip() for line in self.src_lines[item.line_end : node.map[0]]):
+            return False
+        runs = flatten(node.children[0].token).runs()
+        if any(r.href is not None for r in runs):
+            return False
+        text = _text(runs)
+        if not _DESCRIPTION_START.match(text) or all(r.strong for r in runs if r.text.strip()):
+            return False  # a bold line is a name (`**Title: subtitle**`), not a description
+        body = split_title(text)[1] or text
+        # The item's line span stays as it is: an edit re-renders the item, not this.
+        item.description = f"{item.description} {body}" if item.description else body
+        return True
 
     def paragraph(self, node: Node, nxt: Node | None) -> bool:
         lines = flatten(node.children[0].token).lines
@@ -918,6 +940,10 @@ def _credit_or_bare(runs: list[Run], links: list[Run]) -> bool:
     return all(_SEPARATOR_WORDS.match(p) or _PERSON.match(p) for p in pieces) and any(
         "," in t or "，" in t or "、" in t for t in between
     )
+
+
+# `介绍：…`, `Description: …`: a short label and a colon open a description paragraph.
+_DESCRIPTION_START = re.compile(r"^[^\W\d_][\w ]{0,15}[:：]\s*\S")
 
 
 def _slug(text: str) -> str:
