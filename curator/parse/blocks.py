@@ -419,6 +419,16 @@ class _Walker:
             self.heading_level = level
             self.push_category(level, plain, node.map[0], CategoryKind.HEADING)
             return
+        if target is not None and target.href and others:
+            head = read_head(text.lines if text else [])
+            link_text = _text([target])
+            if not head.starts_with_link and head.url and is_generic_label(link_text):
+                # `#### 名称: [blog](url)`: an entry named by its text, like a link heading.
+                entry = self.new_entry(EntryKind.HEADING_LINK, head, node.map, None)
+                self.owner = entry.index
+                self.heading_level = level
+                self.push_category(level, head.title, node.map[0], CategoryKind.HEADING)
+                return
         self.owner = None
         self.details_owner = None
         self.heading_level = level
@@ -535,6 +545,9 @@ class _Walker:
                     self.push_category(
                         self.heading_level + 1, heading_title(plain), span[0], CategoryKind.PSEUDO
                     )
+                else:  # a label that is no sub-category still ends the one before it
+                    while self.stack and self.stack[-1][0] > self.heading_level:
+                        self.stack.pop()
                 return False
             if following_list is not None and looks_like_pseudo_heading(plain, strong_only):
                 self.push_category(
@@ -558,7 +571,9 @@ class _Walker:
         named = _strong_name(runs)
         if named:
             head = _Head(named, head.url, head.description, runs, False)
-        elif not head.starts_with_link and (len(plain) > 200 or len(head.title) > 40):
+        elif not head.starts_with_link and (
+            len(plain) > 200 or len(head.title) > 40 or _sentence(runs)
+        ):
             self.link_holder(runs, span, None)  # prose that mentions links: a PROSE holder
             return False
         end = following_list.map[1] if following_list is not None else span[1]
@@ -965,6 +980,17 @@ def _category_name(runs: list[Run]) -> str:
     while words and _decoration(words[-1]):
         words.pop()
     return " ".join(words)
+
+
+def _sentence(runs: list[Run]) -> bool:
+    """`Read the [guide](…) before you send a pull request.`: words run into the link and
+    on after it; a name would end at a separator (`Name: [link](…)`, `Name - [link]`)."""
+    k = next(i for i, r in enumerate(runs) if r.href is not None and not r.image)
+    before = "".join(r.text for r in runs[:k] if not r.image).rstrip()
+    after = "".join(r.text for r in runs[k + 1 :] if r.href is None and not r.image)
+    if not before or before.endswith((":", "：", "-", "—", "–", "|", ",", "，")):
+        return False
+    return len(_WORDS.findall(after)) >= 3
 
 
 def _strong_name(runs: list[Run]) -> str:
