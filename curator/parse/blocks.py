@@ -231,7 +231,11 @@ def read_head(lines: list[list[Run]]) -> _Head:
             return bracketed
         before = _text(runs[: runs.index(target)])
         after = _text(runs[runs.index(target) + 1 :])
-        if before.endswith((":", "：")) and after.startswith(("- ", "– ", ": ", "— ")):
+        if (
+            before.endswith((":", "："))
+            and after.startswith(("- ", "– ", ": ", "— "))
+            and not is_generic_label(_text([target]))
+        ):
             # `Russian: [pymorphy2](url) - a tagger`: the label groups, the link names.
             title = _text([target]).rstrip(_TITLE_TAIL)
             return _Head(title, target.href, strip_leading_separators(after), runs, False)
@@ -454,8 +458,8 @@ class _Walker:
         """A paragraph right after an item, without a link of its own, that starts like a
         description (`介绍：…`, `Description: …`) belongs to that item."""
         item = self.entries[-1] if self.entries else None
-        if item is None or not item.curated or item.line_end > node.map[0]:
-            return False
+        if item is None or not item.curated or not item.url or item.line_end > node.map[0]:
+            return False  # (an item without a link is more likely a note than a name)
         if any(line.strip() for line in self.src_lines[item.line_end : node.map[0]]):
             return False
         runs = flatten(node.children[0].token).runs()
