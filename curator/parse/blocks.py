@@ -304,11 +304,15 @@ class _Walker:
     def path(self) -> tuple[str, ...]:
         return tuple(t for _, t in self.stack)
 
-    def push_category(self, level: int, title: str, line: int, kind: CategoryKind) -> None:
+    def close_to(self, level: int) -> None:
+        """Leave the categories at `level` and below (a new heading of that level)."""
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
+        self.min_level = min(self.min_level, level)  # (a chunk's inherited path ends too)
+
+    def push_category(self, level: int, title: str, line: int, kind: CategoryKind) -> None:
+        self.close_to(level)
         self.stack.append((level, title))
-        self.min_level = min(self.min_level, level)
         self.categories.append(ParsedCategory(self.path, title, level, line, kind))
         self.category_min_levels.append(self.min_level)
 
@@ -418,6 +422,7 @@ class _Walker:
             # `#### [title](url)`: an entry, and the bullets under it are its notes. It
             # still renders as a heading: the items under it sit in its category.
             head = read_head(text.lines if text else [])
+            self.close_to(level)  # it sits under the nearest heading of a higher level
             entry = self.new_entry(EntryKind.HEADING_LINK, head, node.map, None)
             self.owner = entry.index
             self.heading_level = level
@@ -428,6 +433,7 @@ class _Walker:
             link_text = _text([target])
             if not head.starts_with_link and head.url and is_generic_label(link_text):
                 # `#### 名称: [blog](url)`: an entry named by its text, like a link heading.
+                self.close_to(level)
                 entry = self.new_entry(EntryKind.HEADING_LINK, head, node.map, None)
                 self.owner = entry.index
                 self.heading_level = level
@@ -438,6 +444,16 @@ class _Walker:
         self.heading_level = level
         self.push_category(level, _category_name(runs) or plain, node.map[0], CategoryKind.HEADING)
         self.link_holder(runs, node.map, None)  # `# Awesome X [![badge](…)](…)`
+
+    def html_heading(self, level: int, line: int, text: list[str]) -> None:
+        name = _category_name([Run(" ".join("".join(text).split()))])
+        if not name:
+            return  # `<h1><img …></h1>`: a banner, no name to file items under
+        self.headings.append((line, name))
+        self.owner = None
+        self.details_owner = None
+        self.heading_level = level
+        self.push_category(level, name, line, CategoryKind.HEADING)
 
     def link_holder(
         self, runs: list[Run], span: tuple[int, int], owner: ParsedEntry | None
@@ -831,6 +847,8 @@ class _Walker:
         made: list[ParsedEntry] = []  # HTML entries of this block, outside summaries
         small = 0  # inside <sup>/<sub>/<small>: fine print, never an item
         prose: list[str] = []  # text outside links: a sentence makes the links prose
+        # `<h3 id="x">Name</h3>`: GitHub renders it as a heading, so it opens a category.
+        html_heading: tuple[int, int, list[str]] | None = None  # (level, line, text)
 
         def finish() -> None:
             nonlocal href, summary
@@ -862,6 +880,14 @@ class _Walker:
             href = None
 
         for tag, attrs in read_tags(content):
+            if tag in _HTML_HEADINGS:
+                pos = max(pos, content.lower().find("<" + tag, pos))
+                html_heading = (int(tag[1]), line_of(pos), [])
+            elif tag[1:] in _HTML_HEADINGS and html_heading is not None:
+                self.html_heading(html_heading[0], html_heading[1], html_heading[2])
+                html_heading = None
+            elif tag == "#text" and html_heading is not None:
+                html_heading[2].append(attrs["data"])
             if tag == "summary":
                 in_summary, summary, summary_text = True, None, []
                 self.details_owner = None
@@ -933,6 +959,8 @@ class _Walker:
                     )
                 )
 
+
+_HTML_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 
 _DATE_LIKE = re.compile(r"^[\d\s./:-]+$|^\d{4}[-/.]\d{1,2}")
 

@@ -274,3 +274,21 @@ def test_footnotes_are_not_reference_links_and_math_is_not_a_link() -> None:
     )
     assert items(doc) == [("a", "https://a.example/")]
     assert sorted(hrefs(doc)) == ["https://a.example/", "https://note.example/"]
+
+
+# -- round 2: shapes from how GitHub renders HTML and how lists tag their items ----------
+
+
+def test_html_headings_open_categories_like_atx_headings() -> None:
+    doc = parse_markdown(
+        "# Questions\n\n"
+        '<h3 id="a">Part A</h3>\n\n---\n\n'
+        "##### [1.1 How do lists work?](a/1.1.md)\n\n##### [1.2 What is a tree?](a/1.2.md)\n\n"
+        '<h3 id="b">Part B</h3>\n\n- [b one](https://b.example/1)\n'
+    )
+    assert [(e.title, e.category) for e in doc.curated] == [
+        ("1.1 How do lists work?", ("Questions", "Part A")),
+        ("1.2 What is a tree?", ("Questions", "Part A")),
+        ("b one", ("Questions", "Part B")),
+    ]
+    assert [(c.title, c.level) for c in doc.categories][:2] == [("Questions", 1), ("Part A", 3)]
