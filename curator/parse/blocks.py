@@ -225,6 +225,13 @@ def read_head(lines: list[list[Run]]) -> _Head:
         # `[Name:](url)`: the separator is not part of the name.
         title = _text([target]).rstrip(_TITLE_TAIL) or (target.href or "")
         return _Head(title, target.href, strip_leading_separators(rest), runs, True)
+    cut = next((k for k, r in enumerate(runs) if r.hard), None)
+    if cut is not None and (target is None or cut < runs.index(target)):
+        title = _text(runs[:cut]).rstrip(_TITLE_TAIL)
+        if title:
+            # `Title <br> Venue [[Paper]](url)`: the line break ends the name.
+            rest = strip_leading_separators(_text(runs[cut + 1 :]))
+            return _Head(title, target.href if target else None, rest, runs, False)
     if target is not None:
         bracketed = _bracketed_head(runs, visible, target)
         if bracketed is not None:

@@ -34,6 +34,7 @@ class Run:
     badge: bool = False  # a link wrapping a badge image, or a badge image itself
     line: int = 0
     strong: bool = False
+    hard: bool = False  # a `<br>`: the name ends here, metadata (venue, authors) follows
 
 
 @dataclass(slots=True)
@@ -194,6 +195,8 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
                         emit(Run(attrs.get("alt", ""), src, True, _is_badge(src), line))
                 elif tag == "#text":
                     emit(Run(attrs["data"], line=line))
+                elif tag == "br" and link_href is None:
+                    emit(Run("\n", line=line, hard=True))
         # em/s open/close and anything else carry no text of their own
     close_link()
     return out

@@ -292,3 +292,17 @@ def test_html_headings_open_categories_like_atx_headings() -> None:
         ("b one", ("Questions", "Part B")),
     ]
     assert [(c.title, c.level) for c in doc.categories][:2] == [("Questions", 1), ("Part A", 3)]
+
+
+def test_a_br_line_break_ends_the_title_before_the_venue() -> None:
+    doc = parse_markdown(
+        "# Papers\n\n"
+        "- Sparse Trees: Faster Search <br> ICML 2024 (Oral 🏆) [[Paper]](https://p.example/1)"
+        " [[Code]](https://github.com/o/trees)\n"
+        "- Dense Graphs<br/>Arxiv 2023 [[Paper]](https://p.example/2)\n"
+    )
+    assert items(doc) == [
+        ("Sparse Trees: Faster Search", "https://p.example/1"),
+        ("Dense Graphs", "https://p.example/2"),
+    ]
+    assert "ICML 2024" in doc.curated[0].description
