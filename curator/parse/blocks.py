@@ -236,8 +236,14 @@ def read_head(lines: list[list[Run]]) -> _Head:
         bracketed = _bracketed_head(runs, visible, target)
         if bracketed is not None:
             return bracketed
-        before = _text(runs[: runs.index(target)])
-        after = _text(runs[runs.index(target) + 1 :])
+        at = runs.index(target)
+        before = _text(runs[:at])
+        after = _text(runs[at + 1 :])
+        if _glued_bold_tag(runs[:at]) and not is_generic_label(_text([target])):
+            # `**VENUE'YY**-[Title](url)`: the bold tag glued to the link is metadata.
+            title = _text([target]).rstrip(_TITLE_TAIL)
+            rest = " ".join(p for p in (before.rstrip(_TITLE_TAIL), after) if p)
+            return _Head(title, target.href, strip_leading_separators(rest), runs, False)
         if (
             before.endswith((":", "："))
             and after.startswith(("- ", "– ", ": ", "— "))
@@ -255,6 +261,15 @@ def read_head(lines: list[list[Run]]) -> _Head:
 
 
 _TITLE_TAIL = " :：,，;；-—|"
+_GLUE = frozenset(("", "-", "–", "—", ":", "|"))
+
+
+def _glued_bold_tag(before: list[Run]) -> bool:
+    """Only bold text before the link, joined to it by at most a dash with no space."""
+    glue = "".join(r.text for r in before if not r.strong and not r.image)
+    return glue in _GLUE and any(r.strong and r.text.strip() for r in before)
+
+
 _TAGS = re.compile(r"^(?:\s*\[[^\]\[]*\])+\s*")
 
 

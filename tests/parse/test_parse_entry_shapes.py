@@ -306,3 +306,18 @@ def test_a_br_line_break_ends_the_title_before_the_venue() -> None:
         ("Dense Graphs", "https://p.example/2"),
     ]
     assert "ICML 2024" in doc.curated[0].description
+
+
+def test_a_bold_tag_glued_to_a_link_is_metadata_the_link_names_the_item() -> None:
+    doc = parse_markdown(
+        "# GPU\n\n"
+        "- **ISCA'15**-[Flexible Profiling of GPUs](https://p.example/isca)\n"
+        "- **Vendor Arch**-[The X100 Architecture](https://p.example/x100)\n"
+        "- **Trees**: [Homepage](https://trees.example/) - a tree library\n"
+    )
+    assert items(doc) == [
+        ("Flexible Profiling of GPUs", "https://p.example/isca"),
+        ("The X100 Architecture", "https://p.example/x100"),
+        ("Trees", "https://trees.example/"),  # a generic link names nothing: the bold does
+    ]
+    assert "ISCA'15" in doc.curated[0].description
