@@ -28,6 +28,7 @@ from curator.parse.heuristics import (
     strip_leading_separators,
 )
 from curator.parse.inline import (
+    InlineText,
     Run,
     flatten,
     join_breaks,
@@ -802,53 +803,73 @@ class _Walker:
 
     def table(self, node: Node, owner: ParsedEntry | None = None) -> None:
         header: list[str] = []
-        for section in node.children:
-            for row in section.children:
-                cells = [
+        rows = [
+            (
+                section.type,
+                row,
+                [
                     flatten(c.children[0].token, row.map[0]) if c.children else None
                     for c in row.children
-                ]
-                if section.type == "thead":
-                    header = [c.plain() if c else "" for c in cells]
-                    self.link_holder([r for c in cells if c for r in c.runs()], row.map, owner)
-                    continue
-                columns: dict[str, str] = {}
-                runs: list[Run] = []
-                for k, cell in enumerate(cells):
-                    name = header[k] if k < len(header) and header[k] else f"col{k + 1}"
-                    if name in columns:
-                        name = f"{name}_{k + 1}"
-                    columns[name] = _text(cell.runs()) if cell else ""
-                    if cell:
-                        runs.extend(cell.runs())
-                first = cells[0].runs() if cells and cells[0] else []
-                target = _first_target(runs)
-                named = _first_target(first)
-                if named is not None:
-                    # The link in the first cell names the item; what follows it there
-                    # (citation counts, aliases) is not part of the name.
-                    target = named
-                    title = _text([named]) or _text(first)
-                else:
-                    title = _text(first)
-                    if not _reads_as_name(title) and target is not None and target.text:
-                        # A date, index or badge column first: the linked item names the row.
-                        title = _text([target])
-                    elif not title:
-                        title = target.text if target else ""
-                if not any(ch.isalpha() for ch in title) and header:
-                    title = data_row_title(columns) or title
-                url = target.href if target else None
-                head = _Head(title, url, "", runs, False)
-                entry = self.new_entry(EntryKind.TABLE_ROW, head, row.map, owner)
-                entry.columns = columns
-                entry.description = (
-                    " | ".join(
-                        v for k2, v in list(columns.items())[1:] if v and not k2.startswith("col")
-                    )
-                    if header
-                    else ""
+                ],
+            )
+            for section in node.children
+            for row in section.children
+        ]
+        name_col = _name_column([cells for kind, _, cells in rows if kind != "thead"])
+        for section_type, row, cells in rows:
+            if section_type == "thead":
+                header = [c.plain() if c else "" for c in cells]
+                self.link_holder([r for c in cells if c for r in c.runs()], row.map, owner)
+                continue
+            columns: dict[str, str] = {}
+            runs: list[Run] = []
+            for k, cell in enumerate(cells):
+                name = header[k] if k < len(header) and header[k] else f"col{k + 1}"
+                if name in columns:
+                    name = f"{name}_{k + 1}"
+                columns[name] = _text(cell.runs()) if cell else ""
+                if cell:
+                    runs.extend(cell.runs())
+            first = cells[0].runs() if cells and cells[0] else []
+            target = _first_target(runs)
+            named = _first_target(first)
+            name_cell = cells[name_col] if 0 < name_col < len(cells) else None
+            if named is not None:
+                # The link in the first cell names the item; what follows it there
+                # (citation counts, aliases) is not part of the name.
+                target = named
+                title = _text([named]) or _text(first)
+            elif (
+                name_cell is not None
+                and not _reads_as_name(_text(first))
+                and _reads_as_name(_text(name_cell.runs()))
+            ):
+                # An index or date column first: the column whose links name the items
+                # (a model, a project) names every row, linked or not, over the company
+                # or the row's first link.
+                linked = _first_target(name_cell.runs())
+                target = linked or target
+                title = _text([linked]) if linked else _text(name_cell.runs())
+            else:
+                title = _text(first)
+                if not _reads_as_name(title) and target is not None and target.text:
+                    # A date, index or badge column first: the linked item names the row.
+                    title = _text([target])
+                elif not title:
+                    title = target.text if target else ""
+            if not any(ch.isalpha() for ch in title) and header:
+                title = data_row_title(columns) or title
+            url = target.href if target else None
+            head = _Head(title, url, "", runs, False)
+            entry = self.new_entry(EntryKind.TABLE_ROW, head, row.map, owner)
+            entry.columns = columns
+            entry.description = (
+                " | ".join(
+                    v for k2, v in list(columns.items())[1:] if v and not k2.startswith("col")
                 )
+                if header
+                else ""
+            )
 
     def html_block(self, node: Node, owner: ParsedEntry | None = None) -> None:
         content = node.token.content
@@ -1167,6 +1188,25 @@ def parse_markdown(text: str) -> ParsedDocument:
             walker.headings,
             identities(walker.entries),
         )
+
+
+def _name_column(rows: list[list[InlineText | None]]) -> int:
+    """The column whose cells most often start with a link naming an item, or -1.
+
+    At least two rows, and a third of them, must have one: a lone link says nothing."""
+    counts: dict[int, int] = {}
+    for cells in rows:
+        for k, cell in enumerate(cells):
+            if cell is None:
+                continue
+            runs = [r for r in cell.runs() if r.image or r.href or r.text.strip()]
+            lead = runs[0] if runs else None
+            if lead and lead.href and not (lead.image or lead.badge or is_generic_label(lead.text)):
+                counts[k] = counts.get(k, 0) + 1
+    if not counts:
+        return -1
+    best = max(counts, key=lambda k: (counts[k], -k))
+    return best if counts[best] >= 2 and counts[best] * 3 >= len(rows) else -1
 
 
 def data_row_title(columns: dict[str, str]) -> str:

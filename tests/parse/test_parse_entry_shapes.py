@@ -321,3 +321,26 @@ def test_a_bold_tag_glued_to_a_link_is_metadata_the_link_names_the_item() -> Non
         ("Trees", "https://trees.example/"),  # a generic link names nothing: the bold does
     ]
     assert "ISCA'15" in doc.curated[0].description
+
+
+def test_table_rows_are_named_by_the_column_that_links_the_items() -> None:
+    doc = parse_markdown(
+        "# Models\n\n"
+        "|No.|Company|Model|Site|Notes|\n|-|-|-|-|-|\n"
+        "|1|Acme|[Rocket](https://rocket.example/)|✔|open weights [Rocket-7B](https://h.example/r)|\n"
+        "|2|Globex|[Hammer](https://hammer.example/)|✔||\n"
+        "|3|Initech|Stapler|✘|no site yet|\n"
+        "|4|Umbrella|Hive|[Umbrella AI](https://umbrella.example/)||\n\n"
+        "|Model|Size|Weights|Org|\n|-|-|-|-|\n"
+        "|Anvil|7B|[HF](https://hf.example/anvil)|[acme](https://github.com/acme)|\n"
+        "|Laser|1T|[HF](https://hf.example/laser)|[globex](https://github.com/globex)|\n"
+    )
+    assert items(doc) == [
+        ("Rocket", "https://rocket.example/"),
+        ("Hammer", "https://hammer.example/"),
+        ("Stapler", None),
+        ("Hive", "https://umbrella.example/"),
+        # A name column first keeps its name, whatever the linked columns after it say.
+        ("Anvil", "https://hf.example/anvil"),
+        ("Laser", "https://hf.example/laser"),
+    ]
