@@ -815,7 +815,12 @@ class _Walker:
             for section in node.children
             for row in section.children
         ]
-        name_col = _name_column([cells for kind, _, cells in rows if kind != "thead"])
+        body = [cells for kind, _, cells in rows if kind != "thead"]
+        link_cols = _link_columns(body)
+        name_col = link_cols[0] if link_cols else -1
+        # `| Company | [Model](url) | notes |`: when only one column holds links, they name
+        # the items and the plain first column (a company, an author) does not.
+        links_name = name_col > 0 and _busy_link_columns(body) == 1
         for section_type, row, cells in rows:
             if section_type == "thead":
                 header = [c.plain() if c else "" for c in cells]
@@ -841,7 +846,7 @@ class _Walker:
                 title = _text([named]) or _text(first)
             elif (
                 name_cell is not None
-                and not _reads_as_name(_text(first))
+                and (links_name or not _reads_as_name(_text(first)))
                 and _reads_as_name(_text(name_cell.runs()))
             ):
                 # An index or date column first: the column whose links name the items
@@ -1190,8 +1195,16 @@ def parse_markdown(text: str) -> ParsedDocument:
         )
 
 
-def _name_column(rows: list[list[InlineText | None]]) -> int:
-    """The column whose cells most often start with a link naming an item, or -1.
+# A code host's user or organisation page (`https://github.com/acme`): it names who made
+# the item, never the item.
+_PROFILE = re.compile(
+    r"^https?://(?:www\.)?(?:github\.com|gitlab\.com|gitee\.com|huggingface\.co)/[^/?#]+/?$",
+    re.IGNORECASE,
+)
+
+
+def _link_columns(rows: list[list[InlineText | None]]) -> list[int]:
+    """Columns whose cells often start with a link naming an item, most such cells first.
 
     At least two rows, and a third of them, must have one: a lone link says nothing."""
     counts: dict[int, int] = {}
@@ -1201,12 +1214,27 @@ def _name_column(rows: list[list[InlineText | None]]) -> int:
                 continue
             runs = [r for r in cell.runs() if r.image or r.href or r.text.strip()]
             lead = runs[0] if runs else None
-            if lead and lead.href and not (lead.image or lead.badge or is_generic_label(lead.text)):
+            # One link that starts the cell: a name (`[x](…) [y](…)` is a links column).
+            if (
+                sum(1 for r in runs if r.href and not r.image) == 1
+                and lead
+                and lead.href
+                and not (lead.image or lead.badge or is_generic_label(lead.text))
+                and not _PROFILE.match(lead.href)
+            ):
                 counts[k] = counts.get(k, 0) + 1
-    if not counts:
-        return -1
-    best = max(counts, key=lambda k: (counts[k], -k))
-    return best if counts[best] >= 2 and counts[best] * 3 >= len(rows) else -1
+    cols = [k for k, n in counts.items() if n >= 2 and n * 3 >= len(rows)]
+    return sorted(cols, key=lambda k: (-counts[k], k))
+
+
+def _busy_link_columns(rows: list[list[InlineText | None]]) -> int:
+    """How many columns hold a link (any: downloads, licences, sites) in a third of rows."""
+    counts: dict[int, int] = {}
+    for cells in rows:
+        for k, cell in enumerate(cells):
+            if cell is not None and any(r.href and not r.image for r in cell.runs()):
+                counts[k] = counts.get(k, 0) + 1
+    return sum(1 for n in counts.values() if n * 3 >= len(rows))
 
 
 def data_row_title(columns: dict[str, str]) -> str:

@@ -331,6 +331,9 @@ def test_table_rows_are_named_by_the_column_that_links_the_items() -> None:
         "|2|Globex|[Hammer](https://hammer.example/)|✔||\n"
         "|3|Initech|Stapler|✘|no site yet|\n"
         "|4|Umbrella|Hive|[Umbrella AI](https://umbrella.example/)||\n\n"
+        "|Company|Model|\n|-|-|\n"
+        "|Acme|[Anvil](https://anvil.example/)|\n|Wonka|Gobstopper|\n"
+        "|Globex|[Laser](https://laser.example/)|\n\n"
         "|Model|Size|Weights|Org|\n|-|-|-|-|\n"
         "|Anvil|7B|[HF](https://hf.example/anvil)|[acme](https://github.com/acme)|\n"
         "|Laser|1T|[HF](https://hf.example/laser)|[globex](https://github.com/globex)|\n"
@@ -340,6 +343,9 @@ def test_table_rows_are_named_by_the_column_that_links_the_items() -> None:
         ("Hammer", "https://hammer.example/"),
         ("Stapler", None),
         ("Hive", "https://umbrella.example/"),
+        ("Anvil", "https://anvil.example/"),
+        ("Gobstopper", None),
+        ("Laser", "https://laser.example/"),
         # A name column first keeps its name, whatever the linked columns after it say.
         ("Anvil", "https://hf.example/anvil"),
         ("Laser", "https://hf.example/laser"),
