@@ -24,6 +24,8 @@ from curator.parse.heuristics import (
     is_generic_label,
     looks_like_pseudo_heading,
     outline_level,
+    reads_as_sentence,
+    reads_as_title,
     split_title,
     strip_leading_separators,
 )
@@ -254,10 +256,20 @@ def read_head(lines: list[list[Run]]) -> _Head:
             title = _text([target]).rstrip(_TITLE_TAIL)
             return _Head(title, target.href, strip_leading_separators(after), runs, False)
         title = before.rstrip(_TITLE_TAIL + "(（[【").strip()
+        name, said = split_title(title)
+        if said and reads_as_sentence(said):
+            # `Name: a sentence about it [[Code]](url)`: the sentence describes the name.
+            title = name
+        else:
+            said = ""
         if title:
-            rest = _text(runs[runs.index(target) :])
+            rest = " ".join(p for p in (said, _text(runs[at:])) if p)
             return _Head(title, target.href, strip_leading_separators(rest), runs, False)
-    title, desc = split_title(_text(runs))
+    text = _text(runs)
+    title, desc = split_title(text)
+    if desc and text.startswith(":", len(title)) and reads_as_title(desc):
+        # `Name: Titled Subtitle` is one paper title, not a name and its description.
+        title, desc = text.rstrip(_TITLE_TAIL), ""
     return _Head(title, target.href if target else None, desc, runs, False)
 
 

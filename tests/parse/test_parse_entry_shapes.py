@@ -350,3 +350,25 @@ def test_table_rows_are_named_by_the_column_that_links_the_items() -> None:
         ("Anvil", "https://hf.example/anvil"),
         ("Laser", "https://hf.example/laser"),
     ]
+
+
+def test_a_colon_splits_a_name_from_a_sentence_but_not_a_titled_subtitle() -> None:
+    doc = parse_markdown(
+        "# Tools\n\n"
+        "- Can my laptop run it?: Estimate memory use for training and inference of models."
+        " [[Code]](https://github.com/o/fit)\n\n"
+        "- Sparse Trees: Faster Search in Large Indexes [[Paper]](https://p.example/trees)\n\n"
+        "- Pruning deep networks: a whitepaper | [`[pdf]`](https://p.example/wp.pdf)\n\n"
+        "- DeepPrune: Self-Distillation Pruning for Efficient Language Models\n\n"
+        "  Arxiv 2025 [[Paper]](https://p.example/prune)\n"
+    )
+    assert items(doc) == [
+        ("Can my laptop run it?", "https://github.com/o/fit"),
+        ("Sparse Trees: Faster Search in Large Indexes", "https://p.example/trees"),
+        ("Pruning deep networks: a whitepaper", "https://p.example/wp.pdf"),
+        (
+            "DeepPrune: Self-Distillation Pruning for Efficient Language Models",
+            "https://p.example/prune",
+        ),
+    ]
+    assert doc.curated[0].description.startswith("Estimate memory use")
