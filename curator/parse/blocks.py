@@ -226,7 +226,7 @@ def read_head(lines: list[list[Run]]) -> _Head:
             return bracketed
         rest = _text(runs[runs.index(target) + 1 :])
         # `[Name:](url)`: the separator is not part of the name.
-        title = _text([target]).rstrip(_TITLE_TAIL) or (target.href or "")
+        title = _no_shortcodes(_text([target])).rstrip(_TITLE_TAIL) or (target.href or "")
         return _Head(title, target.href, strip_leading_separators(rest), runs, True)
     cut = next((k for k, r in enumerate(runs) if r.hard), None)
     if cut is not None and (target is None or cut < runs.index(target)):
@@ -381,7 +381,7 @@ class _Walker:
             ParsedEntry(
                 index=0,
                 kind=kind,
-                title=head.title,
+                title=_plain_title(head.title),
                 url=head.url,
                 description=head.description,
                 category=self.path,
@@ -1061,6 +1061,25 @@ def _slug(text: str) -> str:
 def _decoration(word: str) -> bool:
     """An emoji or symbol used as an ornament (`🚀`, `:rocket:` is text and stays)."""
     return all(unicodedata.category(ch)[0] in "SZC" or ch in "\ufe0f\u200d" for ch in word)
+
+
+_SHORTCODE = re.compile(r"(?<!\S):[a-z0-9_+-]+:(?!\S)")
+
+
+def _no_shortcodes(text: str) -> str:
+    return " ".join(_SHORTCODE.sub(" ", text).split()) if ":" in text else text
+
+
+def _plain_title(title: str) -> str:
+    """A title without emoji shortcodes (`:heavy_dollar_sign:`, GitHub draws an emoji) and
+    without emoji ornaments around it (`🦀 Name 🦀`); an emoji-only name stays."""
+    words = _no_shortcodes(title).split()
+    if words and (_decoration(words[0]) or _decoration(words[-1])):
+        while words and _decoration(words[0]):
+            words.pop(0)
+        while words and _decoration(words[-1]):
+            words.pop()
+    return " ".join(words) or title
 
 
 def _category_name(runs: list[Run]) -> str:

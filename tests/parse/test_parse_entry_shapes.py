@@ -372,3 +372,14 @@ def test_a_colon_splits_a_name_from_a_sentence_but_not_a_titled_subtitle() -> No
         ),
     ]
     assert doc.curated[0].description.startswith("Estimate memory use")
+
+
+def test_emoji_shortcodes_and_emoji_ornaments_are_not_part_of_titles() -> None:
+    doc = parse_markdown(
+        "# Registries\n\n"
+        "- [Crate Host :heavy_dollar_sign:](https://host.example/) - paid hosting\n"
+        "- [🦀 Ferris Pack 🦀](https://github.com/o/ferris) - drawings\n"
+        "- [C++ :: Tips](https://tips.example/) - not a shortcode\n"
+        "- [🚀](https://rocket.example/) - only an emoji: kept, it is all the name there is\n"
+    )
+    assert [e.title for e in doc.curated] == ["Crate Host", "Ferris Pack", "C++ :: Tips", "🚀"]
