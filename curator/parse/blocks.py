@@ -242,11 +242,32 @@ def read_head(lines: list[list[Run]]) -> _Head:
         at = runs.index(target)
         before = _text(runs[:at])
         after = _text(runs[at + 1 :])
+        lead = _without_date(runs[:at])
+        if lead is not None:
+            # `2020-09 [Title](url)`, `[2022-12] **Name** (authors): [[Book]](url)`: a date
+            # in front is metadata; the link, or the bold name after it, names the item.
+            named = _strong_name(lead + runs[at:])
+            if named or (not _text(lead) and not is_generic_label(_text([target]))):
+                title = named or _text([target]).rstrip(_TITLE_TAIL)
+                rest = _text(runs[at + 1 :]) if not named else _text(runs[at:])
+                return _Head(title, target.href, strip_leading_separators(rest), runs, False)
         if _glued_bold_tag(runs[:at]) and not is_generic_label(_text([target])):
             # `**VENUE'YY**-[Title](url)`: the bold tag glued to the link is metadata.
             title = _text([target]).rstrip(_TITLE_TAIL)
             rest = " ".join(p for p in (before.rstrip(_TITLE_TAIL), after) if p)
             return _Head(title, target.href, strip_leading_separators(rest), runs, False)
+        named = _strong_name(runs)
+        if named and visible[0].strong and named.startswith("[") and named.endswith("]"):
+            # `**[TAG]** Title | [[pdf]](url)`: a bold bracketed tag is metadata.
+            title = strip_leading_separators(before[len(named) :]).rstrip(_TITLE_TAIL + "(（[【")
+            if title:
+                rest = " ".join(p for p in (named, after) if p)
+                return _Head(title, target.href, rest, runs, False)
+        elif named and visible[0].strong:
+            # `**Name** - by X | [[website]](url)`: a bold name leads; the rest is metadata.
+            said = strip_leading_separators(before[len(named) :])
+            rest = " ".join(p for p in (said, after) if p)
+            return _Head(named, target.href, rest, runs, False)
         if (
             before.endswith((":", "："))
             and after.startswith(("- ", "– ", ": ", "— "))
@@ -275,6 +296,26 @@ def read_head(lines: list[list[Run]]) -> _Head:
 
 _TITLE_TAIL = " :：,，;；-—|"
 _GLUE = frozenset(("", "-", "–", "—", ":", "|"))
+
+
+_DATE_PREFIX = re.compile(r"^\s*[\[(]?\d{4}(?:[-/.]\d{1,2}){0,2}[\])]?(?:[:：]|\s+-)?(?:\s+|$)")
+
+
+def _without_date(before: list[Run]) -> list[Run] | None:
+    """The runs before a link without a leading date (`2020-09`, `[2021]`, `2021-08:`), or
+    None when they do not start with one."""
+    k = 0
+    while k < len(before) and not before[k].text.strip() and before[k].href is None:
+        k += 1
+    if k >= len(before) or before[k].href is not None:
+        return None
+    m = _DATE_PREFIX.match(before[k].text.strip() + " ")
+    if m is None:
+        return None
+    first = before[k]
+    left = (first.text.strip() + " ")[m.end() :]
+    rest = before[k + 1 :]
+    return ([Run(left, strong=first.strong, line=first.line)] if left.strip() else []) + rest
 
 
 def _glued_bold_tag(before: list[Run]) -> bool:

@@ -383,3 +383,23 @@ def test_emoji_shortcodes_and_emoji_ornaments_are_not_part_of_titles() -> None:
         "- [🚀](https://rocket.example/) - only an emoji: kept, it is all the name there is\n"
     )
     assert [e.title for e in doc.curated] == ["Crate Host", "Ferris Pack", "C++ :: Tips", "🚀"]
+
+
+def test_a_date_prefix_and_credits_after_a_bold_name_are_not_the_title() -> None:
+    doc = parse_markdown(
+        "# Reading\n\n"
+        "- `2020-09` [Driving with tiny vision models](https://blog.example/driving)\n"
+        "- `[2022-12]` **Edge AI** (A. Author & B. Author, 2022): [`[Book]`](https://b.example/1)\n"
+        "- **12-345: On-Device Learning** - by Some University | [`[website]`](https://u.example/)\n"
+        "- 2021-08: [Codex evaluated](https://p.example/codex)\n"
+        "- **[SQZ]** Small Nets With Few Parameters | [`[pdf]`](https://p.example/sqz.pdf)\n"
+        "- **[LCS]**: Learning Subspaces | [`[pdf]`](https://p.example/lcs.pdf)\n"
+    )
+    assert items(doc) == [
+        ("Driving with tiny vision models", "https://blog.example/driving"),
+        ("Edge AI", "https://b.example/1"),
+        ("12-345: On-Device Learning", "https://u.example/"),
+        ("Codex evaluated", "https://p.example/codex"),
+        ("Small Nets With Few Parameters", "https://p.example/sqz.pdf"),  # a bold tag
+        ("Learning Subspaces", "https://p.example/lcs.pdf"),
+    ]
