@@ -318,6 +318,16 @@ def _without_date(before: list[Run]) -> list[Run] | None:
     return ([Run(left, strong=first.strong, line=first.line)] if left.strip() else []) + rest
 
 
+def _keyword_label(runs: list[Run]) -> bool:
+    """`AWS [[aws](url)]`: one word, then links that only repeat it (or say `link`)."""
+    links = [r for r in runs if r.href]
+    words = _text([r for r in runs if r.href is None]).strip(" []()").split()
+    if len(words) != 1 or not links or runs[0].href:
+        return False
+    word = words[0].lower()
+    return all(r.text.strip().lower() == word or is_generic_label(r.text) for r in links)
+
+
 def _glued_bold_tag(before: list[Run]) -> bool:
     """Only bold text before the link, joined to it by at most a dash with no space."""
     glue = "".join(r.text for r in before if not r.strong and not r.image)
@@ -332,8 +342,8 @@ def _bracketed_head(runs: list[Run], visible: list[Run], target: Run) -> _Head |
     link (the paper), and the name is the plain text after the bracket."""
     k = runs.index(target) + 1
     after = runs[k] if k < len(runs) else None
-    if after is None or after.href is not None:
-        return None
+    if after is None or after.href is not None or not visible:
+        return None  # (an empty `[](<>)` link is not visible)
     tail = after.text.lstrip()
     if visible[0] is target:
         # `[[Venue]](url) Title`: the link text itself is the bracketed tag.
@@ -682,8 +692,12 @@ class _Walker:
 
     def _group_label(self, lines: list[list[Run]], rest: list[Node]) -> bool:
         runs = [r for line in lines for r in line]
-        if any(r.href for r in runs if not (r.href == "" and not r.image)):
-            return False  # a link of its own (an empty `[label]()` is only a label)
+        if any(r.href for r in runs if not (r.href == "" and not r.image)) and not (
+            _keyword_label(runs)
+        ):
+            # A link of its own (an empty `[label]()` is only a label), unless it is the
+            # label's keyword page: `AWS [[aws](…/keywords/aws)]` over a list of items.
+            return False
         plain = _text(runs)
         if not plain or len(plain) > 80 or len(lines) > 1:
             return False
@@ -782,6 +796,7 @@ class _Walker:
         if self._group_label(lines, rest):
             # `- Promises` / `- **Post-Training**` over a list of items: a label, never an
             # entry, and it takes no child's URL; the items are the parent's.
+            self.link_holder([r for line in lines for r in line], item.map, None)
             for block in rest:
                 if block.type in ("bullet_list", "ordered_list"):
                     for sub in block.children:

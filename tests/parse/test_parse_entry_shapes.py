@@ -403,3 +403,15 @@ def test_a_date_prefix_and_credits_after_a_bold_name_are_not_the_title() -> None
         ("Small Nets With Few Parameters", "https://p.example/sqz.pdf"),  # a bold tag
         ("Learning Subspaces", "https://p.example/lcs.pdf"),
     ]
+
+
+def test_a_one_word_label_with_a_keyword_link_over_a_nested_list_is_a_label() -> None:
+    doc = parse_markdown(
+        "# Cloud\n\n"
+        "* Azure [[azure](https://crates.example/keywords/azure)]\n"
+        "  * [o/azure-sdk](https://github.com/o/azure-sdk) - the SDK\n"
+        "  * [o/blob](https://github.com/o/blob) - blobs\n"
+        "* [o/cloud](https://github.com/o/cloud) - generic cloud\n"
+    )
+    assert [e.title for e in doc.curated] == ["o/azure-sdk", "o/blob", "o/cloud"]
+    assert "https://crates.example/keywords/azure" in hrefs(doc)  # kept, and checked
