@@ -1189,11 +1189,14 @@ def _navigation(head: _Head) -> bool:
 
 
 def _footer(head: _Head) -> bool:
-    """A licence or contributing pointer to the repository's own file, a `More…` link."""
+    """A licence or contributing pointer to the repository's own file, a `More…` link,
+    an email address."""
     if head.url is None:
         return False
     if _MORE.match(head.title):
         return True
+    if head.starts_with_link and head.url.startswith("mailto:"):
+        return True  # `[e-mail](mailto:…)`: a way to reach the author, not an item
     if "://" in head.url or head.url.startswith(("//", "mailto:")):
         return False
     name = head.url.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].lower()

@@ -415,3 +415,12 @@ def test_a_one_word_label_with_a_keyword_link_over_a_nested_list_is_a_label() ->
     )
     assert [e.title for e in doc.curated] == ["o/azure-sdk", "o/blob", "o/cloud"]
     assert "https://crates.example/keywords/azure" in hrefs(doc)  # kept, and checked
+
+
+def test_an_item_named_by_an_email_link_is_contact_prose() -> None:
+    doc = parse_markdown(
+        "# L\n\n## Tools\n\n- [fd](https://github.com/sharkdp/fd) - find files\n\n"
+        "## Contact\n\nSuggestions are welcome.\n\n- [e-mail](mailto:me@example.org)\n"
+    )
+    assert items(doc) == [("fd", "https://github.com/sharkdp/fd")]
+    assert "mailto:me@example.org" in hrefs(doc)  # kept, and checked
