@@ -1195,8 +1195,10 @@ def _footer(head: _Head) -> bool:
         return False
     if _MORE.match(head.title):
         return True
-    if head.starts_with_link and head.url.startswith("mailto:"):
-        return True  # `[e-mail](mailto:…)`: a way to reach the author, not an item
+    if head.starts_with_link and head.url.startswith("mailto:") and not head.description:
+        # A bare `[e-mail](mailto:…)` is a way to reach the author; a described one
+        # (`[dev list](mailto:…) - discussion`) may be a mailing list, an item.
+        return True
     if "://" in head.url or head.url.startswith(("//", "mailto:")):
         return False
     name = head.url.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].lower()

@@ -417,10 +417,14 @@ def test_a_one_word_label_with_a_keyword_link_over_a_nested_list_is_a_label() ->
     assert "https://crates.example/keywords/azure" in hrefs(doc)  # kept, and checked
 
 
-def test_an_item_named_by_an_email_link_is_contact_prose() -> None:
+def test_a_bare_email_link_item_is_contact_prose() -> None:
     doc = parse_markdown(
         "# L\n\n## Tools\n\n- [fd](https://github.com/sharkdp/fd) - find files\n\n"
         "## Contact\n\nSuggestions are welcome.\n\n- [e-mail](mailto:me@example.org)\n"
+        "- [dev list](mailto:dev@example.org) - the project's mailing list\n"
     )
-    assert items(doc) == [("fd", "https://github.com/sharkdp/fd")]
+    assert items(doc) == [
+        ("fd", "https://github.com/sharkdp/fd"),
+        ("dev list", "mailto:dev@example.org"),
+    ]
     assert "mailto:me@example.org" in hrefs(doc)  # kept, and checked
