@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from curator.ingest.versions import VersionDiff
     from curator.store.copy import CopyResult
     from curator.store.fixes import FixBatch
+    from curator.store.linklist import StoredLink
     from curator.store.queries import Duplicate, EntryView, Stats
     from curator.util.config import SettingView
 
@@ -91,6 +92,42 @@ def entries_table(entries: Sequence[EntryView]) -> Table:
             e.title,
             e.url or "",
             ", ".join(t.name for t in e.tags),
+        )
+    return table
+
+
+def links_json(links: Iterable[StoredLink]) -> str:
+    return to_json([lk.as_json() for lk in links])
+
+
+def links_csv(links: Iterable[StoredLink]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["source", "file", "line", "url", "text", "kind", "role", "state", "entry"])
+    for lk in links:
+        writer.writerow(
+            [
+                lk.source,
+                lk.path,
+                lk.line,
+                lk.href,
+                lk.text,
+                lk.kind,
+                lk.role.value,
+                lk.state or "",
+                lk.entry_title,
+            ]
+        )
+    return buf.getvalue()
+
+
+def links_table(links: Sequence[StoredLink]) -> Table:
+    table = Table(show_lines=False, title=f"{len(links)} links")
+    for col in ("file:line", "url", "text", "kind", "role", "state"):
+        table.add_column(col, overflow="fold")
+    for lk in links:
+        table.add_row(
+            f"{lk.path}:{lk.line}", lk.href, lk.text, lk.kind, lk.role.value, lk.state or ""
         )
     return table
 

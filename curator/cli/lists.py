@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from curator.check.types import LinkState
 from curator.cli import format as output
+from curator.parse.model import ShownRole
+from curator.urls import LinkKind
 from curator.util.words import counted
 
 if TYPE_CHECKING:
@@ -62,6 +66,9 @@ def import_cmd(
         for url in decided.unmatched:
             err.print(f"note: {url} (in {settings.path}) is in no list", markup=False)
     for r in results:
+        if r.skipped:
+            sys.stderr.write(f"Warning: {r.path}: skipped, {r.skipped}\n")
+            continue
         for c in r.conflicts:
             kept = (
                 "took the file's (--theirs)"
@@ -131,6 +138,33 @@ def stats_cmd(
     else:
         for table in [*output.stats_tables(stats), *output.taxonomy_tables(report)]:
             out.print(table)
+
+
+@app.command("links")
+def links_cmd(
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    kind: Annotated[LinkKind | None, typer.Option(help="Only links of this kind.")] = None,
+    role: Annotated[
+        ShownRole | None,
+        typer.Option(help="entry (main link), sub, badge, prose or toc links only."),
+    ] = None,
+    state: Annotated[
+        LinkState | None, typer.Option(help="Only links whose URL is in this state.")
+    ] = None,
+    fmt: FormatOption = output.OutputFormat.TABLE,
+    db: DbOption = None,
+) -> None:
+    """Every stored link with its file:line: entries', and those of ToCs, prose, badges."""
+    from curator.store.linklist import stored_links
+
+    with read_session(open_engine(db)) as session:
+        links = stored_links(session, source=source, kind=kind, role=role, state=state)
+    if fmt == output.OutputFormat.JSON:
+        echo(output.links_json(links))
+    elif fmt == output.OutputFormat.CSV:
+        echo(output.links_csv(links))
+    else:
+        out.print(output.links_table(links))
 
 
 @app.command("dupes")

@@ -1,8 +1,10 @@
 """Import stage: list files → parsed documents → rows in SQLite, with a version diff.
 
 Input: paths (files or directories of `.md`), an optional source name (`--as`). Output:
-`ImportResult` per source (+added −removed ~changed). All writes happen in one
-transaction: a bad file leaves the DB as it was. Every file is read and decoded before the
+`ImportResult` per source (+added −removed ~changed), and one with `skipped` set for each
+file of a directory that holds no entries and no links (a README of empty headings is
+still a source, with 0 entries). All writes happen in one transaction: a bad file leaves
+the DB as it was. Every file is read and decoded before the
 first write, and every file but the last is parsed too; the last one is stored while its
 later chunks are still being parsed on other cores (parse/parallel.py), and a refusal
 found there rolls the transaction back. Entries are matched to the previous version by a
@@ -21,7 +23,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from curator.errors import InputError
-from curator.parse import ParsedDocument, decode_bytes
+from curator.parse import CategoryKind, ParsedCategory, ParsedDocument, decode_bytes
 from curator.parse.parallel import ChunkStream
 from curator.store.fixes import Conflict, db_edits, keep_db_edits, unwritten_edits
 from curator.store.imports import SourceWriter, counts, stable_keys
@@ -48,6 +50,7 @@ class ImportResult:
     # URLs changed in the DB only (`--db-only`) that the file still has the old way.
     conflicts: tuple[Conflict, ...] = ()
     theirs: bool = False  # the file's URLs won those conflicts
+    skipped: str = ""  # why a file found in a directory was not imported
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,16 +107,39 @@ def load_file(path: Path, name: str, known_sha: str | None = None, wait: bool = 
     if not wait and stream.pending:
         return _Loaded(name, path, decoded.text, decoded.encoding, sha, stream)
     parts = list(stream)
-    if not any(_has_content(part) for part in parts):
-        raise InputError(_NO_CONTENT.format(path=path))
+    if not any(_has_content(part) for part in parts) and not _headings_only(
+        decoded.text, [c for part in parts for c in part.categories]
+    ):
+        raise NoContentError(_NO_CONTENT.format(path=path))
     return _Loaded(name, path, decoded.text, decoded.encoding, sha, parts)
 
 
 _NO_CONTENT = "{path}: no list entries or links found (is it only prose?)"
 
 
+class NoContentError(InputError):
+    """A file with nothing to import: an error when named, skipped in a directory."""
+
+
 def _has_content(doc: ParsedDocument) -> bool:
     return any(e.curated or e.links for e in doc.entries)
+
+
+def _headings_only(text: str, categories: list[ParsedCategory]) -> bool:
+    """A README of empty sections (to be filled later) is a source with 0 entries; a file
+    of prose under a heading (a CONTRIBUTING.md) is not a list."""
+    heads = {c.line for c in categories if c.kind == CategoryKind.HEADING}
+    if not heads:
+        return False
+    for k, line in enumerate(text.splitlines()):
+        body = line.strip()
+        if body and k not in heads and not (k - 1 in heads and set(body) <= {"=", "-"}):
+            return False
+    return True
+
+
+def _skippable(exc: InputError) -> bool:
+    return isinstance(exc, NoContentError) or str(exc).endswith(": file is empty")
 
 
 def _current_shas(engine: Engine) -> dict[str, str]:
@@ -133,6 +159,7 @@ def import_paths(
     """Import `paths`. A URL changed only in the DB keeps the DB's value where the file
     still has the old one (a conflict, reported), unless `theirs`: then the file wins."""
     files = collect_files(paths)
+    named = {p for p in paths if not p.is_dir()}
     if as_name and len(files) != 1:
         raise InputError(f"--as takes exactly one file, got {len(files)}")
     names = [as_name or f.stem for f in files]
@@ -144,14 +171,28 @@ def import_paths(
     from curator.store.connect import write_session
 
     loaded: list[_Loaded] = []
+    skipped: list[ImportResult] = []
     try:
         with gc_paused():
             # The last file is stored while its later chunks are still being parsed; the
             # others are parsed (and refused when empty) before anything is written.
             for k, (f, name) in enumerate(zip(files, names, strict=True)):
-                loaded.append(load_file(f, name, known.get(name), wait=k < len(files) - 1))
+                # A file found in a directory is checked for content before any write,
+                # so that an empty one can be skipped rather than fail the whole import.
+                wait = k < len(files) - 1 or f not in named
+                try:
+                    loaded.append(load_file(f, name, known.get(name), wait=wait))
+                except InputError as exc:
+                    if f in named or not _skippable(exc):
+                        raise
+                    reason = str(exc).removeprefix(f"{f}: ")
+                    skipped.append(
+                        ImportResult(name, str(f), 0, False, 0, 0, 0, 0, 0, 0, skipped=reason)
+                    )
+            if not loaded:
+                raise InputError(f"{paths[0]}: no Markdown file with list entries or links")
             with write_session(engine) as session:
-                return [_store(session, item, now, theirs) for item in loaded]
+                return [_store(session, item, now, theirs) for item in loaded] + skipped
     finally:
         for item in loaded:
             item.close()
@@ -187,10 +228,13 @@ def _store(session: Session, item: _Loaded, now: datetime, theirs: bool) -> Impo
     assert item.parts is not None
     edits = db_edits(session, source_id)
     writer = SourceWriter(session, source_id, now)
+    categories: list[ParsedCategory] = []
     for part in item.parts:
         writer.add(part)
-    if not writer.content:  # a streamed list is checked only now: the transaction rolls back
-        raise InputError(_NO_CONTENT.format(path=item.path))
+        categories.extend(part.categories)
+    if not writer.content and not _headings_only(item.text, categories):
+        # A streamed list is checked only now: the transaction rolls back.
+        raise NoContentError(_NO_CONTENT.format(path=item.path))
     removed = writer.finish()
     conflicts = tuple(keep_db_edits(session, source_id, edits, theirs)) if edits else ()
     summary = {"added": writer.added, "removed": removed, "changed": writer.changed}

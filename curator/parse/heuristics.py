@@ -25,7 +25,7 @@ GENERIC_LABELS = frozenset(
 )
 _GENERIC_PHRASES = frozenset({"hacker news", "paper with code", "paper with codes", "github 代码"})
 
-SEPARATORS = ("：", ": ", " - ", "——", " — ", " – ")
+SEPARATORS = ("：", ": ", " - ", "——", " — ", " – ", " | ")
 _ASCII_COLON = re.compile(r":(?!//)(?=[^\s\x00-\x7f])")  # `PLASTER:一个…` (no space before CJK)
 _LEADING_SEPS = " \t:：,，;；-—–、|"
 
@@ -63,6 +63,34 @@ def split_title(text: str) -> tuple[str, str]:
     if best < 0:
         return text.strip(), ""
     return text[:best].strip(), text[best + sep_len :].strip()
+
+
+_LONG_WORD = re.compile(r"[^\W\d_][\w'’/-]{3,}")
+
+
+def reads_as_title(text: str) -> bool:
+    """`Self-Distillation Pruning for Efficient Models`: most long words capitalised, no
+    closing full stop; a sentence (`estimates memory use for training.`) is not a title."""
+    words = _LONG_WORD.findall(text)
+    if not words or text.rstrip().endswith((".", "。")):
+        return False
+    upper = sum(1 for w in words if w[0].isupper())
+    return upper * 3 >= len(words) * 2
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?。！？]\s+\S")
+
+
+def reads_as_sentence(text: str) -> bool:
+    """`Estimates memory use. Supports X.`: a description, not a lower-case subtitle
+    (`Pruning and growth for efficient inference`): it ends with a full stop, holds two
+    sentences, or runs longer than paper titles do."""
+    text = text.strip()
+    if not text or reads_as_title(text):
+        return False
+    return (
+        text.endswith((".", "。")) or bool(_SENTENCE_BREAK.search(text)) or len(text.split()) >= 18
+    )
 
 
 def outline_level(line: str) -> tuple[int, str] | None:

@@ -34,6 +34,7 @@ class Run:
     badge: bool = False  # a link wrapping a badge image, or a badge image itself
     line: int = 0
     strong: bool = False
+    hard: bool = False  # a `<br>`: the name ends here, metadata (venue, authors) follows
 
 
 @dataclass(slots=True)
@@ -46,6 +47,18 @@ class InlineText:
 
     def plain(self) -> str:
         return " ".join(line_text(line) for line in self.lines).strip()
+
+
+# CJK ideographs, kana, hangul and full-width forms: no space where a line wraps between two.
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n\\s*(?=[{_CJK}])")
+
+
+def join_breaks(text: str) -> str:
+    """Collapse whitespace; a line break between two CJK characters joins them."""
+    if "\n" in text:
+        text = _CJK_BREAK.sub("", text)
+    return " ".join(text.split())
 
 
 def line_text(runs: list[Run]) -> str:
@@ -76,6 +89,16 @@ class _TagReader(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.events.append(("#text", {"data": data}))
+
+
+def srcset_urls(value: str) -> list[str]:
+    """The image URLs of a `srcset` (`a.png 1x, b.png 2x`), each shown by some browser."""
+    urls = []
+    for candidate in value.split(","):
+        parts = candidate.split()
+        if parts:
+            urls.append(parts[0])
+    return urls
 
 
 def read_tags(html: str) -> list[tuple[str, dict[str, str]]]:
@@ -111,10 +134,13 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
     def close_link() -> None:
         nonlocal link_href
         if link_href is not None:
-            text = strip_invisible("".join(link_text)).strip()
+            text = join_breaks(strip_invisible("".join(link_text)))
             # A link around nothing but an image is decorative (badges, star-history charts).
             image_only = bool(out.lines[-1]) and out.lines[-1][-1].image and not text_seen
-            emit(Run(text, link_href, False, link_badge or image_only, link_line, strong > 0))
+            # A badge inside a link with words of its own (`[Awesome X ![badge](…)](#x)`)
+            # does not make the link a badge.
+            badge = (link_badge and not text_seen) or image_only
+            emit(Run(text, link_href, False, badge, link_line, strong > 0))
         link_href = None
 
     for child in token.children or ():
@@ -128,9 +154,13 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
                 emit(Run(content, line=line, strong=strong > 0))
         elif kind in ("softbreak", "hardbreak"):
             if link_href is not None:
-                link_text.append(" ")
+                link_text.append("\n")
             line += 1
             out.lines.append([])
+            if link_href is None:
+                # A line break reads as a space (none between two CJK characters, as
+                # browsers join them): the text helpers decide, so keep it visible.
+                emit(Run("\n", line=line))
         elif kind == "link_open":
             close_link()
             open_link(str(child.attrs.get("href", "")))
@@ -141,7 +171,8 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
             alt = child.content or "".join(c.content for c in child.children or ())
             if link_href is not None:
                 link_badge = link_badge or _is_badge(src)
-                link_text.append(alt)
+                if not _is_badge(src):  # a badge's alt text is not part of a name
+                    link_text.append(alt)
             emit(Run(alt, src, True, _is_badge(src), line))
         elif kind == "strong_open":
             strong += 1
@@ -159,8 +190,13 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
                     if link_href is not None:
                         link_badge = link_badge or _is_badge(src)
                     emit(Run(attrs.get("alt", ""), src, True, _is_badge(src), line))
+                if tag in ("img", "source") and attrs.get("srcset"):
+                    for src in srcset_urls(attrs["srcset"]):
+                        emit(Run(attrs.get("alt", ""), src, True, _is_badge(src), line))
                 elif tag == "#text":
                     emit(Run(attrs["data"], line=line))
+                elif tag == "br" and link_href is None:
+                    emit(Run("\n", line=line, hard=True))
         # em/s open/close and anything else carry no text of their own
     close_link()
     return out

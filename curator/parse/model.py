@@ -42,6 +42,18 @@ class LinkRole(StrEnum):
     BADGE = "badge"
 
 
+class ShownRole(StrEnum):
+    """What a stored link is to a reader (`curator links --role`), from the kind of the
+    entry holding it and its `LinkRole`: an entry's main link, a sub-link (or image), a
+    badge, or a link of prose or of a table of contents."""
+
+    ENTRY = "entry"
+    SUB = "sub"
+    BADGE = "badge"
+    PROSE = "prose"
+    TOC = "toc"
+
+
 class CategoryKind(StrEnum):
     HEADING = "heading"  # ATX or setext
     PSEUDO = "pseudo"  # `1，**神经网络基础部件**：` or a bold-only line before a list

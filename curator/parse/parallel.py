@@ -36,7 +36,8 @@ WORKER_PARTS = (0.65, 0.35)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^#{1,6}(?:[ \t]|$)")
 _RAW_OPEN = re.compile(r"^ {0,3}<(pre|script|style|textarea)(?:\s|>|$)", re.IGNORECASE)
-_REFERENCE = re.compile(r"^ {0,3}\[((?:[^\]\\]|\\.){1,999})\]:[ \t]*<?([^\s>]+)>?")
+# `[^1]: …` is a footnote, not a reference definition (blocks.py reads it so).
+_REFERENCE = re.compile(r"^ {0,3}\[(?!\^)((?:[^\]\\]|\\.){1,999})\]:[ \t]*<?([^\s>]+)>?")
 
 # The document being parsed, inherited by forked workers instead of being pickled to them.
 _SHARED: dict[str, Any] = {}
@@ -53,6 +54,8 @@ def split_points(
     raw_end = ""
     prev_blank = True
     for i, line in enumerate(lines):
+        if i == 0:  # GitHub (and markdown-it here) read the text after a BOM
+            line = line.lstrip("\ufeff")
         if fence:
             stripped = line.strip()
             if stripped.startswith(fence) and set(stripped) == {fence[0]}:
