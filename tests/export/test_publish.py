@@ -160,11 +160,10 @@ LIST_A = """# Notes
 
 ## Guides
 
-- [Intro](docs/intro.md): the local guide
+- [Intro](docs/intro.md): the local guide, as in [the notes](#notes)
 - [Gone](docs/missing.md): a file that is not in this repository
 - [Guide, part 1](https://guide.example/book#part-1)
 - [Guide, part 2](https://guide.example/book#part-2)
-- [Back to top](#notes)
 
 ## Shared
 
@@ -212,7 +211,7 @@ def test_relative_links_resolve_from_the_export_directory(fixture_db: Path) -> N
     text = page.read_text(encoding="utf-8")
     assert "[Intro](../../lists/docs/intro.md)" in text  # resolves from site/exports/
     assert "- Gone — a file that is not in this repository" in text  # no link to nowhere
-    assert "[Back to top](sources/a.md#notes)" in text
+    assert "[the notes](sources/a.md#notes)" in text  # an in-page anchor, from exports/
     assert "note: relative links to files that are not here: 1;" in " ".join(r.stderr.split())
     assert repeated_link_texts(out) == [] and from_lines(out) == [] and count_problems(out) == []
 
@@ -248,9 +247,9 @@ def test_fragments_tags_and_counts_of_the_fixture(fixture_db: Path) -> None:
     assert "[Guide, part 1](https://guide.example/book#part-1)" in every
     assert "[Guide, part 2](https://guide.example/book#part-2)" in every
     readme = pages["README.md"]
-    assert re.search(r"^7 entries from 2 lists", readme, re.M), readme
+    assert re.search(r"^6 entries from 2 lists", readme, re.M), readme
     assert "- [b](sources/b.md): 2 entries (1 shown; 1 repeat of an entry shown once)" in readme
     assert count_problems(out) == [] and from_lines(out) == []
     # No section of the fixture maps to the bundled taxonomy, so the list's own headings
     # are the categories (Guides, Shared, Speed), each counted in the plural.
-    assert "7 entries in 3 categories, 0 tags" in r.stdout and "in 3 categories (" in readme
+    assert "6 entries in 3 categories, 0 tags" in r.stdout and "in 3 categories (" in readme
