@@ -5,8 +5,12 @@ Input: nothing. Output: enums and frozen dataclasses; no behaviour beyond trivia
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from curator.check.http.ghauth import GitHubApi
 
 
 class Outcome(StrEnum):
@@ -81,8 +85,9 @@ class CheckConfig:
     max_retry_after: float = 60.0
     allow_private: bool = False
     user_agent: str = "curator-linkcheck/0.1 (+https://github.com/curator)"
-    # host → token; sent only to that exact host, never across a redirect to another host.
-    tokens: dict[str, str] = field(default_factory=dict)
+    # The GitHub API token and endpoints (repo links checked through GraphQL); never
+    # attached to page fetches.
+    github: GitHubApi | None = None
     backoff_base: float = 0.5  # seconds before the first retry; doubles, with jitter
     # Processes that share the hosts of a big run, the calling one included (0: one per
     # core, at most 4; 1: only the calling process). Small runs always stay in-process.

@@ -118,20 +118,20 @@ def check_cmd(
     db: DbOption = None,
 ) -> None:
     """Check web links that are due; record results and each URL's state."""
+    from curator.check.http.ghauth import api_from_env
     from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
     from curator.cli.progress import is_interactive, make_progress
     from curator.store.dbapi import resolve_db_path
 
-    token = os.environ.get("GITHUB_TOKEN", "").strip()
     config = CheckConfig(
         concurrency=concurrency,
         per_host=per_host,
         timeout=timeout,
         retries=retries,
         allow_private=allow_private,
-        tokens={"github.com": token, "api.github.com": token} if token else {},
+        github=api_from_env(),
     )
     options = CheckOptions(
         config=config,

@@ -9,18 +9,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Site:
-    """Unknown paths answer 404; `requested` records every path asked for; `location`
-    adds a Location header (for 301s)."""
+    """Unknown paths answer 404; `requested` records every path asked for (`headers`, the
+    request headers of each, lower-cased names); `location` adds a Location header."""
 
     def __init__(self) -> None:
         self.status: dict[str, int] = {}
         self.location: dict[str, str] = {}
         self.requested: list[str] = []
+        self.headers: list[dict[str, str]] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 site.requested.append(self.path)
+                site.headers.append({k.lower(): v for k, v in self.headers.items()})
                 code = site.status.get(self.path, 404)
                 body = f"<html><head><title>Page {self.path}</title></head></html>".encode()
                 self.send_response(code)

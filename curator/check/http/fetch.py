@@ -2,7 +2,7 @@
 
 Input: a URL and a `Hosts` registry (per-host client and gate, global slots) from
 engine.py. Output: one `FetchResult`. Config: `CheckConfig` (timeout, retries, backoff_base,
-max_redirects, max_retry_after, max_body, allow_private, tokens); `sleep`, `clock` and
+max_redirects, max_retry_after, max_body, allow_private); `sleep`, `clock` and
 `jitter` are injectable so tests need not wait.
 
 Choices: each hop is a streaming GET (a page's title needs the body; HEAD first would
@@ -15,7 +15,8 @@ over; another one from the host within that window pauses the whole host (every 
 waits), as a server limiting the client rather than one URL answers every request so. A
 waiting job gives its global slot back meanwhile, so the rest of the run keeps going. Each
 attempt has an overall deadline of `timeout`, since httpx's read timeout restarts with every
-trickled byte. The guard runs before every hop; tokens go only to their exact host.
+trickled byte. The guard runs before every hop. Pages never carry a token (a GitHub token
+goes only to the API, through check/github.py; see http/ghauth.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -159,10 +160,6 @@ class Fetcher:
     sleep: Sleep = asyncio.sleep
     clock: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
-    _tokens: dict[str, str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self._tokens = {h.lower(): t for h, t in self.config.tokens.items()}
 
     async def check(self, url: str) -> FetchResult:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
@@ -284,10 +281,7 @@ class Fetcher:
         gate = self.hosts.gate(host)
         while (left := gate.pause_left()) > 0:
             await self._idle(left)
-        headers = {}
-        token = self._tokens.get(host)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        headers: dict[str, str] = {}
         try:
             async with gate:
                 client = self.hosts.client(host)
