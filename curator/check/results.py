@@ -22,7 +22,8 @@ from typing import Any
 
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
 from curator.check.store import StateRow, record_of, states_of
-from curator.check.types import FetchResult, LinkState, Outcome
+from curator.check.types import FetchResult, LinkState, Outcome, RepoFacts
+from curator.store import repofacts
 from curator.store.dbapi import connect, path_of, sql_time, transaction
 
 
@@ -55,6 +56,7 @@ _STATE_COLS = (
     "title",
     "description",
     "title_drift",
+    "reason",
 )
 
 
@@ -151,6 +153,7 @@ class ResultWriter:
         runs, days = self._confirm
         results: list[tuple[Any, ...]] = []
         states: list[tuple[Any, ...]] = []
+        facts: list[tuple[Any, ...]] = []
         stored: dict[int, Stored] = {}
         if self._conn is None:
             self._conn = connect(self._path)
@@ -183,8 +186,11 @@ class ResultWriter:
                         res.error,
                         res.title,
                         res.description,
+                        res.reason,
                     )
                 )
+                if res.repo is not None:
+                    facts.append(_fact_row(uid, res.repo, at))
                 states.append(
                     (
                         uid,
@@ -200,6 +206,7 @@ class ResultWriter:
                         title,
                         description,
                         drift,
+                        res.reason if not res.refused else (row.reason if row else None),
                     )
                 )
                 stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
@@ -207,6 +214,7 @@ class ResultWriter:
             # rest of the parent process's share of a 20,000-URL run.
             conn.executemany(_INSERT_RESULT, results)
             conn.executemany(_UPSERT_STATE, states)
+            repofacts.upsert(conn, facts)
         self.stored.update(stored)
 
 
@@ -223,6 +231,7 @@ _RESULT_COLS = (
     "error",
     "title",
     "description",
+    "reason",
 )
 _INSERT_RESULT = (
     f"INSERT INTO check_result ({', '.join(_RESULT_COLS)}) "
@@ -233,6 +242,23 @@ _UPSERT_STATE = (
     f"VALUES ({', '.join('?' * (len(_STATE_COLS) + 1))}) "
     f"ON CONFLICT (url_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE_COLS)}"
 )
+
+
+def _fact_row(uid: int, repo: RepoFacts, at: datetime) -> tuple[Any, ...]:
+    return (
+        uid,
+        repo.name_with_owner,
+        repo.url,
+        repo.archived,
+        repo.disabled,
+        repo.fork,
+        repo.stars,
+        sql_time(repo.pushed_at),
+        repo.description,
+        repo.license,
+        repo.language,
+        sql_time(at),
+    )
 
 
 def _titles(row: StateRow | None, res: FetchResult) -> tuple[str | None, str | None, bool]:

@@ -82,11 +82,12 @@ class StateRow(NamedTuple):
     title: str | None
     description: str | None
     title_drift: bool
+    reason: str | None = None
 
 
 _STATE_SELECT = (
     "SELECT url_id, state, last_outcome, last_status, first_failure_at, consecutive_failures,"
-    " flips, last_ok_at, last_checked_at, final_url, title, description, title_drift"
+    " flips, last_ok_at, last_checked_at, final_url, title, description, title_drift, reason"
     " FROM url_state WHERE url_id IN "
 )
 
@@ -113,10 +114,10 @@ def states_of(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
         sql = _STATE_SELECT + f"({', '.join('?' * len(chunk))})"
         for r in fetch_all(db, sql, chunk):
             uid, state, outcome, status, first_failure, failures, flips = r[:7]
-            ok_at, checked_at, final_url, title, description, drift = r[7:]
+            ok_at, checked_at, final_url, title, description, drift, reason = r[7:]
             rows[uid] = StateRow(
                 uid, state, outcome, status, t(first_failure), failures, flips, t(ok_at),
-                t(checked_at), final_url, title, description, bool(drift),
+                t(checked_at), final_url, title, description, bool(drift), reason,
             )  # fmt: skip
     return rows
 

@@ -6,6 +6,7 @@ Input: nothing. Output: enums and frozen dataclasses; no behaviour beyond trivia
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -54,6 +55,22 @@ REFUSED = "refused: "
 
 
 @dataclass(frozen=True, slots=True)
+class RepoFacts:
+    """What the GitHub API says of a repository (check/github.py)."""
+
+    name_with_owner: str
+    url: str
+    archived: bool = False
+    disabled: bool = False
+    fork: bool = False
+    stars: int = 0
+    pushed_at: datetime | None = None
+    description: str | None = None
+    license: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FetchResult:
     """The result of checking one URL once (after retries)."""
 
@@ -67,6 +84,9 @@ class FetchResult:
     error: str | None = None
     attempts: int = 1
     elapsed_ms: int = 0
+    repo: RepoFacts | None = None  # a GitHub repository link checked through the API
+    # Why a page that answered is `gone` (soft-404, parked) or a detail (fragment-missing).
+    reason: str | None = None
 
     @property
     def refused(self) -> bool:
@@ -88,6 +108,7 @@ class CheckConfig:
     # The GitHub API token and endpoints (repo links checked through GraphQL); never
     # attached to page fetches.
     github: GitHubApi | None = None
+    github_wait: float = 60.0  # seconds a low API rate limit may be waited out
     backoff_base: float = 0.5  # seconds before the first retry; doubles, with jitter
     # Processes that share the hosts of a big run, the calling one included (0: one per
     # core, at most 4; 1: only the calling process). Small runs always stay in-process.

@@ -111,13 +111,22 @@ def check_cmd(
             "--diff", metavar="REF", help="Only links on lines added since git REF (pull requests)."
         ),
     ] = None,
+    github_wait: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Seconds to wait for a GitHub API rate-limit reset (else not checked)."
+        ),
+    ] = 60.0,
     now: Annotated[
         str | None,
         typer.Option(envvar="CURATOR_NOW", hidden=True, help="Pretend it is this ISO time."),
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Check web links that are due; record results and each URL's state."""
+    """Check web links that are due; record results and each URL's state.
+
+    With $GITHUB_TOKEN (or $GH_TOKEN), github.com repository links are checked through the
+    GraphQL API (archived, renamed, gone), up to 100 repositories a request."""
     from curator.check.http.ghauth import api_from_env
     from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
     from curator.check.summary import CheckInterrupted
@@ -132,6 +141,7 @@ def check_cmd(
         retries=retries,
         allow_private=allow_private,
         github=api_from_env(),
+        github_wait=github_wait,
     )
     options = CheckOptions(
         config=config,

@@ -27,7 +27,7 @@ from curator.errors import DatabaseError
 
 DEFAULT_DB = Path("data") / "curator.db"
 BUSY_TIMEOUT_MS = 60_000
-SCHEMA_HEAD = "0002"  # migrate.HEAD, the newest Alembic revision (a test keeps them in step)
+SCHEMA_HEAD = "0003"  # migrate.HEAD, the newest Alembic revision (a test keeps them in step)
 _MAGIC = b"SQLite format 3\x00"
 
 

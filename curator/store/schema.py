@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # bumped together with a new Alembic revision
+SCHEMA_VERSION = 3  # bumped together with a new Alembic revision
 
 
 class Source(SQLModel, table=True):
@@ -125,6 +125,7 @@ class CheckResult(SQLModel, table=True):
     error: str | None = None
     title: str | None = None
     description: str | None = None
+    reason: str | None = None  # soft-404, parked, fragment-missing
 
 
 class UrlState(SQLModel, table=True):
@@ -143,6 +144,25 @@ class UrlState(SQLModel, table=True):
     description: str | None = None
     title_drift: bool = False
     archived_url: str | None = None
+    reason: str | None = None  # of the last result: soft-404, parked, fragment-missing
+
+
+class RepoFact(SQLModel, table=True):
+    """What the GitHub API said of a repository link at its last check (check/github.py)."""
+
+    __tablename__ = "repo_fact"
+    url_id: int = Field(foreign_key="url.id", primary_key=True)
+    name_with_owner: str
+    url: str
+    archived: bool = False
+    disabled: bool = False
+    fork: bool = False
+    stars: int = 0
+    pushed_at: datetime | None = None
+    description: str | None = None
+    license: str | None = None
+    language: str | None = None
+    checked_at: datetime
 
 
 class Tag(SQLModel, table=True):

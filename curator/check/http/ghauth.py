@@ -2,7 +2,8 @@
 
 Input: the environment (`GITHUB_TOKEN`, else `GH_TOKEN`; `GITHUB_API_URL` and
 `GITHUB_GRAPHQL_URL` as GitHub Actions sets them, default https://api.github.com and
-https://api.github.com/graphql) and a URL about to be requested. Output: a `GitHubApi`
+https://api.github.com/graphql; `CURATOR_GITHUB_WEB`, origins a local fake of github.com
+pages serves, for tests and benchmarks) and a URL about to be requested. Output: a `GitHubApi`
 (or None without a token) and `may_send(url)`. Config: none.
 
 Rules: the token goes only to the API base (same scheme, host and port, under its path),
@@ -66,6 +67,9 @@ class GitHubApi:
     token: str
     api_url: str = DEFAULT_API_URL
     graphql_url: str = DEFAULT_API_URL + "/graphql"
+    # Origins ("host:port") served like github.com's pages: a local fake in tests and
+    # benchmarks (`CURATOR_GITHUB_WEB`); they never get the token either.
+    web_origins: frozenset[str] = frozenset()
 
     def may_send(self, url: str) -> bool:
         """May a request to `url` carry the token?"""
@@ -86,4 +90,9 @@ def api_from_env(env: Mapping[str, str] | None = None) -> GitHubApi | None:
         return None
     api = (env.get("GITHUB_API_URL") or DEFAULT_API_URL).strip().rstrip("/")
     graphql = (env.get("GITHUB_GRAPHQL_URL") or f"{api}/graphql").strip().rstrip("/")
-    return GitHubApi(token, api, graphql)
+    web = frozenset(
+        urlsplit(o.strip()).netloc.lower()
+        for o in (env.get("CURATOR_GITHUB_WEB") or "").split(",")
+        if o.strip()
+    )
+    return GitHubApi(token, api, graphql, web)

@@ -1,0 +1,99 @@
+"""The `repo_fact` table: what the GitHub API said of each repository link.
+
+Input: a DBAPI connection (curator/store/dbapi.py) or anything `fetch_all` takes, rows of
+facts from a check, a clock and a staleness limit. Output: upserts from the check's
+result writer, and `RepoRow`s (facts with the link's URL) for `status`, the report and the
+exports. Config: none. Plain SQL that PostgreSQL accepts too (`ON CONFLICT ... DO
+UPDATE`, booleans compared with TRUE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from curator.store.dbapi import fetch_all, from_sql_time
+
+COLUMNS = (
+    "url_id",
+    "name_with_owner",
+    "url",
+    "archived",
+    "disabled",
+    "fork",
+    "stars",
+    "pushed_at",
+    "description",
+    "license",
+    "language",
+    "checked_at",
+)
+UPSERT = (
+    f"INSERT INTO repo_fact ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    f" ON CONFLICT (url_id) DO UPDATE SET"
+    f" {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}"
+)
+
+
+def upsert(conn: Any, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Write facts rows (in `COLUMNS` order) inside the caller's transaction."""
+    if rows:
+        conn.executemany(UPSERT, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class RepoRow:
+    """A repository link with what the API said of it."""
+
+    link: str  # the URL as the list has it
+    name_with_owner: str
+    url: str  # where GitHub has it now
+    archived: bool
+    disabled: bool
+    stars: int
+    pushed_at: datetime | None
+    description: str | None
+    renamed: bool  # the link names the repository by an old name
+    stale: bool  # no push for longer than the limit asked for
+
+    @property
+    def notable(self) -> bool:
+        return self.archived or self.disabled or self.renamed or self.stale
+
+
+def load_repos(db: Any, now: datetime, stale_after: timedelta) -> list[RepoRow]:
+    """Every repository link with facts, sorted by link."""
+    rows = fetch_all(
+        db,
+        "SELECT url.url, f.name_with_owner, f.url, f.archived, f.disabled, f.stars,"
+        " f.pushed_at, f.description FROM repo_fact f JOIN url ON url.id = f.url_id"
+        " ORDER BY url.url",
+    )
+    out: list[RepoRow] = []
+    for link, name, url, archived, disabled, stars, pushed, description in rows:
+        pushed_at = from_sql_time(pushed) if isinstance(pushed, str) else pushed
+        out.append(
+            RepoRow(
+                link,
+                name,
+                url,
+                bool(archived),
+                bool(disabled),
+                int(stars or 0),
+                pushed_at,
+                description,
+                renamed=_renamed(link, name),
+                stale=pushed_at is not None and now - pushed_at > stale_after,
+            )
+        )
+    return out
+
+
+def _renamed(link: str, name_with_owner: str) -> bool:
+    parts = [p for p in link.split("://", 1)[-1].split("/")[1:3]]
+    if len(parts) < 2:
+        return False
+    owner, name = parts[0], parts[1].removesuffix(".git")
+    return f"{owner}/{name}".lower() != name_with_owner.lower()

@@ -1,0 +1,114 @@
+"""`curator check` with a token against a fake GitHub on 127.0.0.1: repository links go
+through GraphQL (one request, with the token), pages are fetched only for deep links of
+repositories that exist, and no page ever carries the token."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.fake_github_graphql import FakeGitHubSite, serve_fake_github
+
+
+def _setup(tmp_path: Path, site: FakeGitHubSite, monkeypatch: pytest.MonkeyPatch) -> Path:
+    b = site.base
+    md = tmp_path / "list.md"
+    md.write_text(
+        "# Repos\n\n"
+        f"- [alive]({b}/octo/alive): a tool\n"
+        f"- [alive issues]({b}/Octo/Alive/issues)\n"
+        f"- [gone]({b}/octo/gone)\n"
+        f"- [old]({b}/octo/old-name)\n"
+        f"- [archived]({b}/octo/archived)\n"
+        f"- [deep]({b}/octo/alive/blob/main/README.md)\n"
+        f"- [deep gone]({b}/octo/gone/tree/main/src)\n"
+    )
+    db = tmp_path / "c.db"
+    assert run_cli("import", "--db", db, md).code == 0
+    monkeypatch.setenv("GITHUB_TOKEN", site.token)
+    monkeypatch.setenv("GITHUB_API_URL", b)
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", f"{b}/graphql")
+    monkeypatch.setenv("CURATOR_GITHUB_WEB", b)
+    return db
+
+
+def _site() -> FakeGitHubSite:
+    site = FakeGitHubSite()
+    site.add("octo/alive", description="A tool", stars=42)
+    site.add("octo/archived", archived=True, pushed_at="2020-01-01T00:00:00Z")
+    site.rename("octo/old-name", "octo/new-name")
+    return site
+
+
+def test_repos_through_graphql_with_the_token_and_pages_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve_fake_github(_site()) as site:
+        db = _setup(tmp_path, site, monkeypatch)
+        res = run_cli("check", "--db", db, "--allow-private", "--retries", "0", "-f", "json")
+        assert res.stdout, res.stderr
+        b = site.base
+        by_url = {r["url"]: r for r in json.loads(res.stdout)["results"]}
+        assert {u.removeprefix(b): r["outcome"] for u, r in by_url.items()} == {
+            "/octo/alive": "ok",
+            "/Octo/Alive/issues": "ok",
+            "/octo/gone": "gone",
+            "/octo/old-name": "redirected",
+            "/octo/archived": "ok",
+            "/octo/alive/blob/main/README.md": "ok",
+            "/octo/gone/tree/main/src": "gone",
+        }
+        assert by_url[f"{b}/octo/old-name"]["final_url"] == f"{b}/octo/new-name"
+        posts = [(p, h) for m, p, h in site.log if m == "POST"]
+        pages = [(p, h) for m, p, h in site.log if m != "POST"]
+        assert len(posts) == 1 and posts[0][1]["authorization"] == f"Bearer {site.token}"
+        assert [p for p, _ in pages] == ["/octo/alive/blob/main/README.md"]
+        assert all("authorization" not in h for _, h in pages)
+    with sqlite3.connect(db) as conn:
+        facts = dict(
+            conn.execute(
+                "SELECT name_with_owner, archived FROM repo_fact"
+                " JOIN url ON url.id = repo_fact.url_id"
+            ).fetchall()
+        )
+    assert facts == {"octo/alive": 0, "octo/archived": 1, "octo/new-name": 0}
+
+
+def test_no_token_over_plain_http_to_a_remote_api_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve_fake_github(_site()) as site:
+        db = _setup(tmp_path, site, monkeypatch)
+        # An http API base that is not loopback: the token must not go there, so the
+        # repository links are fetched as pages (no token) instead.
+        monkeypatch.setenv("GITHUB_GRAPHQL_URL", "http://api.example.invalid/graphql")
+        res = run_cli("check", "--db", db, "--allow-private", "--retries", "0", "-f", "json")
+        assert res.stdout, res.stderr
+        assert site.api_requests == 0
+        assert site.page_requests >= 6
+        assert all("authorization" not in h for _, _, h in site.log)
+        outcomes = {r["url"]: r["outcome"] for r in json.loads(res.stdout)["results"]}
+        assert outcomes[f"{site.base}/octo/gone"] == "gone"
+
+
+def test_rate_limit_beyond_github_wait_leaves_links_unchecked_not_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = _site()
+    site.points = 0
+    with serve_fake_github(site):
+        db = _setup(tmp_path, site, monkeypatch)
+        res = run_cli(
+            "check", "--db", db, "--allow-private", "--retries", "0", "-f", "json",
+            "--github-wait", "5",
+        )  # fmt: skip
+        results = json.loads(res.stdout)["results"]
+    repo_level = [r for r in results if "/blob/" not in r["url"] and "/tree/" not in r["url"]]
+    assert repo_level and all(r["outcome"] == "blocked" for r in repo_level)
+    assert all("rate limit" in r["error"] for r in repo_level)
+    assert not [r for r in results if r["outcome"] == "gone"]
+    assert site.page_requests == 0
