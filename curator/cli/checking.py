@@ -178,12 +178,22 @@ def status_cmd(
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = (
         TableFormat.TABLE
     ),
+    repos: Annotated[
+        bool,
+        typer.Option("--repos", help="GitHub repositories archived, renamed or stale instead."),
+    ] = False,
+    stale_after: Annotated[
+        str, typer.Option(help="With --repos: stale after this long without a push.")
+    ] = "365d",
     db: DbOption = None,
 ) -> None:
     """What is broken, flaky or suspect, since when, and where (file:line)."""
     from curator.check import summary as report
     from curator.check.store import load_status
 
+    if repos:
+        _status_repos(stale_after, fmt, db)
+        return
     states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
     with read_session(open_engine(db)) as session:
         rows = load_status(session, states or None, source=source)
@@ -191,6 +201,20 @@ def status_cmd(
         echo(report.status_json(rows))
     else:
         out.print(report.status_table(rows))
+
+
+def _status_repos(stale_after: str, fmt: TableFormat, db: Path | None) -> None:
+    from curator.check.runner import parse_duration
+    from curator.cli.format import repos_json, repos_table
+    from curator.store.repofacts import load_repos
+
+    limit = parse_duration(stale_after)
+    with read_session(open_engine(db)) as session:
+        rows = [r for r in load_repos(session, _now(), limit) if r.notable]
+    if fmt is TableFormat.JSON:
+        echo(repos_json(rows))
+    else:
+        out.print(repos_table(rows))
 
 
 exclude_app = typer.Typer(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
     from curator.store.queries import Duplicate, EntryView, Stats
+    from curator.store.repofacts import RepoRow
 
 
 class OutputFormat(StrEnum):
@@ -199,3 +200,39 @@ def version_diff_json(diff: VersionDiff) -> str:
             ],
         }
     )
+
+
+def _repo_marks(r: RepoRow) -> list[str]:
+    marks = ["archived"] if r.archived else []
+    marks += ["disabled"] if r.disabled else []
+    marks += [f"renamed to {r.name_with_owner}"] if r.renamed else []
+    marks += [f"no push since {r.pushed_at:%Y-%m-%d}"] if r.stale and r.pushed_at else []
+    return marks
+
+
+def repos_json(rows: Iterable[RepoRow]) -> str:
+    return to_json(
+        [
+            {
+                "url": r.link,
+                "name_with_owner": r.name_with_owner,
+                "new_url": r.url if r.renamed else None,
+                "archived": r.archived,
+                "disabled": r.disabled,
+                "renamed": r.renamed,
+                "stale": r.stale,
+                "pushed_at": r.pushed_at.isoformat() if r.pushed_at else None,
+                "stars": r.stars,
+            }
+            for r in rows
+        ]
+    )
+
+
+def repos_table(rows: Sequence[RepoRow]) -> Table:
+    table = Table(title=f"{len(rows)} GitHub repositories archived, renamed or stale")
+    for name in ("url", "what", "stars"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        table.add_row(r.link, "; ".join(_repo_marks(r)), str(r.stars))
+    return table

@@ -76,6 +76,17 @@ def test_repos_through_graphql_with_the_token_and_pages_without(
             ).fetchall()
         )
     assert facts == {"octo/alive": 0, "octo/archived": 1, "octo/new-name": 0}
+    res = run_cli("status", "--db", db, "--repos", "-f", "json")
+    assert res.code == 0, res.stderr
+    repos = {r["url"].removeprefix(b): r for r in json.loads(res.stdout)}
+    assert set(repos) == {"/octo/archived", "/octo/old-name"}
+    assert repos["/octo/archived"]["archived"] and repos["/octo/archived"]["stale"]
+    assert repos["/octo/old-name"]["renamed"]
+    assert repos["/octo/old-name"]["new_url"] == "https://github.com/octo/new-name"
+    res = run_cli("apply-redirects", "--db", db, "--dry-run")
+    assert f"{b}/octo/old-name -> {b}/octo/new-name" in res.stdout, res.stdout + res.stderr
+    res = run_cli("status", "--db", db, "--repos", "--stale-after", "20000d")
+    assert "archived" in res.stdout and "no push since" not in res.stdout
 
 
 def test_no_token_over_plain_http_to_a_remote_api_base(
