@@ -4,7 +4,9 @@ Input: a session, the taxonomy, the tag rules (for the legend) and the output di
 (relative links are rewritten to resolve from there). Output: `ExportData`: entries in
 source order, each once (an entry found in several lists or sections carries the others
 in `also_in`), with canonical category, tags, link status from the last check
-(`url_state`), and the snapshot `changes.py` compares with the previous export.
+(`url_state`; a gone reason such as soft-404 or parked after 💀), GitHub repository facts
+(`repo_fact`: 🗄️ archived, 💤 no push in a year, the repository's description for an entry
+the list gave none), and the snapshot `changes.py` compares with the previous export.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
@@ -29,8 +31,10 @@ from curator.curate.tagging import CURATED_IN, JsonCache
 from curator.curate.taxonomy import Taxonomy, overrides
 from curator.export.sources import source_filename
 from curator.store.dbapi import fetch_all
+from curator.store.repofacts import RepoMark, marks_by_url
 from curator.store.schema import Run, Source, SourceVersion, UrlState
 
+STALE_AFTER = timedelta(days=365)  # a repository without a push this long is 💤
 PUNCT_ONLY = re.compile(r"^[\s,，、;；:：/|·.-]*$")
 
 
@@ -50,6 +54,7 @@ class OutLink(NamedTuple):
     relative: bool  # target is a path from the export root (prefix "../" one level down)
     status: LinkStatus = LinkStatus.NONE
     archived: str | None = None
+    mark: str = ""  # after the status marker: 🗄️ archived / 💤 stale repository, gone reason
 
 
 class Occurrence(NamedTuple):
@@ -122,6 +127,7 @@ class _State(NamedTuple):
     final_url: str | None
     archived_url: str | None
     title: str | None
+    reason: str | None
 
 
 def _status(state: _State | None) -> tuple[LinkStatus, str | None, str | None]:
@@ -270,6 +276,12 @@ def _tags(
     return tagged, reasons, vetoed
 
 
+def _repo_description(repos: dict[int, RepoMark], link: _Link | None) -> str:
+    """The repository's own description, for an entry the list gave none."""
+    repo = repos.get(link.url_id) if link is not None and link.url_id is not None else None
+    return (repo.description or "") if repo is not None else ""
+
+
 def collect(
     session: Session,
     taxonomy: Taxonomy,
@@ -288,9 +300,11 @@ def collect(
         r[0]: _State(*r[1:])
         for r in fetch_all(
             session,
-            "SELECT url_id, state, last_outcome, final_url, archived_url, title FROM url_state",
+            "SELECT url_id, state, last_outcome, final_url, archived_url, title, reason"
+            " FROM url_state",
         )
     }
+    repos = marks_by_url(session, datetime.now(UTC), STALE_AFTER)
     tagged, reasons, vetoed = _tags(session, ids, with_reasons)
     pinned = overrides(session)
     # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
@@ -308,7 +322,13 @@ def collect(
         if status is LinkStatus.BROKEN and archived is None:
             archived = known.get(lk.url_id) if lk.url_id is not None else None
         target, relative = paths.target(sid, lk.href, lk.kind)
-        return OutLink(lk.text, lk.href, canonical or target, relative, status, archived)
+        mark = ""
+        if status is LinkStatus.BROKEN and state is not None and state.reason:
+            mark = f" ({state.reason})"
+        repo = repos.get(lk.url_id) if lk.url_id is not None else None
+        if repo is not None:
+            mark += (" 🗄️" if repo.archived else "") + (" 💤" if repo.stale else "")
+        return OutLink(lk.text, lk.href, canonical or target, relative, status, archived, mark)
 
     # The loops below run once per entry: locals, and the common cases (one occurrence,
     # a plain web link without check state) first.
@@ -379,7 +399,7 @@ def collect(
                 title or "(untitled)",
                 fetched,
                 main,
-                first.description,
+                first.description or _repo_description(repos, main_link),
                 _notes(first.notes, subs) if first.notes else (),
                 subs,
                 first.columns,

@@ -97,3 +97,29 @@ def _renamed(link: str, name_with_owner: str) -> bool:
         return False
     owner, name = parts[0], parts[1].removesuffix(".git")
     return f"{owner}/{name}".lower() != name_with_owner.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class RepoMark:
+    """What an export shows of a repository link."""
+
+    archived: bool  # archived or disabled
+    stale: bool
+    stars: int
+    description: str | None
+
+
+def marks_by_url(db: Any, now: datetime, stale_after: timedelta) -> dict[int, RepoMark]:
+    """url id → `RepoMark`, for every URL with facts."""
+    out: dict[int, RepoMark] = {}
+    for uid, archived, disabled, stars, pushed, description in fetch_all(
+        db, "SELECT url_id, archived, disabled, stars, pushed_at, description FROM repo_fact"
+    ):
+        pushed_at = from_sql_time(pushed) if isinstance(pushed, str) else pushed
+        out[uid] = RepoMark(
+            bool(archived) or bool(disabled),
+            pushed_at is not None and now - pushed_at > stale_after,
+            int(stars or 0),
+            description,
+        )
+    return out

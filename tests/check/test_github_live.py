@@ -24,6 +24,7 @@ def _setup(tmp_path: Path, site: FakeGitHubSite, monkeypatch: pytest.MonkeyPatch
         f"- [gone]({b}/octo/gone)\n"
         f"- [old]({b}/octo/old-name)\n"
         f"- [archived]({b}/octo/archived)\n"
+        f"- [quiet]({b}/octo/quiet)\n"
         f"- [deep]({b}/octo/alive/blob/main/README.md)\n"
         f"- [deep gone]({b}/octo/gone/tree/main/src)\n"
     )
@@ -40,6 +41,7 @@ def _site() -> FakeGitHubSite:
     site = FakeGitHubSite()
     site.add("octo/alive", description="A tool", stars=42)
     site.add("octo/archived", archived=True, pushed_at="2020-01-01T00:00:00Z")
+    site.add("octo/quiet", description="Filled in from GitHub")
     site.rename("octo/old-name", "octo/new-name")
     return site
 
@@ -59,6 +61,7 @@ def test_repos_through_graphql_with_the_token_and_pages_without(
             "/octo/gone": "gone",
             "/octo/old-name": "redirected",
             "/octo/archived": "ok",
+            "/octo/quiet": "ok",
             "/octo/alive/blob/main/README.md": "ok",
             "/octo/gone/tree/main/src": "gone",
         }
@@ -75,7 +78,7 @@ def test_repos_through_graphql_with_the_token_and_pages_without(
                 " JOIN url ON url.id = repo_fact.url_id"
             ).fetchall()
         )
-    assert facts == {"octo/alive": 0, "octo/archived": 1, "octo/new-name": 0}
+    assert facts == {"octo/alive": 0, "octo/archived": 1, "octo/new-name": 0, "octo/quiet": 0}
     res = run_cli("status", "--db", db, "--repos", "-f", "json")
     assert res.code == 0, res.stderr
     repos = {r["url"].removeprefix(b): r for r in json.loads(res.stdout)}
@@ -87,6 +90,13 @@ def test_repos_through_graphql_with_the_token_and_pages_without(
     assert f"{b}/octo/old-name -> {b}/octo/new-name" in res.stdout, res.stdout + res.stderr
     res = run_cli("status", "--db", db, "--repos", "--stale-after", "20000d")
     assert "archived" in res.stdout and "no push since" not in res.stdout
+    out = tmp_path / "exports"
+    assert run_cli("export", "--db", db, "--out", out).code == 0
+    page = "\n".join(p.read_text() for p in out.glob("*.md"))
+    assert f"[archived]({b}/octo/archived) 🗄️ 💤" in page
+    assert f"[old]({b}/octo/new-name) ↪" in page
+    assert f"[alive]({b}/octo/alive) —" in page  # no marks on a live, recent repository
+    assert f"[quiet]({b}/octo/quiet) — Filled in from GitHub" in page
 
 
 def test_no_token_over_plain_http_to_a_remote_api_base(
