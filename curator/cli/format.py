@@ -202,14 +202,6 @@ def version_diff_json(diff: VersionDiff) -> str:
     )
 
 
-def _repo_marks(r: RepoRow) -> list[str]:
-    marks = ["archived"] if r.archived else []
-    marks += ["disabled"] if r.disabled else []
-    marks += [f"renamed to {r.name_with_owner}"] if r.renamed else []
-    marks += [f"no push since {r.pushed_at:%Y-%m-%d}"] if r.stale and r.pushed_at else []
-    return marks
-
-
 def repos_json(rows: Iterable[RepoRow]) -> str:
     return to_json(
         [
@@ -234,5 +226,5 @@ def repos_table(rows: Sequence[RepoRow]) -> Table:
     for name in ("url", "what", "stars"):
         table.add_column(name, overflow="fold")
     for r in rows:
-        table.add_row(r.link, "; ".join(_repo_marks(r)), str(r.stars))
+        table.add_row(r.link, r.describe(), str(r.stars))
     return table

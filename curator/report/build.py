@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, func
@@ -31,11 +32,13 @@ from curator.curate.archives import archived_copies
 from curator.report.model import Report, ReportItem, RunInfo, Scope, Section
 from curator.store.connect import read_session
 from curator.store.dbapi import in_chunks
+from curator.store.repofacts import load_repos
 from curator.store.schema import CheckResult, Run, Url, UrlState
 
 LAST_RUN = "last-run"
 _DEFAULTS = CheckOptions()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+STALE_AFTER = timedelta(days=365)  # a repository without a push this long is listed
 
 
 def _run_info(run: Run) -> RunInfo:
@@ -146,6 +149,8 @@ def _item(
         title=row.title,
         error=last.error if last else None,
         locations=locations,
+        reason=row.reason,
+        title_drift=row.title_drift,
     )
 
 
@@ -220,6 +225,12 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
         stmt2 = select(UrlState).where(col(UrlState.url_id).in_(chunk))
         states.update((r.url_id, r) for r in session.exec(stmt2))
     candidates = [uid for uid in candidates if uid in states]
+    now = latest.started_at.replace(tzinfo=UTC) if latest else _EPOCH
+    repos = {
+        r.url_id: r.describe()
+        for r in load_repos(session, now, STALE_AFTER)
+        if r.url_id in live and (r.archived or r.disabled or r.stale)
+    }
     failed_before: set[int] = set()
     if baseline_at is not None:
         failed_before = _ever_failed_before(session, candidates, baseline_at)
@@ -233,6 +244,8 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
         or uid in gone_from_lists
         or states[uid].state != LinkState.OK.value
         or states[uid].last_outcome == Outcome.REDIRECTED.value
+        or states[uid].title_drift
+        or uid in repos
     ]
     last = _last_results(session, interesting)
     if baseline_at is not None:
@@ -262,6 +275,10 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
         item = _item(states[uid], url, before, last.get(uid), where, known.get(uid))
         if target is not None:
             section = _section_of(item)
+            if section is None and uid in repos:
+                item, section = replace(item, repo=repos[uid]), Section.REPOS
+            elif section is None and item.title_drift:
+                section = Section.TITLE_DRIFT
         else:
             section = Section.FIXED if before is LinkState.BROKEN else None
         if section is not None:

@@ -38,6 +38,8 @@ TITLES = {
     Section.REDIRECTED: "Moved permanently (update the link)",
     Section.SUSPECT: "Failing, not confirmed yet (does not fail the job)",
     Section.FLAKY: "Flaky (alternating; does not fail the job)",
+    Section.REPOS: "GitHub repositories archived or without a recent push",
+    Section.TITLE_DRIFT: "Title changed (the page may have been replaced)",
 }
 _COLUMNS = {
     Section.NEWLY_BROKEN: ("Link", "Where", "Last result", "Broken since", "Archived copy"),
@@ -47,8 +49,12 @@ _COLUMNS = {
     Section.REDIRECTED: ("Link", "Suggested URL", "Where"),
     Section.SUSPECT: ("Link", "Where", "Last result", "Failing since"),
     Section.FLAKY: ("Link", "Where", "Last result"),
+    Section.REPOS: ("Link", "What", "Where"),
+    Section.TITLE_DRIFT: ("Link", "Title now", "Where"),
 }
-_FOLDED = frozenset({Section.REDIRECTED, Section.SUSPECT, Section.FLAKY})
+_FOLDED = frozenset(
+    {Section.REDIRECTED, Section.SUSPECT, Section.FLAKY, Section.REPOS, Section.TITLE_DRIFT}
+)
 _SHOWN_OUTCOMES = ("ok", "redirected", "gone", "blocked", "transient", "timeout", "invalid")
 
 
@@ -115,7 +121,9 @@ def _where(item: ReportItem) -> str:
 def _result(item: ReportItem) -> str:
     outcome = item.outcome.value if item.outcome else "unchecked"
     text = f"{item.status} {outcome}" if item.status else outcome
-    if item.error and not item.status:
+    if item.reason:
+        text += f" ({_text(item.reason, 30)})"
+    elif item.error and not item.status:
         text += f": {_text(item.error, 60)}"
     return text
 
@@ -137,6 +145,10 @@ def _row(section: Section, item: ReportItem, now: datetime | None) -> str:
         cells = [_link(item.url), _link(item.final_url or ""), _where(item)]
     elif section is Section.SUSPECT:
         cells = [_cell_link(item), _where(item), _result(item), _since(item.since, now)]
+    elif section is Section.REPOS:
+        cells = [_link(item.url), _text(item.repo), _where(item)]
+    elif section is Section.TITLE_DRIFT:
+        cells = [_link(item.url), _text(item.title), _where(item)]
     else:
         cells = [_cell_link(item), _where(item), _result(item)]
     return "| " + " | ".join(cells) + " |"
@@ -159,6 +171,8 @@ def _summary_lines(report: Report) -> list[str]:
             (Section.REDIRECTED, "moved permanently"),
             (Section.SUSPECT, "failing, not confirmed yet"),
             (Section.FLAKY, "flaky"),
+            (Section.REPOS, "repositories archived or stale"),
+            (Section.TITLE_DRIFT, "titles changed"),
         )
         if n[s]
     ]

@@ -47,6 +47,7 @@ def upsert(conn: Any, rows: Sequence[tuple[Any, ...]]) -> None:
 class RepoRow:
     """A repository link with what the API said of it."""
 
+    url_id: int
     link: str  # the URL as the list has it
     name_with_owner: str
     url: str  # where GitHub has it now
@@ -62,20 +63,30 @@ class RepoRow:
     def notable(self) -> bool:
         return self.archived or self.disabled or self.renamed or self.stale
 
+    def describe(self) -> str:
+        """What is notable, in words: "archived; no push since 2020-01-01"."""
+        marks = ["archived"] if self.archived else []
+        marks += ["disabled"] if self.disabled else []
+        marks += [f"renamed to {self.name_with_owner}"] if self.renamed else []
+        if self.stale and self.pushed_at is not None:
+            marks += [f"no push since {self.pushed_at:%Y-%m-%d}"]
+        return "; ".join(marks)
+
 
 def load_repos(db: Any, now: datetime, stale_after: timedelta) -> list[RepoRow]:
     """Every repository link with facts, sorted by link."""
     rows = fetch_all(
         db,
-        "SELECT url.url, f.name_with_owner, f.url, f.archived, f.disabled, f.stars,"
+        "SELECT url.id, url.url, f.name_with_owner, f.url, f.archived, f.disabled, f.stars,"
         " f.pushed_at, f.description FROM repo_fact f JOIN url ON url.id = f.url_id"
         " ORDER BY url.url",
     )
     out: list[RepoRow] = []
-    for link, name, url, archived, disabled, stars, pushed, description in rows:
+    for uid, link, name, url, archived, disabled, stars, pushed, description in rows:
         pushed_at = from_sql_time(pushed) if isinstance(pushed, str) else pushed
         out.append(
             RepoRow(
+                uid,
                 link,
                 name,
                 url,

@@ -90,6 +90,14 @@ def test_repos_through_graphql_with_the_token_and_pages_without(
     assert f"{b}/octo/old-name -> {b}/octo/new-name" in res.stdout, res.stdout + res.stderr
     res = run_cli("status", "--db", db, "--repos", "--stale-after", "20000d")
     assert "archived" in res.stdout and "no push since" not in res.stdout
+    res = run_cli("report", "--db", db, "--format", "json")
+    assert res.code == 0, res.stderr
+    sections = json.loads(res.stdout)
+    assert [i["url"] for i in sections["repos"]] == [f"{b}/octo/archived"]
+    assert sections["repos"][0]["repo"] == "archived; no push since 2020-01-01"
+    assert [i["final_url"] for i in sections["redirected"]] == [f"{b}/octo/new-name"]
+    res = run_cli("report", "--db", db)
+    assert "archived; no push since 2020-01-01" in res.stdout
     out = tmp_path / "exports"
     assert run_cli("export", "--db", db, "--out", out).code == 0
     page = "\n".join(p.read_text() for p in out.glob("*.md"))
