@@ -131,3 +131,33 @@ def _split_hostport(hostport: str) -> tuple[str, int | None]:
     if sep and not port:
         return host, None
     return hostport, None
+
+
+# Paths a site sends visitors it cannot serve: a redirect of a deep link to one of these
+# says the page is gone, not moved.
+_LOGIN_PATH = re.compile(
+    r"^/(?:[a-z]{2}(?:[-_][a-z]{2})?/)?(?:login|log-in|signin|sign-in|sign_in|auth|account/login"
+    r"|users/sign_in|user/login|accounts/login|session/new)(?:/|\.\w+)?$",
+    re.IGNORECASE,
+)
+
+
+def redirect_to_root(source: str, target: str) -> bool:
+    """True when `source`, a deep link (a path or query beyond the root), leads to the site's
+    root page or to a login page: a soft 404, never a move worth writing into a list."""
+    try:
+        src, dst = urlsplit(source), urlsplit(target)
+    except ValueError:
+        return False
+    if (src.path.rstrip("/") == "" and not src.query) or not dst.netloc:
+        return False
+    same_site = _site(src.hostname or "") == _site(dst.hostname or "")
+    if dst.path.rstrip("/") in ("", "/index.html", "/index.php") and not dst.query:
+        return same_site
+    return bool(_LOGIN_PATH.match(dst.path)) and src.path != dst.path
+
+
+def _site(host: str) -> str:
+    """`host` without a leading www. (www.example.org and example.org are one site)."""
+    host = host.lower().rstrip(".")
+    return host[4:] if host.startswith("www.") else host

@@ -36,6 +36,9 @@ class Stored:
     since: datetime | None  # first_failure_at
     title: str | None
     title_drift: bool
+    last_ok_at: datetime | None = None
+    archived_url: str | None = None  # "" once a lookup found no copy
+    outcome: Outcome | None = None
 
 
 _Item = tuple[int, FetchResult, datetime]
@@ -209,7 +212,15 @@ class ResultWriter:
                         res.reason if not res.refused else (row.reason if row else None),
                     )
                 )
-                stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
+                stored[uid] = Stored(
+                    record.state,
+                    record.first_failure_at,
+                    title,
+                    drift,
+                    record.last_ok_at,
+                    row.archived_url if row else None,
+                    res.outcome,
+                )
             # Plain DBAPI executemany: SQLAlchemy's ORM bulk insert cost more CPU than the
             # rest of the parent process's share of a 20,000-URL run.
             conn.executemany(_INSERT_RESULT, results)

@@ -347,6 +347,8 @@ def _summarize(
                     locations=who.locations,
                     title_drift=s.title_drift if s else False,
                     since=s.since if s else None,
+                    reason=result.reason,
+                    archived_url=s.archived_url if s else None,
                 )
             )
     not_checked: list[tuple[store.Target, Outcome, str | None]]

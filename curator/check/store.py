@@ -83,12 +83,13 @@ class StateRow(NamedTuple):
     description: str | None
     title_drift: bool
     reason: str | None = None
+    archived_url: str | None = None  # "" once a lookup found no copy
 
 
 _STATE_SELECT = (
     "SELECT url_id, state, last_outcome, last_status, first_failure_at, consecutive_failures,"
-    " flips, last_ok_at, last_checked_at, final_url, title, description, title_drift, reason"
-    " FROM url_state WHERE url_id IN "
+    " flips, last_ok_at, last_checked_at, final_url, title, description, title_drift, reason,"
+    " archived_url FROM url_state WHERE url_id IN "
 )
 
 
@@ -114,10 +115,10 @@ def states_of(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
         sql = _STATE_SELECT + f"({', '.join('?' * len(chunk))})"
         for r in fetch_all(db, sql, chunk):
             uid, state, outcome, status, first_failure, failures, flips = r[:7]
-            ok_at, checked_at, final_url, title, description, drift, reason = r[7:]
+            ok_at, checked_at, final_url, title, description, drift, reason, archived = r[7:]
             rows[uid] = StateRow(
                 uid, state, outcome, status, t(first_failure), failures, flips, t(ok_at),
-                t(checked_at), final_url, title, description, bool(drift), reason,
+                t(checked_at), final_url, title, description, bool(drift), reason, archived,
             )  # fmt: skip
     return rows
 
@@ -311,6 +312,8 @@ class StatusRow:
     title: str | None
     title_drift: bool
     locations: tuple[str, ...]
+    reason: str | None = None  # soft-404, parked, fragment-missing
+    archived_url: str | None = None
 
 
 _STATE_ORDER = {s: i for i, s in enumerate([LinkState.BROKEN, LinkState.FLAKY, LinkState.SUSPECT])}
@@ -343,6 +346,8 @@ def load_status(
                 row.title,
                 row.title_drift,
                 locations(groups[uid][3]),
+                row.reason,
+                row.archived_url or None,
             )
         )
     if wanted is not None and LinkState.UNCHECKED.value in wanted:

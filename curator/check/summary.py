@@ -56,6 +56,8 @@ class UrlReport:
     locations: tuple[str, ...] = ()
     title_drift: bool = False
     since: datetime | None = None  # first_failure_at
+    reason: str | None = None  # why an answering page is gone: soft-404, parked
+    archived_url: str | None = None  # a Wayback Machine copy of a broken link
 
     @property
     def broken(self) -> bool:
@@ -74,6 +76,9 @@ class UrlReport:
             "elapsed_ms": self.elapsed_ms,
             "state": self.state.value if self.state else None,
             "locations": list(self.locations),
+            "reason": self.reason,
+            "title_drift": self.title_drift,
+            "archived_url": self.archived_url,
         }
 
 
@@ -146,6 +151,8 @@ def headline(summary: CheckSummary) -> str:
 
 def _problem_line(r: UrlReport) -> str:
     bits = [f"{r.outcome.value:<10}", f"{r.status or '-':>3}", r.url]
+    if r.reason:
+        bits.append(f"[{r.reason}]")
     if r.final_url and r.outcome is Outcome.REDIRECTED:
         bits.append(f"-> {r.final_url}")
     if r.state in (LinkState.BROKEN, LinkState.FLAKY, LinkState.SUSPECT):
@@ -154,6 +161,8 @@ def _problem_line(r: UrlReport) -> str:
         bits.append(f"[title drift: {r.title!r}]")
     if r.error:
         bits.append(f"({r.error})")
+    if r.archived_url:
+        bits.append(f"archived copy: {r.archived_url}")
     if r.locations:
         bits.append(" ".join(r.locations))
     return " ".join(bits)
@@ -198,8 +207,12 @@ def render_markdown(summary: CheckSummary) -> str:
             note = r.error or ""
             if r.outcome is Outcome.REDIRECTED and r.final_url:
                 note = f"moved to <{r.final_url}>"
+            if r.reason:
+                note = f"{r.reason}: {note}" if note else r.reason
             if r.title_drift:
                 note = (note + "; " if note else "") + f"title drift: {r.title}"
+            if r.archived_url:
+                note = (note + "; " if note else "") + f"archived copy: <{r.archived_url}>"
             out.append(
                 f"| <{r.url}> | {r.outcome.value} | {r.status or ''} | "
                 f"{r.state.value if r.state else ''} | {_md(', '.join(r.locations))} | "
@@ -289,6 +302,8 @@ def status_json(rows: Sequence[StatusRow]) -> str:
             "final_url": r.final_url,
             "title": r.title,
             "title_drift": r.title_drift,
+            "reason": r.reason,
+            "archived_url": r.archived_url,
             "locations": list(r.locations),
         }
         for r in rows
@@ -303,8 +318,12 @@ def status_table(rows: Sequence[StatusRow]) -> Table:
     for r in rows:
         last = f"{r.last_outcome.value if r.last_outcome else '-'} {r.last_status or ''}".strip()
         url = r.url + (f" -> {r.final_url}" if r.final_url else "")
+        if r.reason:
+            last += f" ({r.reason})"
         if r.title_drift:
-            url += " (title drift)"
+            url += f" (title drift: {r.title})"
+        if r.archived_url:
+            url += f"\n💀 archived copy: {r.archived_url}"
         table.add_row(
             r.state.value,
             f"{r.since:%Y-%m-%d %H:%M}" if r.since else "",

@@ -108,7 +108,9 @@ class CheckConfig:
     # The GitHub API token and endpoints (repo links checked through GraphQL); never
     # attached to page fetches.
     github: GitHubApi | None = None
-    github_wait: float = 60.0  # seconds a low API rate limit may be waited out
+    github_wait: float = 60.0
+    # Compare 2xx HTML pages with one probe per host of a path that cannot exist.
+    soft404: bool = True  # seconds a low API rate limit may be waited out
     backoff_base: float = 0.5  # seconds before the first retry; doubles, with jitter
     # Processes that share the hosts of a big run, the calling one included (0: one per
     # core, at most 4; 1: only the calling process). Small runs always stay in-process.

@@ -126,6 +126,9 @@ def test_json_report_shape_and_content(tmp_path: Path, server: tuple[str, list[s
         "elapsed_ms",
         "state",
         "locations",
+        "reason",
+        "title_drift",
+        "archived_url",
     }
     assert all(set(r) == keys for r in data["results"])
     by_url = {r["url"]: r for r in data["results"]}

@@ -25,17 +25,18 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
 
 from curator.check import classify
-from curator.check.http import body, guard
+from curator.check.http import body, guard, softpages
 from curator.check.http.titles import PageMeta, charset_from_content_type, extract_meta
 from curator.check.http.transport import HostClient
 from curator.check.types import REFUSED, CheckConfig, FetchResult, Hop, Outcome
+from curator.urls import redirect_to_root
 
 # What classify.py and body.py read of a response's headers.
 _KEPT_HEADERS = frozenset(
@@ -51,6 +52,7 @@ _KEPT_HEADERS = frozenset(
     }
 )
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+PASSING_OUTCOMES = (Outcome.OK, Outcome.REDIRECTED)
 DRAIN_LIMIT = 64 * 1024  # bodies this small may be read to the end to keep the connection
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -120,6 +122,7 @@ class _Answer:
     status: int
     headers: dict[str, str]
     meta: PageMeta = _NO_META
+    head: bytes | None = None  # what was read of a 2xx HTML body
 
 
 @dataclass(slots=True)
@@ -160,9 +163,58 @@ class Fetcher:
     sleep: Sleep = asyncio.sleep
     clock: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
+    # Origin → the run's probe of a path that cannot exist there (soft 404s).
+    _probes: dict[tuple[str, str, int | None], asyncio.Future[softpages.Page | None]] = field(
+        default_factory=dict
+    )
 
     async def check(self, url: str) -> FetchResult:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
+        result, answer = await self._follow(url)
+        if result.outcome is Outcome.REDIRECTED and redirect_to_root(url, result.final_url or url):
+            return replace(
+                result,
+                outcome=Outcome.GONE,
+                reason=softpages.SOFT_404,
+                error="permanent redirect of a deep link to the site root or a login page",
+            )
+        if answer is None or answer.head is None or result.outcome not in PASSING_OUTCOMES:
+            return result
+        page = softpages.Page(url, result.final_url or url, result.title, len(answer.head))
+        if softpages.parked(page, answer.head):
+            return replace(
+                result, outcome=Outcome.GONE, reason=softpages.PARKED, error="parked domain"
+            )
+        if self.config.soft404 and not softpages.is_root(url):
+            probe = await self._probe(page.final_url)
+            if probe is not None and softpages.matches_probe(page, probe):
+                return replace(
+                    result,
+                    outcome=Outcome.GONE,
+                    reason=softpages.SOFT_404,
+                    error=f"looks like what the host serves for a missing page ({probe.url})",
+                )
+        return result
+
+    async def _probe(self, url: str) -> softpages.Page | None:
+        """What `url`'s host answers for a path that cannot exist (once per origin and
+        run; None when it answers honestly with an error)."""
+        parts = httpx.URL(url)
+        key = (parts.scheme, parts.host, parts.port)
+        task = self._probes.get(key)
+        if task is None:
+            task = self._probes[key] = asyncio.ensure_future(self._run_probe(url))
+        return await asyncio.shield(task)
+
+    async def _run_probe(self, url: str) -> softpages.Page | None:
+        target = softpages.probe_url(url)
+        result, answer = await self._follow(target)
+        if answer is None or answer.head is None or not 200 <= (result.status or 0) < 300:
+            return None
+        return softpages.Page(target, result.final_url or target, result.title, len(answer.head))
+
+    async def _follow(self, url: str) -> tuple[FetchResult, _Answer | None]:
+        """Follow `url`'s redirects by hand; the result and the final answer, if any."""
         start = self.clock()
         hops: list[Hop] = []
         seen: set[tuple[str, str, int | None, bytes]] = set()
@@ -183,47 +235,54 @@ class Fetcher:
         while True:
             reason = guard.refusal(current, self.config.allow_private)
             if reason:
-                return result(Outcome.INVALID, error=f"{REFUSED}{reason}")
+                return result(Outcome.INVALID, error=f"{REFUSED}{reason}"), None
             try:
                 parsed = parsed or httpx.URL(current)
             except (httpx.InvalidURL, ValueError) as exc:
-                return result(Outcome.INVALID, error=f"malformed URL: {exc}")
+                return result(Outcome.INVALID, error=f"malformed URL: {exc}"), None
             seen.add(_loop_key(parsed))
             hop = await self._hop(parsed)
             retries += hop.attempts - 1
             if hop.error is not None:
-                return result(hop.error.outcome, error=hop.error.message)
+                return result(hop.error.outcome, error=hop.error.message), None
             assert hop.answer is not None
             status, headers = hop.answer.status, hop.answer.headers
             if status in classify.REDIRECT_STATUSES and not classify.is_bot_wall(status, headers):
                 location = headers.get("location")
                 if not location:
-                    return result(Outcome.INVALID, status=status, error="redirect without Location")
+                    return result(
+                        Outcome.INVALID, status=status, error="redirect without Location"
+                    ), None
                 hops.append(Hop(current, status))
                 permanent = permanent and status in classify.PERMANENT_STATUSES
                 try:
                     parsed = parsed.join(location)
                 except (httpx.InvalidURL, ValueError) as exc:
-                    return result(Outcome.INVALID, status=status, error=f"bad Location: {exc}")
+                    return result(
+                        Outcome.INVALID, status=status, error=f"bad Location: {exc}"
+                    ), None
                 target = str(parsed)
                 if _loop_key(parsed) in seen:
-                    return result(Outcome.INVALID, status=status, error=f"redirect loop: {target}")
+                    return result(
+                        Outcome.INVALID, status=status, error=f"redirect loop: {target}"
+                    ), None
                 if len(hops) > self.config.max_redirects:
                     return result(
                         Outcome.INVALID,
                         status=status,
                         error=f"too many redirects (more than {self.config.max_redirects})",
-                    )
+                    ), None
                 current = target
                 continue
             outcome = classify.outcome_for_status(status, headers, permanent and bool(hops))
-            return result(
+            done = result(
                 outcome,
                 status=status,
                 title=hop.answer.meta.title,
                 description=hop.answer.meta.description,
                 error=None if outcome in (Outcome.OK, Outcome.REDIRECTED) else f"HTTP {status}",
             )
+            return done, hop.answer
 
     async def _hop(self, url: httpx.URL) -> _Hop:
         """One URL (no redirects followed) with retries; GET, then HEAD on 405/501."""
@@ -321,4 +380,4 @@ class Fetcher:
         meta = (
             extract_meta(bytes(head), charset_from_content_type(content_type)) if head else _NO_META
         )
-        return _Answer(response.status_code, headers, meta)
+        return _Answer(response.status_code, headers, meta, bytes(head) if head else None)
