@@ -27,7 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from curator.check import results, store
 from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
-from curator.check.types import CheckConfig, FetchResult, Outcome
+from curator.check.types import ArchiveLookup, CheckConfig, FetchResult, LinkState, Outcome
 from curator.cli.progress import NullProgress, ProgressSink
 from curator.errors import ExitCode, InputError
 from curator.store.dbapi import connect, fetch_all, open_current, path_of, transaction
@@ -80,6 +80,8 @@ class CheckOptions:
     base_url: str | None = None
     now: datetime | None = None  # a fixed clock (tests, simulations); else the real time
     only_urls: frozenset[str] | None = None  # normalized URLs to keep (`--diff`)
+    archive_lookup: ArchiveLookup = ArchiveLookup.BROKEN
+    wayback_url: str = "https://archive.org"  # the availability API's base
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
@@ -101,6 +103,7 @@ class CheckOptions:
             "timeout": c.timeout,
             "retries": c.retries,
             "allow_private": c.allow_private,
+            "archive_lookup": self.archive_lookup.value,
             "now": self.now.isoformat() if self.now else None,
         }
 
@@ -298,6 +301,8 @@ async def _select_and_run(
     progress.start(len(run.requests))
     try:
         signame = await _drive(run, db, run_id, engine_fn, options)
+        if signame is None and options.archive_lookup is not ArchiveLookup.OFF:
+            await _lookup_archives(run, db, options)
     except BaseException:
         store.finish_run(db, run_id, {"checked": len(run.results)}, "failed", options.clock())
         raise
@@ -316,6 +321,34 @@ async def _select_and_run(
             summary,
         )
     return summary
+
+
+async def _lookup_archives(run: _Run, db: Path, options: CheckOptions) -> None:
+    """Ask the Wayback Machine once for each newly broken link (every gone one with
+    `--archive-lookup all`) and store what it has."""
+    from curator.check import wayback
+    from curator.store.snapshots import save_archived_urls
+
+    assert run.writer is not None
+    stored = run.writer.stored
+    urls = {
+        who.url_id: who.url
+        for whos in run.requests.values()
+        for who in whos
+        if isinstance(who, store.Target)
+    }
+    every_gone = options.archive_lookup is ArchiveLookup.ALL
+    wanted = [
+        (uid, urls[uid], s.last_ok_at)
+        for uid, s in stored.items()
+        if s.archived_url is None
+        and uid in urls
+        and (s.state is LinkState.BROKEN or (every_gone and s.outcome is Outcome.GONE))
+    ]
+    found = await wayback.lookup_all(wanted, options.config, options.wayback_url)
+    save_archived_urls(db, found)
+    for uid, url in found.items():
+        stored[uid] = replace(stored[uid], archived_url=url)
 
 
 def _summarize(
@@ -348,7 +381,7 @@ def _summarize(
                     title_drift=s.title_drift if s else False,
                     since=s.since if s else None,
                     reason=result.reason,
-                    archived_url=s.archived_url if s else None,
+                    archived_url=(s.archived_url or None) if s else None,
                 )
             )
     not_checked: list[tuple[store.Target, Outcome, str | None]]

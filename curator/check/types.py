@@ -33,6 +33,14 @@ class Outcome(StrEnum):
         return self in (Outcome.GONE, Outcome.BLOCKED, Outcome.TRANSIENT, Outcome.TIMEOUT)
 
 
+class ArchiveLookup(StrEnum):
+    """Which gone links get a Wayback Machine lookup after a check (check/wayback.py)."""
+
+    BROKEN = "broken"  # confirmed broken (default)
+    ALL = "all"  # every gone one
+    OFF = "off"
+
+
 class LinkState(StrEnum):
     """Where a URL stands after its history of checks (see state.py)."""
 

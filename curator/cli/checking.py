@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from curator.check.summary import CheckSummary, FailOn, ReportFormat, TableFormat
-from curator.check.types import LinkState
+from curator.check.types import ArchiveLookup, LinkState
 
 if TYPE_CHECKING:
     pass
@@ -111,6 +111,15 @@ def check_cmd(
             "--diff", metavar="REF", help="Only links on lines added since git REF (pull requests)."
         ),
     ] = None,
+    archive_lookup: Annotated[
+        ArchiveLookup,
+        typer.Option(
+            help="Look up a Wayback Machine copy for links confirmed broken, or all gone ones."
+        ),
+    ] = ArchiveLookup.BROKEN,
+    no_archive_lookup: Annotated[
+        bool, typer.Option("--no-archive-lookup", help="Look up no archived copies.")
+    ] = False,
     github_wait: Annotated[
         float,
         typer.Option(
@@ -156,6 +165,8 @@ def check_cmd(
         base_url=base_url,
         now=parse_time(now) if now else None,
         only_urls=_diff_urls(diff) if diff else None,
+        archive_lookup=ArchiveLookup.OFF if no_archive_lookup else archive_lookup,
+        wayback_url=(os.environ.get("CURATOR_WAYBACK_URL") or "https://archive.org").rstrip("/"),
     )
     interactive = is_interactive()
     try:
