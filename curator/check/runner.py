@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
-from curator.check import results, store
+from curator.check import fragments, results, store
+from curator.check.state import PASSING
 from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import ArchiveLookup, CheckConfig, FetchResult, LinkState, Outcome
 from curator.cli.progress import NullProgress, ProgressSink
@@ -81,6 +82,7 @@ class CheckOptions:
     now: datetime | None = None  # a fixed clock (tests, simulations); else the real time
     only_urls: frozenset[str] | None = None  # normalized URLs to keep (`--diff`)
     archive_lookup: ArchiveLookup = ArchiveLookup.BROKEN
+    check_fragments: bool = False  # `page#frag` against the page, `#anchor` against the list
     wayback_url: str = "https://archive.org"  # the availability API's base
 
     def clock(self) -> datetime:
@@ -104,6 +106,7 @@ class CheckOptions:
             "retries": c.retries,
             "allow_private": c.allow_private,
             "archive_lookup": self.archive_lookup.value,
+            "check_fragments": self.check_fragments,
             "now": self.now.isoformat() if self.now else None,
         }
 
@@ -157,6 +160,31 @@ class _Run:
                 )
         self.results: dict[str, FetchResult] = {}
         self.writer: results.ResultWriter | None = None
+        self.fragments: dict[int, set[str]] = {}  # url id → fragments its links ask for
+        self.fragment_results: dict[int, FetchResult] = {}  # url id → with fragment-missing
+
+    def fragment_urls(self) -> frozenset[str]:
+        """Request URLs whose page must be read for its anchors."""
+        return frozenset(
+            key
+            for key, whos in self.requests.items()
+            if any(isinstance(w, store.Target) and w.url_id in self.fragments for w in whos)
+        )
+
+    def _with_fragments(self, url_id: int, result: FetchResult) -> FetchResult:
+        wanted = self.fragments.get(url_id)
+        if not wanted or result.anchors is None or result.outcome not in PASSING:
+            return result
+        gone = fragments.missing(wanted, result.anchors)
+        if not gone:
+            return result
+        detailed = replace(
+            result,
+            reason=fragments.MISSING,
+            error="no anchor " + ", ".join(f"#{f}" for f in gone),
+        )
+        self.fragment_results[url_id] = detailed
+        return detailed
 
     def _want(
         self, url: str, who: store.Target | store.LocalLink, normalized: str | None = None
@@ -173,7 +201,7 @@ class _Run:
         assert self.writer is not None
         for who in self.requests[key]:
             if isinstance(who, store.Target):
-                self.writer.submit(who.url_id, result, at)
+                self.writer.submit(who.url_id, self._with_fragments(who.url_id, result), at)
         self.progress.update(result)
 
 
@@ -297,6 +325,8 @@ async def _select_and_run(
             local=(),
         )
     run = _Run(options, plan, progress)
+    if options.check_fragments:
+        options = _prepare_fragments(db, run, options)
     run_id = store.start_run(db, options.as_arguments(), started)
     progress.start(len(run.requests))
     try:
@@ -321,6 +351,37 @@ async def _select_and_run(
             summary,
         )
     return summary
+
+
+def _prepare_fragments(db: Path, run: _Run, options: CheckOptions) -> CheckOptions:
+    """Load which fragments links ask for, report the lists' own `#anchor` links that
+    point nowhere, and have the pages of `page#frag` links read for their anchors."""
+    from curator.store import fragments as stored
+
+    with contextlib.closing(connect(db)) as conn, transaction(conn):
+        source_id = store.source_id(conn, options.source)
+        run.fragments = stored.web_fragments(conn, source_id)
+        anchors = stored.anchor_links(conn, source_id)
+        texts = stored.source_texts(conn, {a.source_id for a in anchors})
+    found: dict[int, frozenset[str]] = {}
+    missing: dict[tuple[int, str], list[str]] = {}
+    for a in anchors:
+        if a.source_id not in found:
+            found[a.source_id] = fragments.list_anchors(texts.get(a.source_id, ("", ""))[1])
+        if fragments.missing({stored.fragment_of(a.href)}, found[a.source_id]):
+            missing.setdefault((a.source_id, a.href), []).append(a.location)
+    for (sid, href), where in missing.items():
+        run.local_reports.append(
+            UrlReport(
+                href,
+                Outcome.LOCAL,
+                error=f"no heading or anchor {href} in {texts.get(sid, ('?', ''))[0]}",
+                locations=tuple(where),
+                reason=fragments.MISSING,
+            )
+        )
+    config = replace(options.config, fragment_urls=run.fragment_urls())
+    return replace(options, config=config)
 
 
 async def _lookup_archives(run: _Run, db: Path, options: CheckOptions) -> None:
@@ -365,6 +426,8 @@ def _summarize(
     for key, result in run.results.items():
         for who in run.requests[key]:
             s = stored.get(who.url_id) if isinstance(who, store.Target) else None
+            if isinstance(who, store.Target):
+                result = run.fragment_results.get(who.url_id, result)
             reports.append(
                 UrlReport(
                     url=result.url if isinstance(who, store.LocalLink) else who.url,

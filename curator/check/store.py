@@ -126,6 +126,11 @@ def states_of(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
 # --- selection ----------------------------------------------------------------------------
 
 
+def source_id(db: Any, source: str | None) -> int | None:
+    """The id of the source named `source` (None for all); NotFoundError when unknown."""
+    return _source_id(db, source)
+
+
 def _source_id(db: Any, source: str | None) -> int | None:
     if source is None:
         return None

@@ -128,7 +128,9 @@ def problems(summary: CheckSummary) -> list[UrlReport]:
     """Results worth a human's look, worst first: confirmed broken, gone, other failures,
     moves, title drift. Unchecked relative links are only counted."""
     found = [
-        r for r in summary.results if r.outcome not in _NOT_PROBLEMS or r.broken or r.title_drift
+        r
+        for r in summary.results
+        if r.outcome not in _NOT_PROBLEMS or r.broken or r.title_drift or r.reason
     ]
     rank = {o: i for i, o in enumerate(_SEVERITY)}
     return sorted(found, key=lambda r: (not r.broken, rank.get(r.outcome, 99), r.url))

@@ -95,6 +95,7 @@ class FetchResult:
     repo: RepoFacts | None = None  # a GitHub repository link checked through the API
     # Why a page that answered is `gone` (soft-404, parked) or a detail (fragment-missing).
     reason: str | None = None
+    anchors: frozenset[str] | None = None  # id/name values, for URLs in `fragment_urls`
 
     @property
     def refused(self) -> bool:
@@ -118,7 +119,9 @@ class CheckConfig:
     github: GitHubApi | None = None
     github_wait: float = 60.0
     # Compare 2xx HTML pages with one probe per host of a path that cannot exist.
-    soft404: bool = True  # seconds a low API rate limit may be waited out
+    soft404: bool = True
+    # URLs whose page is read past </head> (up to max_body) for its id/name anchors.
+    fragment_urls: frozenset[str] = frozenset()  # seconds a low API rate limit may be waited out
     backoff_base: float = 0.5  # seconds before the first retry; doubles, with jitter
     # Processes that share the hosts of a big run, the calling one included (0: one per
     # core, at most 4; 1: only the calling process). Small runs always stay in-process.

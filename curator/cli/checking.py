@@ -120,6 +120,12 @@ def check_cmd(
     no_archive_lookup: Annotated[
         bool, typer.Option("--no-archive-lookup", help="Look up no archived copies.")
     ] = False,
+    check_fragments: Annotated[
+        bool,
+        typer.Option(
+            "--check-fragments", help="Check #anchors: of pages, and of the lists themselves."
+        ),
+    ] = False,
     github_wait: Annotated[
         float,
         typer.Option(
@@ -166,6 +172,7 @@ def check_cmd(
         now=parse_time(now) if now else None,
         only_urls=_diff_urls(diff) if diff else None,
         archive_lookup=ArchiveLookup.OFF if no_archive_lookup else archive_lookup,
+        check_fragments=check_fragments,
         wayback_url=(os.environ.get("CURATOR_WAYBACK_URL") or "https://archive.org").rstrip("/"),
     )
     interactive = is_interactive()

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from curator.check import classify
+from curator.check import classify, fragments
 from curator.check.http import body, guard, softpages
 from curator.check.http.titles import PageMeta, charset_from_content_type, extract_meta
 from curator.check.http.transport import HostClient
@@ -170,7 +170,10 @@ class Fetcher:
 
     async def check(self, url: str) -> FetchResult:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
-        result, answer = await self._follow(url)
+        whole = url in self.config.fragment_urls
+        result, answer = await self._follow(url, whole)
+        if whole and answer is not None and answer.head is not None:
+            result = replace(result, anchors=fragments.page_anchors(answer.head))
         if result.outcome is Outcome.REDIRECTED and redirect_to_root(url, result.final_url or url):
             return replace(
                 result,
@@ -180,7 +183,8 @@ class Fetcher:
             )
         if answer is None or answer.head is None or result.outcome not in PASSING_OUTCOMES:
             return result
-        page = softpages.Page(url, result.final_url or url, result.title, len(answer.head))
+        size = body.head_length(answer.head) if whole else len(answer.head)
+        page = softpages.Page(url, result.final_url or url, result.title, size)
         if softpages.parked(page, answer.head):
             return replace(
                 result, outcome=Outcome.GONE, reason=softpages.PARKED, error="parked domain"
@@ -213,7 +217,7 @@ class Fetcher:
             return None
         return softpages.Page(target, result.final_url or target, result.title, len(answer.head))
 
-    async def _follow(self, url: str) -> tuple[FetchResult, _Answer | None]:
+    async def _follow(self, url: str, whole: bool = False) -> tuple[FetchResult, _Answer | None]:
         """Follow `url`'s redirects by hand; the result and the final answer, if any."""
         start = self.clock()
         hops: list[Hop] = []
@@ -241,7 +245,7 @@ class Fetcher:
             except (httpx.InvalidURL, ValueError) as exc:
                 return result(Outcome.INVALID, error=f"malformed URL: {exc}"), None
             seen.add(_loop_key(parsed))
-            hop = await self._hop(parsed)
+            hop = await self._hop(parsed, whole)
             retries += hop.attempts - 1
             if hop.error is not None:
                 return result(hop.error.outcome, error=hop.error.message), None
@@ -284,14 +288,14 @@ class Fetcher:
             )
             return done, hop.answer
 
-    async def _hop(self, url: httpx.URL) -> _Hop:
+    async def _hop(self, url: httpx.URL, whole: bool = False) -> _Hop:
         """One URL (no redirects followed) with retries; GET, then HEAD on 405/501."""
         host = url.host.lower()
         attempt = 0
         while True:
             attempt += 1
             try:
-                answer = await self._attempt(url, host, "GET")
+                answer = await self._attempt(url, host, "GET", whole)
                 if answer.status in classify.METHOD_REJECTED:
                     head = await self._attempt(url, host, "HEAD")
                     if head.status not in classify.METHOD_REJECTED:
@@ -336,7 +340,9 @@ class Fetcher:
         finally:
             await self.hosts.slots.acquire()
 
-    async def _attempt(self, url: httpx.URL, host: str, method: str) -> _Answer:
+    async def _attempt(
+        self, url: httpx.URL, host: str, method: str, whole: bool = False
+    ) -> _Answer:
         gate = self.hosts.gate(host)
         while (left := gate.pause_left()) > 0:
             await self._idle(left)
@@ -348,7 +354,7 @@ class Fetcher:
                 async with asyncio.timeout_at(deadline):
                     response = await client.open(method, url, headers)
                 try:
-                    return await self._read(response, method, deadline)
+                    return await self._read(response, method, deadline, whole)
                 finally:
                     await response.aclose()
                     # httpx links a response and its stream both ways; cutting the link
@@ -357,7 +363,9 @@ class Fetcher:
         finally:
             self.hosts.released(host)
 
-    async def _read(self, response: httpx.Response, method: str, deadline: float) -> _Answer:
+    async def _read(
+        self, response: httpx.Response, method: str, deadline: float, whole: bool = False
+    ) -> _Answer:
         headers = kept_headers(response.headers.raw)
         content_type = headers.get("content-type", "")
         head: bytearray | None = None
@@ -370,14 +378,17 @@ class Fetcher:
         try:
             async with asyncio.timeout_at(deadline):
                 if head is not None:
-                    await body.read_head(response, headers, self.config.max_body, head, DRAIN_LIMIT)
+                    await body.read_head(
+                        response, headers, self.config.max_body, head, DRAIN_LIMIT, whole
+                    )
                 elif not 200 <= response.status_code < 300:
                     # Error pages and redirects are small: reading them keeps the connection.
                     # Other 2xx content (PDFs, archives) is never read.
                     await body.drain(response, headers, DRAIN_LIMIT)
         except (TimeoutError, httpx.TransportError):
             pass  # the status is in; a body that stalls or breaks later does not change it
-        meta = (
-            extract_meta(bytes(head), charset_from_content_type(content_type)) if head else _NO_META
-        )
+        meta = _NO_META
+        if head:
+            page_head = bytes(head[: body.head_length(head)]) if whole else bytes(head)
+            meta = extract_meta(page_head, charset_from_content_type(content_type))
         return _Answer(response.status_code, headers, meta, bytes(head) if head else None)
