@@ -16,7 +16,8 @@ link's (GitHub resolves renamed and transferred repositories) is `redirected` to
 URL; archived and disabled repositories are `ok` with the fact kept. Requests are sent
 one after another, as GitHub asks of API clients. When `rateLimit.remaining` cannot pay
 for the next query, the run waits for `resetAt` if that is within `github_wait`, else the
-links left are `blocked` ("not checked"), never `gone`. The token goes only where
+links left are `blocked` ("not checked"), never `gone`. An API that never answers (a bad
+token, an outage) hands every link back to the page fetcher. The token goes only where
 http/ghauth.py allows; the API is never asked to follow a redirect.
 """
 
@@ -278,6 +279,10 @@ class GraphQLChecker:
                 except RateLimited as exc:
                     stopped = str(exc)
                 except (httpx.HTTPError, ValueError, OSError) as exc:
+                    if not answers and not failures:
+                        # Never answered (a bad token, an unreachable API): the pages
+                        # can still tell, as they would without a token.
+                        return rest + list(links)
                     stopped = f"GitHub API unusable: {type(exc).__name__}: {exc}"
             if stopped is not None:
                 for r in batch:

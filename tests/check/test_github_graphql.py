@@ -176,4 +176,13 @@ def test_a_redirect_from_the_api_is_not_followed_with_the_token() -> None:
 
         results = asyncio.run(go())
     assert evil.call_count == 0
-    assert [r.outcome for r in results] == [Outcome.BLOCKED]
+    assert results == []  # handed back to the page fetcher, which sends no token
+
+
+def test_a_bad_token_hands_the_links_back_to_the_page_fetcher() -> None:
+    def handler(request: httpx.Request, n: int) -> httpx.Response:
+        return httpx.Response(401, json={"message": "Bad credentials"})
+
+    urls = ["https://github.com/o/a", "https://github.com/o/b/blob/main/x"]
+    results, rest, _, seen = _run(urls, handler)
+    assert len(seen) == 1 and results == [] and sorted(rest) == sorted(urls)
