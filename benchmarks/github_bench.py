@@ -152,6 +152,7 @@ def run_curator(
             GITHUB_GRAPHQL_URL=f"{site.base}/graphql",
             CURATOR_GITHUB_WEB=site.base,
         )
+    site.forget_clients()
     before = (site.page_requests, site.api_requests)
     cmd = [str(BIN / "curator"), "check", "--allow-private", "--db", str(db)]
     cmd += ["--format", "json", "-o", str(report), "--no-archive-lookup"]
@@ -171,6 +172,7 @@ def run_lychee(
     work: Path, md: Path, site: FakeGitHubSite, truth: dict[str, Truth], cap: float
 ) -> Row:
     report = work / "lychee.json"
+    site.forget_clients()
     before = (site.page_requests, site.api_requests)
     cmd = [str(BIN / "lychee"), "--no-progress", "--format", "json", "--output", str(report)]
     wall, capped = run([*cmd, str(md)], dict(os.environ), cap, work / "lychee.log")

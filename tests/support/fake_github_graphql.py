@@ -63,6 +63,11 @@ class FakeGitHubSite:
         key = f"{owner}/{name}".lower()
         return self.repos.get(self.renamed.get(key, key))
 
+    def forget_clients(self) -> None:
+        """Start every client's page-rate window afresh (between benchmark runs)."""
+        with self._lock:
+            self._pages_by_client.clear()
+
     @property
     def api_requests(self) -> int:
         return sum(1 for method, _, _ in self.log if method == "POST")
