@@ -266,52 +266,54 @@ class GraphQLChecker:
                 links[url] = link
         if api is None or not links or not api.may_send(api.graphql_url):
             return rest + list(links)
-        repos = list({link.key: link for link in links.values()}.values())
-        answers: dict[str, RepoFacts | None] = {}
-        failures: dict[str, str] = {}
+        by_repo: dict[str, list[tuple[str, RepoLink]]] = {}
+        for url, link in links.items():
+            by_repo.setdefault(link.key, []).append((url, link))
+        repos = [group[0][1] for group in by_repo.values()]
+        answered = False
         stopped: str | None = None
         for start in range(0, len(repos), BATCH):
             batch = repos[start : start + BATCH]
+            answer: BatchAnswer | None = None
             if stopped is None:
                 try:
                     await self._wait_for_budget(len(batch))
                     answer = await self._ask(batch)
+                    answered = True
                 except RateLimited as exc:
                     stopped = str(exc)
                 except (httpx.HTTPError, ValueError, OSError) as exc:
-                    if not answers and not failures:
+                    if not answered:
                         # Never answered (a bad token, an unreachable API): the pages
                         # can still tell, as they would without a token.
                         return rest + list(links)
                     stopped = f"GitHub API unusable: {type(exc).__name__}: {exc}"
-            if stopped is not None:
-                for r in batch:
-                    failures[r.key] = stopped
-                continue
-            for i, r in enumerate(batch):
-                if i in answer.found:
-                    answers[r.key] = answer.found[i]
-                elif i in answer.missing:
-                    answers[r.key] = None
-                else:
-                    failures[r.key] = answer.failed.get(i, "GitHub API: no answer")
-        for url, link in links.items():
-            if link.key in failures:
-                why = f"not checked: {failures[link.key]}"
-                on_result(FetchResult(url, Outcome.BLOCKED, error=why))
-            elif link.deep:
-                facts = answers[link.key]
-                if facts is None:
-                    on_result(
-                        FetchResult(
-                            url, Outcome.GONE, status=404, error="GitHub: repository not found"
-                        )
-                    )
-                else:
-                    rest.append(url)
-            else:
-                on_result(outcome_for(link, url, answers[link.key]))
+            # Each batch is reported as soon as it is answered: progress, and an
+            # interrupted run keeps what it learnt.
+            for i, repo in enumerate(batch):
+                for url, link in by_repo[repo.key]:
+                    result = self._result(url, link, i, answer, stopped)
+                    if result is None:
+                        rest.append(url)  # a deep link of a live repository: its page
+                    else:
+                        on_result(result)
         return rest
+
+    @staticmethod
+    def _result(
+        url: str, link: RepoLink, i: int, answer: BatchAnswer | None, stopped: str | None
+    ) -> FetchResult | None:
+        if answer is None or (i not in answer.found and i not in answer.missing):
+            why = stopped if answer is None else answer.failed.get(i, "GitHub API: no answer")
+            return FetchResult(url, Outcome.BLOCKED, error=f"not checked: {why}")
+        facts = answer.found.get(i)
+        if link.deep:
+            if facts is None:
+                return FetchResult(
+                    url, Outcome.GONE, status=404, error="GitHub: repository not found"
+                )
+            return None
+        return outcome_for(link, url, facts)
 
     async def _wait_for_budget(self, size: int) -> None:
         rate = self._rate

@@ -165,6 +165,9 @@ def serve_fake_github(site: FakeGitHubSite | None = None) -> Iterator[FakeGitHub
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes: with Nagle on, each keep-alive answer
+        # waited for the client's delayed ACK (40 ms), which no real server costs.
+        disable_nagle_algorithm = True
 
         def _send(self, status: int, headers: dict[str, str], body: bytes, ctype: str) -> None:
             self.send_response(status)
