@@ -164,9 +164,7 @@ class Fetcher:
     clock: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
     # Origin → the run's probe of a path that cannot exist there (soft 404s).
-    _probes: dict[tuple[str, str, int | None], asyncio.Future[softpages.Page | None]] = field(
-        default_factory=dict
-    )
+    _probes: dict[str, asyncio.Future[softpages.Page | None]] = field(default_factory=dict)
 
     async def check(self, url: str) -> FetchResult:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
@@ -203,11 +201,13 @@ class Fetcher:
     async def _probe(self, url: str) -> softpages.Page | None:
         """What `url`'s host answers for a path that cannot exist (once per origin and
         run; None when it answers honestly with an error)."""
-        parts = httpx.URL(url)
-        key = (parts.scheme, parts.host, parts.port)
+        end = url.find("/", url.find("//") + 2)
+        key = url if end < 0 else url[:end]  # the origin, as spelt: cheap, once per page
         task = self._probes.get(key)
         if task is None:
             task = self._probes[key] = asyncio.ensure_future(self._run_probe(url))
+        elif task.done():
+            return task.result()  # every page after the first: no await, no shield
         return await asyncio.shield(task)
 
     async def _run_probe(self, url: str) -> softpages.Page | None:

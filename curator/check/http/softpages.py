@@ -51,10 +51,10 @@ class Page:
 
 def parked(page: Page, head: bytes) -> bool:
     """The page is a parking or domain-for-sale page."""
-    host = (urlsplit(page.final_url).hostname or "").lower()
-    site = host[4:] if host.startswith("www.") else host
-    if site in _PARKING_HOSTS and site != _site(page.url):
-        return True
+    if page.final_url != page.url:  # sent to a marketplace ("buy this domain")
+        site = _site(page.final_url)
+        if site in _PARKING_HOSTS and site != _site(page.url):
+            return True
     return _PARKED.search(head) is not None or (
         page.title is not None and _PARKED.search(page.title.encode("utf-8", "replace")) is not None
     )
@@ -72,8 +72,12 @@ def probe_url(url: str) -> str:
 
 
 def is_root(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.path.rstrip("/") == "" and not parts.query
+    """`url` is its site's home page (string checks: this runs for every page)."""
+    start = url.find("//")
+    slash = url.find("/", start + 2 if start >= 0 else 0)
+    if slash < 0:
+        return "?" not in url
+    return url[slash:] == "/"
 
 
 def matches_probe(page: Page, probe: Page) -> bool:
