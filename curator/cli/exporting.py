@@ -35,6 +35,9 @@ def export_cmd(
     taxonomy: Annotated[
         Path | None, typer.Option("--taxonomy", help="Taxonomy file (canonical categories).")
     ] = None,
+    stars: Annotated[
+        bool, typer.Option("--stars", help="Show GitHub repositories' star counts.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Regenerate the exports: category, tag and source pages, index and CHANGES.md."""
@@ -52,7 +55,7 @@ def export_cmd(
 
     if fmt not in {f.value for f in ExportFormat}:
         raise InputError(f"--format must be md, json or csv, not {fmt!r}")
-    result = export_all(open_engine(db), out_dir, ExportFormat(fmt), rules, taxonomy)
+    result = export_all(open_engine(db), out_dir, ExportFormat(fmt), rules, taxonomy, stars=stars)
     for f in result.files:
         echo(f"{f.path}: {'written' if f.written else 'unchanged'}\n")
     for path in result.removed:

@@ -276,6 +276,11 @@ def _tags(
     return tagged, reasons, vetoed
 
 
+def _count(n: int) -> str:
+    """1234 → 1.2k, as GitHub shows stars."""
+    return f"{n / 1000:.1f}k".replace(".0k", "k") if n >= 1000 else str(n)
+
+
 def _repo_description(repos: dict[int, RepoMark], link: _Link | None) -> str:
     """The repository's own description, for an entry the list gave none."""
     repo = repos.get(link.url_id) if link is not None and link.url_id is not None else None
@@ -288,8 +293,12 @@ def collect(
     rules: RuleSet,
     out_dir: Path,
     with_reasons: bool = True,
+    *,
+    now: datetime | None = None,
+    stars: bool = False,
 ) -> ExportData:
-    """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper)."""
+    """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper);
+    `stars`: GitHub repositories show their star count; `now` dates the 💤 mark."""
     sources = {s.id: s for s in session.execute(select(Source)).scalars() if s.id is not None}
     paths = _Paths(out_dir, sources)
     rows, links, archives = _load(session)
@@ -304,7 +313,7 @@ def collect(
             " FROM url_state",
         )
     }
-    repos = marks_by_url(session, datetime.now(UTC), STALE_AFTER)
+    repos = marks_by_url(session, now or datetime.now(UTC), STALE_AFTER)
     tagged, reasons, vetoed = _tags(session, ids, with_reasons)
     pinned = overrides(session)
     # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
@@ -328,6 +337,8 @@ def collect(
         repo = repos.get(lk.url_id) if lk.url_id is not None else None
         if repo is not None:
             mark += (" 🗄️" if repo.archived else "") + (" 💤" if repo.stale else "")
+            if stars:
+                mark += f" ★ {_count(repo.stars)}"
         return OutLink(lk.text, lk.href, canonical or target, relative, status, archived, mark)
 
     # The loops below run once per entry: locals, and the common cases (one occurrence,

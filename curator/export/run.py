@@ -69,6 +69,7 @@ def export_all(
     rules: Path | None = None,
     taxonomy: Path | None = None,
     now: datetime | None = None,
+    stars: bool = False,
 ) -> ExportResult:
     ruleset = load_rules(rules)
     tax = load_taxonomy(taxonomy)
@@ -78,7 +79,15 @@ def export_all(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is not a directory")
     with read_session(engine) as session:
-        data = collect(session, tax, ruleset, out_dir, with_reasons=fmt is ExportFormat.JSON)
+        data = collect(
+            session,
+            tax,
+            ruleset,
+            out_dir,
+            with_reasons=fmt is ExportFormat.JSON,
+            now=now,
+            stars=stars,
+        )
         ch = changes_mod.compute(session, data)
         if fmt is ExportFormat.MD:
             src = [FileResult(r.path, r.written) for r in export_sources(session, out_dir)]

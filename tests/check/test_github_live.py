@@ -107,6 +107,10 @@ def test_repos_through_graphql_with_the_token_and_pages_without(
     assert f"[old]({b}/octo/new-name) ↪" in page
     assert f"[alive]({b}/octo/alive) —" in page  # no marks on a live, recent repository
     assert f"[quiet]({b}/octo/quiet) — Filled in from GitHub" in page
+    assert "★" not in page
+    assert run_cli("export", "--db", db, "--out", out, "--stars").code == 0
+    page = "\n".join(p.read_text() for p in out.glob("*.md"))
+    assert f"[alive]({b}/octo/alive) ★ 42 —" in page
 
 
 def test_no_token_over_plain_http_to_a_remote_api_base(
