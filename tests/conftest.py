@@ -1,13 +1,18 @@
-"""Shared fixtures: a fresh DB path, an in-process CLI runner, no $CURATOR_DB leaking in."""
+"""Shared fixtures: a fresh DB path, an in-process CLI runner, no $CURATOR_DB leaking in,
+and a real PostgreSQL server (started once per session) with a fresh database per test."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.pg import PostgresServer, start_server
 
 
 @pytest.fixture
@@ -29,3 +34,26 @@ def _no_env_db(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CURATOR_WAYBACK_URL", "http://127.0.0.1:9")
     monkeypatch.setattr(sys, "argv", ["curator"])
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server per test session (tests/support/pg.py)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install -e '.[test]')")
+    try:
+        server = start_server()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"no PostgreSQL server for this session: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> str:
+    """A fresh, empty database on the session's server: its postgresql:// URL."""
+    return pg_server.create_database(f"t_{uuid.uuid4().hex[:16]}")

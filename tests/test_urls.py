@@ -57,3 +57,53 @@ def test_host_of_normalized_agrees_with_host_of(url: str) -> None:
     from curator.urls import host_of_normalized
 
     assert host_of_normalized(normalize(url)) == host_of(url)
+
+
+@pytest.mark.parametrize(
+    ("href", "norm"),
+    [
+        ("//cdn.example/lib.js", "https://cdn.example/lib.js"),  # scheme-relative: https
+        ("https://a.example", "https://a.example/"),  # an empty path is "/"
+        ("https://a.example./x", "https://a.example/x"),  # the root dot of the host
+        ("https://a.example/x///", "https://a.example/x"),
+        ("https://u:p@A.example:8443/x", "https://u:p@a.example:8443/x"),  # userinfo kept
+        ("http://[::1]:80/", "http://[::1]/"),
+        ("https://a.example/%7Euser/a b", "https://a.example/~user/a%20b"),
+        ("https://a.example/p?fbclid=1&gclid=2", "https://a.example/p"),
+        ("https://a.example/p?b=2&a=1", "https://a.example/p?b=2&a=1"),  # order is meaning
+        ("https://a.example/p?x=", "https://a.example/p?x="),  # blank values kept
+        ("  https://a.example/p\u200b ", "https://a.example/p"),
+    ],
+)
+def test_normalize_exact_forms(href: str, norm: str) -> None:
+    assert normalize(href) == norm
+
+
+@pytest.mark.parametrize(
+    "href", ["./docs/x.md", "#top", "mailto:A@B.example", "ftp://Host/x", "http://[bad"]
+)
+def test_normalize_leaves_non_web_and_broken_hrefs_as_written(href: str) -> None:
+    assert normalize(href) == href
+
+
+def test_clean_href_and_strip_invisible() -> None:
+    from curator.urls import clean_href, strip_invisible
+
+    assert strip_invisible("a\u200bb\ufeffc") == "abc"
+    assert strip_invisible("plain ascii ") == "plain ascii "
+    assert clean_href(" \u200bhttps://a.example/x\u200c\n") == "https://a.example/x"
+
+
+@pytest.mark.parametrize(
+    ("href", "kind"),
+    [
+        ("", LinkKind.OTHER),
+        ("\u200b", LinkKind.OTHER),  # nothing left once cleaned
+        ("//cdn.example/x", LinkKind.WEB),
+        ("C:/Users/x.md", LinkKind.RELATIVE),  # a drive letter is no scheme
+        ("HTTPS://X.org", LinkKind.WEB),
+        ("http://1.1,](", LinkKind.WEB),  # what linkify can yield: still a web link
+    ],
+)
+def test_classify_edge_cases(href: str, kind: LinkKind) -> None:
+    assert classify(href) is kind

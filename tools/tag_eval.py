@@ -1,13 +1,23 @@
-"""Precision and recall of the tagging rules on the hand-labelled seed fixture.
+"""Precision and recall of the tagging rules: on the seed fixture and on the corpus labels.
 
 Input: tests/fixtures/tag_labels.csv (source, stable key, title, tags; one row per curated
-entry of the five seed lists, labelled by hand) and a rules file (default: the bundled
-data/tags.toml; `--rules FILE` to try another). Output: a table of precision, recall,
-true/false positives and false negatives per tag on stdout; `--errors` also lists the
-entries behind each false positive/negative. Exit code 1 when `--min P` is given and
-hardware or perf falls below it (CI runs this through tests/test_tags.py).
+entry of the five seed lists, labelled by hand), the corpus labels ../shared/corpus/tags.jsonl
+(relative to the repository root; file, line, url, title, hardware, perf, why) with their
+lists, and a rules file (default: the bundled data/tags.toml; `--rules FILE` to try
+another). Output: a table of precision, recall, true/false positives and false negatives per
+tag on stdout; for the corpus, hardware and perf per list and in total for the tuning and
+the validation half separately; `--errors` also lists every false positive (with the rule's
+reason) and false negative (with the label's why). Exit code 1 when `--min P` is given and
+hardware or perf falls below it on the seeds (CI runs this through tests/curate/test_tags.py).
 
 Usage: .venv/bin/python tools/tag_eval.py [--rules FILE] [--errors] [--min 0.95]
+       .venv/bin/python tools/tag_eval.py --corpus tuning|validation|both [--errors]
+
+The corpus is split by list, in MANIFEST.md order: odd rows are the tuning half (rules are
+written against it), even rows the validation half (only reported). Corpus lists are
+imported with curator's importer into a temporary DB and tagged with `apply_rules`; a label
+is matched to the entry starting on its line, else to the entry of that list with its URL.
+Labels that match no entry (entry parsing still differs) are counted, not scored.
 
 How the fixture was labelled (by reading each entry: title, description, notes, section):
 - hardware: about GPUs/accelerators/chips, CPUs and instruction sets, memory, HPC, or a
@@ -26,7 +36,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
+import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -40,7 +53,52 @@ from curator.parse import decode_bytes, parse_markdown  # noqa: E402
 
 LABELS = ROOT / "tests" / "fixtures" / "tag_labels.csv"
 LISTS = ROOT / "data" / "lists"
+HISTORY = ROOT / "data" / "history"  # an older version of a list: labelled too
 TARGETS = ("hardware", "perf")
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+# MANIFEST.md rows 1, 3, 5, ...: the rules are tuned on these lists only.
+TUNING = (
+    "gpu-mode--resource-stream--README.md",
+    "AmberLJC--LLMSys-PaperList--README.md",
+    "htqin--awesome-model-quantization--README.md",
+    "Separius--awesome-fast-attention--README.md",
+    "keon--awesome-nlp--README.md",
+    "tensorchord--Awesome-LLMOps--README.md",
+    "HuaizhengZhang--Awesome-System-for-Machine-Learning--llm_serving.md",
+    "amusi--CVPR2024-Papers-with-Code--README.md",
+    "lonePatient--awesome-pretrained-chinese-nlp-models--docs-chat-llm.md",
+    "km1994--nlp_paper_study--README.md",
+    "WangRongsheng--awesome-LLM-resourses--README.md",
+    "avelino--awesome-go--README.md",
+    "sindresorhus--awesome-nodejs--readme.md",
+    "alebcay--awesome-shell--README.md",
+    "EbookFoundation--free-programming-books--books-free-programming-books-subjects.md",
+    "ml-tooling--best-of-jupyter--README.md",
+    "alexpate--awesome-design-systems--README.md",
+    "jaywcjlove--awesome-uikit--README.md",
+)
+# MANIFEST.md rows 2, 4, 6, ...: only reported, never tuned on.
+VALIDATION = (
+    "Jokeren--Awesome-GPU--README.md",
+    "HuangOwen--Awesome-LLM-Compression--README.md",
+    "horseee--Awesome-Efficient-LLM--quantization.md",
+    "heejkoo--Awesome-Diffusion-Models--README.md",
+    "gigwegbe--tinyml-papers-and-projects--README.md",
+    "hindupuravinash--the-gan-zoo--README.md",
+    "wdndev--llm_interview_note--README.md",
+    "jobbole--awesome-cpp-cn--README.md",
+    "wgwang--awesome-LLMs-In-China--README.md",
+    "GitHubDaily--GitHubDaily--2023.md",
+    "0voice--interview_internal_reference--README.md",
+    "rust-unofficial--awesome-rust--README.md",
+    "enaqx--awesome-react--README.md",
+    "veggiemonk--awesome-docker--README.md",
+    "kdeldycke--awesome-falsehood--readme.md",
+    "webpro--awesome-dotfiles--README.md",
+    "kilimchoi--engineering-blogs--README.md",
+)
+HALVES = {"tuning": TUNING, "validation": VALIDATION}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +139,7 @@ def evaluate(rules: Path | None = None, labels: Path = LABELS, lists: Path = LIS
     tagger = Tagger(load_rules(rules if rules is not None else ROOT / "data" / "tags.toml"))
     truth = read_labels(labels)
     predicted: dict[tuple[str, str], set[str]] = {}
-    for path in sorted(lists.glob("*.md")):
+    for path in sorted([*lists.glob("*.md"), *HISTORY.glob("*.md")]):
         doc = parse_markdown(decode_bytes(path.read_bytes(), str(path)).text)
         unmatched = []
         for entry, key in zip(doc.entries, stable_keys(doc.entries), strict=True):
@@ -122,13 +180,141 @@ def evaluate(rules: Path | None = None, labels: Path = LABELS, lists: Path = LIS
     return Report(len(truth), scores, errors)
 
 
+@dataclass(frozen=True, slots=True)
+class CorpusError:
+    tag: str
+    kind: str  # "FP" / "FN"
+    file: str
+    line: int
+    title: str
+    reason: str  # the rule's reason (FP) or the label's why (FN)
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusReport:
+    half: str
+    labels: int
+    unmatched: list[tuple[str, int, str]]  # (file, line, title) of labels without an entry
+    per_list: dict[str, list[TagScore]]  # file -> hardware, perf
+    errors: list[CorpusError]
+
+    def total(self, tag: str) -> TagScore:
+        tp = fp = fn = 0
+        for scores in self.per_list.values():
+            for s in scores:
+                if s.tag == tag:
+                    tp, fp, fn = tp + s.tp, fp + s.fp, fn + s.fn
+        return TagScore(tag, tp, fp, fn)
+
+
+def read_corpus_labels(corpus: Path = CORPUS) -> list[dict[str, object]]:
+    with (corpus / "tags.jsonl").open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def evaluate_corpus(half: str, rules: Path | None = None, corpus: Path = CORPUS) -> CorpusReport:
+    """Import the half's lists into a temp DB, tag them, score hardware and perf."""
+    from curator.curate.tagging import apply_rules
+    from curator.ingest.importer import import_paths
+    from curator.store.connect import open_engine, read_session, write_session
+    from curator.store.queries import list_entries
+
+    files = HALVES[half]
+    labels = [d for d in read_corpus_labels(corpus) if d["file"] in files]
+    ruleset = load_rules(rules if rules is not None else ROOT / "data" / "tags.toml")
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = open_engine(Path(tmp) / "eval.db")
+        try:
+            import_paths(engine, [corpus / "lists" / f for f in files])
+            with write_session(engine) as session:
+                apply_rules(session, ruleset)
+            with read_session(engine) as session:
+                entries = list_entries(session)
+        finally:
+            engine.dispose()
+    by_line: dict[tuple[str, int], list[object]] = defaultdict(list)
+    by_url: dict[tuple[str, str], list[object]] = defaultdict(list)
+    for e in entries:
+        by_line[(e.source, e.line)].append(e)
+        if e.url:
+            by_url[(e.source, e.url)].append(e)
+    counts: dict[str, dict[str, list[int]]] = {}
+    unmatched: list[tuple[str, int, str]] = []
+    errors: list[CorpusError] = []
+    for label in labels:
+        file, line, url = str(label["file"]), int(str(label["line"])), label["url"]
+        source = Path(file).stem
+        found = by_line.get((source, line), [])
+        if len(found) > 1:
+            found = [e for e in found if getattr(e, "url", None) == url] or found
+        if not found and url:
+            found = by_url.get((source, str(url)), [])
+        if not found:
+            unmatched.append((file, line, str(label["title"])))
+            continue
+        entry = found[0]
+        tags = {t.name: t.reason for t in getattr(entry, "tags", [])}
+        per = counts.setdefault(file, {t: [0, 0, 0] for t in TARGETS})
+        for tag in TARGETS:
+            want, got = bool(label[tag]), tag in tags
+            if want and got:
+                per[tag][0] += 1
+            elif got:
+                per[tag][1] += 1
+                errors.append(CorpusError(tag, "FP", file, line, str(label["title"]), tags[tag]))
+            elif want:
+                per[tag][2] += 1
+                errors.append(
+                    CorpusError(tag, "FN", file, line, str(label["title"]), str(label["why"]))
+                )
+    per_list = {f: [TagScore(t, *c[t]) for t in TARGETS] for f, c in counts.items()}
+    return CorpusReport(half, len(labels), unmatched, per_list, errors)
+
+
+def print_corpus(report: CorpusReport, errors: bool) -> None:
+    matched = report.labels - len(report.unmatched)
+    print(
+        f"\ncorpus {report.half} half: {report.labels} labels, {matched} matched an entry,"
+        f" {len(report.unmatched)} matched none"
+    )
+    print(f"{'list':<44} {'hw P':>6} {'hw R':>6} {'perf P':>6} {'perf R':>6}  n")
+    for file, scores in sorted(report.per_list.items()):
+        hw, pf = scores
+        n = hw.tp + hw.fp + hw.fn
+        cells = f"{hw.precision:>6.2f} {hw.recall:>6.2f} {pf.precision:>6.2f} {pf.recall:>6.2f}"
+        print(f"{file[:44]:<44} {cells}  {n}")
+    for tag in TARGETS:
+        s = report.total(tag)
+        print(
+            f"total {tag:<9} precision {s.precision:.3f} recall {s.recall:.3f}"
+            f"  (TP {s.tp}, FP {s.fp}, FN {s.fn})"
+        )
+    if errors:
+        for e in report.errors:
+            print(f"  {e.tag:<9} {e.kind}  {e.file[:30]}:{e.line}: {e.title[:70]}  <- {e.reason}")
+        for file, line, title in report.unmatched:
+            print(f"  unmatched {file[:30]}:{line}: {title[:70]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rules", type=Path, help="rules file (default: data/tags.toml)")
     ap.add_argument("--labels", type=Path, default=LABELS, help="labelled fixture (CSV)")
     ap.add_argument("--errors", action="store_true", help="list false positives/negatives")
     ap.add_argument("--min", type=float, help="fail if hardware/perf P or R is below this")
+    ap.add_argument(
+        "--corpus",
+        choices=("tuning", "validation", "both"),
+        help="also score the corpus labels (../shared/corpus) of this half",
+    )
     args = ap.parse_args(argv)
+    if args.corpus:
+        if not (CORPUS / "tags.jsonl").is_file():
+            print(f"no corpus at {CORPUS} (expected ../shared/corpus/tags.jsonl)", file=sys.stderr)
+            return 2
+        halves = ("tuning", "validation") if args.corpus == "both" else (args.corpus,)
+        for half in halves:
+            print_corpus(evaluate_corpus(half, args.rules), args.errors)
     report = evaluate(args.rules, args.labels)
     print(f"{report.entries} hand-labelled entries from {LISTS.relative_to(ROOT)}")
     print(f"{'tag':<12} {'precision':>9} {'recall':>7} {'TP':>4} {'FP':>4} {'FN':>4}")

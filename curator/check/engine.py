@@ -25,25 +25,17 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from curator.check.http.fetch import Fetcher, HostGate
 from curator.check.http.guard import GuardedBackend, Resolver
 from curator.check.http.netio import AsyncioBackend
 from curator.check.http.transport import HostClient, SharedSSL, new_client
-from curator.check.shard import worker_count
+from curator.check.shard import OpenRun, host_key, run_sharded, worker_count
 from curator.check.types import CheckConfig, FetchResult, Outcome
 from curator.util.perf import run_sync
 
 OnResult = Callable[[FetchResult], None]
 _CLOSE_GRACE_S = 0.5
-
-
-def host_key(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 async def run_checks(
@@ -109,9 +101,7 @@ async def _run_pages(
     n_hosts = len({host_key(u) for u in unique})
     workers = 1 if resolver is not None else worker_count(config, len(unique), n_hosts)
     if workers > 1:
-        from curator.check.shard import run_sharded
-
-        await run_sharded(unique, config, on_result, stop, workers)
+        await run_sharded(unique, config, on_result, stop, workers, _ENGINE)
     else:
         await run_local(unique, config, on_result, stop, resolver)
 
@@ -350,6 +340,29 @@ class LocalRun:
             if self.failure is None:
                 self.failure = exc
             self.wake.set()
+
+
+class _InProcess:
+    """This module's engine as shard.py's `LocalEngine`."""
+
+    def open_ended(self, config: CheckConfig, on_result: OnResult) -> OpenRun:
+        return LocalRun([], config, on_result, open_ended=True)
+
+    async def drive(self, run: OpenRun, stop: asyncio.Event | None) -> None:
+        assert isinstance(run, LocalRun)
+        await drive_local(run, stop)
+
+    async def run(
+        self,
+        urls: Sequence[str],
+        config: CheckConfig,
+        on_result: OnResult,
+        stop: asyncio.Event | None,
+    ) -> None:
+        await run_local(urls, config, on_result, stop)
+
+
+_ENGINE = _InProcess()
 
 
 def check_url_sync(url: str, config: CheckConfig | None = None) -> FetchResult:

@@ -1,9 +1,9 @@
 """Exclusions as data: URL patterns the checker skips, with a reason and an expiry.
 
-Input: a DB (a SQLAlchemy session for the edits; any DB for `list_exclusions`, read with
-plain SQL), patterns (`fnmatch` globs, or `re:REGEX`), reasons, expiry times. Output:
-`ExclusionView`s and an `ExclusionMatcher` that names the exclusion an URL falls under.
-Config: none. The `exclusion` table is defined in models.py.
+Input: a `Db` (a session's transaction for the edits), patterns (`fnmatch` globs, or
+`re:REGEX`), reasons, expiry times. Output: `ExclusionView`s and an `ExclusionMatcher`
+that names the exclusion an URL falls under. Config: none. The rows are read and written
+by store/exclusions.py.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from curator.errors import InputError, NotFoundError
-from curator.store.dbapi import fetch_all, from_sql_time
+from curator.store.exclusions import delete_exclusion, exclusion_rows, save_exclusion
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from curator.store.dbapi import Db
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,53 +54,32 @@ class ExclusionMatcher:
         return None
 
 
-def list_exclusions(db: Any, now: datetime) -> list[ExclusionView]:
-    rows = fetch_all(
-        db, "SELECT pattern, reason, expires_at, created_at FROM exclusion ORDER BY pattern"
-    )
-    views = []
-    for pattern, reason, expires, created in rows:
-        expires_at = from_sql_time(expires)
-        created_at = from_sql_time(created)
-        assert created_at is not None
-        views.append(
-            ExclusionView(
-                pattern, reason, expires_at, created_at, expires_at is None or expires_at > now
-            )
+def list_exclusions(db: Db, now: datetime) -> list[ExclusionView]:
+    return [
+        ExclusionView(
+            r.pattern,
+            r.reason,
+            r.expires_at,
+            r.created_at,
+            r.expires_at is None or r.expires_at > now,
         )
-    return views
+        for r in exclusion_rows(db)
+    ]
 
 
 def add_exclusion(
-    session: Session, pattern: str, reason: str, expires_at: datetime | None, now: datetime
+    db: Db, pattern: str, reason: str, expires_at: datetime | None, now: datetime
 ) -> bool:
     """Add (True) or update (False) the exclusion `pattern`."""
-    from sqlmodel import select
-
-    from curator.store.schema import Exclusion
-
     pattern = pattern.strip()
     if not pattern or pattern == "re:":
         raise InputError("an exclusion needs a non-empty pattern")
     _compile(pattern)
     if expires_at is not None and expires_at <= now:
         raise InputError(f"--expires {expires_at:%Y-%m-%d %H:%M} is already in the past")
-    row = session.exec(select(Exclusion).where(Exclusion.pattern == pattern)).first()
-    created = row is None
-    if row is None:
-        row = Exclusion(pattern=pattern, reason=reason, expires_at=expires_at, created_at=now)
-    else:
-        row.reason, row.expires_at = reason, expires_at
-    session.add(row)
-    return created
+    return save_exclusion(db, pattern, reason, expires_at, now)
 
 
-def remove_exclusion(session: Session, pattern: str) -> None:
-    from sqlmodel import select
-
-    from curator.store.schema import Exclusion
-
-    row = session.exec(select(Exclusion).where(Exclusion.pattern == pattern.strip())).first()
-    if row is None:
+def remove_exclusion(db: Db, pattern: str) -> None:
+    if not delete_exclusion(db, pattern.strip()):
         raise NotFoundError(f"no exclusion {pattern!r} (see `curator exclude list`)")
-    session.delete(row)

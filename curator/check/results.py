@@ -1,30 +1,36 @@
 """The result writer of a check: every result into `check_result`, each URL's new state
 into `url_state`, in batches from a background thread.
 
-Input: the DB (a path, or an SQLAlchemy engine), the run id, `--confirm-runs` and
+Input: the DB (a path, or an SQLAlchemy engine a caller holds), the run id, `--confirm-runs` and
 `--confirm-days`; `FetchResult`s submitted while the run goes on. Output: committed rows
 (one `BEGIN IMMEDIATE` transaction per ~200 results or per second, so an interrupt loses
 only requests still in flight) and `stored`, what the run's report needs of each URL.
-Config: `batch_size`, `interval`. The thread has its own plain sqlite3 connection.
+Config: `batch_size`, `interval`. The thread has its own plain DBAPI connection; the
+SQL is store/results.py's and store/urlstate.py's.
 """
 
 from __future__ import annotations
 
-import json
 import queue
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
-from curator.check.store import StateRow, record_of, states_of
+from curator.check.store import record_of
 from curator.check.types import FetchResult, LinkState, Outcome, RepoFacts
-from curator.store import repofacts
-from curator.store.dbapi import connect, path_of, sql_time, transaction
+from curator.store.dbapi import Connection, connect, path_of, transaction
+from curator.store.repofacts import FactRow, upsert_facts
+from curator.store.results import ResultRow, insert_results
+from curator.store.urlstate import StateRow, archive_lookups, states_of, upsert_states
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from curator.store.dbapi import Connection, Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +52,6 @@ _Item = tuple[int, FetchResult, datetime]
 # result (and the GIL hand-off it forces) the writer thread was 16.5 % of a check
 # process's samples at N=5,000, against 6 % in lists.
 _HAND_OVER = 64
-_STATE_COLS = (
-    "state",
-    "last_outcome",
-    "last_status",
-    "first_failure_at",
-    "consecutive_failures",
-    "flips",
-    "last_ok_at",
-    "last_checked_at",
-    "final_url",
-    "title",
-    "description",
-    "title_drift",
-    "reason",
-)
 
 
 class ResultWriter:
@@ -69,7 +60,7 @@ class ResultWriter:
 
     def __init__(
         self,
-        db: Any,
+        db: Where | Engine,
         run_id: int,
         confirm_runs: int,
         confirm_days: float,
@@ -79,7 +70,7 @@ class ResultWriter:
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         self._path, self._run_id = path_of(db), run_id
-        self._conn: sqlite3.Connection | None = None  # the writer thread's own
+        self._conn: Connection | None = None  # the writer thread's own
         self._confirm = (confirm_runs, confirm_days)
         self._batch_size, self._interval = batch_size, interval
         self._on_error = on_error
@@ -153,110 +144,104 @@ class ResultWriter:
                 self._on_error(exc)
 
     def _write(self, batch: list[_Item]) -> None:
-        runs, days = self._confirm
-        results: list[tuple[Any, ...]] = []
-        states: list[tuple[Any, ...]] = []
-        facts: list[tuple[Any, ...]] = []
-        stored: dict[int, Stored] = {}
         if self._conn is None:
             self._conn = connect(self._path)
         with transaction(self._conn, write=True) as conn:
-            rows = states_of(conn, [uid for uid, _, _ in batch])
-            for uid, res, at in batch:
-                row = rows.get(uid)
-                if res.refused:  # refusing is our policy, not news about the URL
-                    record = record_of(row) or StateRecord()
-                else:
-                    record = transition(record_of(row), res.outcome, at, runs, days, res.status)
-                title, description, drift = _titles(row, res)
-                final_url = row.final_url if row else None
-                if res.outcome is Outcome.REDIRECTED:
-                    final_url = res.final_url
-                elif res.outcome is Outcome.OK:
-                    final_url = None
-                redirects = [{"url": h.url, "status": h.status} for h in res.redirects]
-                results.append(
-                    (
-                        uid,
-                        self._run_id,
-                        sql_time(at),
-                        res.status,
-                        res.outcome.value,
-                        res.final_url,
-                        json.dumps(redirects) if redirects else "[]",
-                        res.elapsed_ms,
-                        res.attempts,
-                        res.error,
-                        res.title,
-                        res.description,
-                        res.reason,
-                    )
-                )
-                if res.repo is not None:
-                    facts.append(_fact_row(uid, res.repo, at))
-                states.append(
-                    (
-                        uid,
-                        record.state.value,
-                        record.last_outcome.value if record.last_outcome else None,
-                        record.last_status,
-                        sql_time(record.first_failure_at),
-                        record.consecutive_failures,
-                        record.flips,
-                        sql_time(record.last_ok_at),
-                        sql_time(record.last_checked_at),
-                        final_url,
-                        title,
-                        description,
-                        drift,
-                        res.reason if not res.refused else (row.reason if row else None),
-                    )
-                )
-                stored[uid] = Stored(
-                    record.state,
-                    record.first_failure_at,
-                    title,
-                    drift,
-                    record.last_ok_at,
-                    row.archived_url if row else None,
-                    res.outcome,
-                )
-            # Plain DBAPI executemany: SQLAlchemy's ORM bulk insert cost more CPU than the
-            # rest of the parent process's share of a 20,000-URL run.
-            conn.executemany(_INSERT_RESULT, results)
-            conn.executemany(_UPSERT_STATE, states)
-            repofacts.upsert(conn, facts)
+            stored = store_batch(conn, self._run_id, batch, *self._confirm)
         self.stored.update(stored)
 
 
-_RESULT_COLS = (
-    "url_id",
-    "run_id",
-    "checked_at",
-    "status",
-    "outcome",
-    "final_url",
-    "redirects",
-    "elapsed_ms",
-    "attempts",
-    "error",
-    "title",
-    "description",
-    "reason",
-)
-_INSERT_RESULT = (
-    f"INSERT INTO check_result ({', '.join(_RESULT_COLS)}) "
-    f"VALUES ({', '.join('?' * len(_RESULT_COLS))})"
-)
-_UPSERT_STATE = (
-    f"INSERT INTO url_state (url_id, {', '.join(_STATE_COLS)}) "
-    f"VALUES ({', '.join('?' * (len(_STATE_COLS) + 1))}) "
-    f"ON CONFLICT (url_id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _STATE_COLS)}"
-)
+def store_batch(
+    conn: Connection,
+    run_id: int,
+    batch: list[_Item],
+    confirm_runs: int,
+    confirm_days: float,
+    *,
+    newer_only: bool = False,
+) -> dict[int, Stored]:
+    """Insert `batch`'s results and move each URL's state, inside the caller's write
+    transaction. `newer_only` (`curator merge`): a result older than the URL's last check
+    joins the history but does not move its state, which already went past it."""
+    results: list[ResultRow] = []
+    states: list[StateRow] = []
+    facts: list[FactRow] = []
+    stored: dict[int, Stored] = {}
+    rows = states_of(conn, [uid for uid, _, _ in batch])
+    looked_up = archive_lookups(conn, list(rows))
+    for uid, res, at in batch:
+        row = rows.get(uid)
+        last = row.last_checked_at if row is not None else None
+        stale = newer_only and last is not None and at < last
+        redirects = [{"url": h.url, "status": h.status} for h in res.redirects]
+        results.append(
+            ResultRow(
+                uid,
+                run_id,
+                at,
+                res.status,
+                res.outcome.value,
+                res.final_url,
+                redirects,
+                res.elapsed_ms,
+                res.attempts,
+                res.error,
+                res.title,
+                res.description,
+                res.reason,
+            )
+        )
+        if stale:
+            continue
+        if res.repo is not None:
+            facts.append(_fact_row(uid, res.repo, at))
+        if res.refused:  # refusing is our policy, not news about the URL
+            record = record_of(row) or StateRecord()
+        else:
+            record = transition(
+                record_of(row), res.outcome, at, confirm_runs, confirm_days, res.status
+            )
+        title, description, drift = _titles(row, res)
+        final_url = row.final_url if row else None
+        if res.outcome is Outcome.REDIRECTED:
+            final_url = res.final_url
+        elif res.outcome is Outcome.OK:
+            final_url = None
+        states.append(
+            StateRow(
+                uid,
+                record.state.value,
+                record.last_outcome.value if record.last_outcome else None,
+                record.last_status,
+                record.first_failure_at,
+                record.consecutive_failures,
+                record.flips,
+                record.last_ok_at,
+                record.last_checked_at,
+                final_url,
+                title,
+                description,
+                drift,
+                res.reason if not res.refused else (row.reason if row else None),
+            )
+        )
+        stored[uid] = Stored(
+            record.state,
+            record.first_failure_at,
+            title,
+            drift,
+            record.last_ok_at,
+            looked_up.get(uid),
+            res.outcome,
+        )
+    insert_results(conn, results)
+    upsert_states(conn, states)
+    upsert_facts(conn, facts)
+    return stored
 
 
-def _fact_row(uid: int, repo: RepoFacts, at: datetime) -> tuple[Any, ...]:
-    return (
+def _fact_row(uid: int, repo: RepoFacts, at: datetime) -> FactRow:
+    return FactRow(
         uid,
         repo.name_with_owner,
         repo.url,
@@ -264,11 +249,11 @@ def _fact_row(uid: int, repo: RepoFacts, at: datetime) -> tuple[Any, ...]:
         repo.disabled,
         repo.fork,
         repo.stars,
-        sql_time(repo.pushed_at),
+        repo.pushed_at,
         repo.description,
         repo.license,
         repo.language,
-        sql_time(at),
+        at,
     )
 
 

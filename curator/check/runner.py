@@ -5,8 +5,9 @@ thresholds, --fail-on, --root / --base-url, the clock) and the HTTP engine funct
 (`engine.run_checks`, injectable for tests). Output: a `CheckSummary` whose `exit_code`
 the CLI uses, or `CheckInterrupted` (exit 130/143) after a SIGINT/SIGTERM, raised once
 every finished result is committed. Results are committed by `results.ResultWriter` in
-batches while the run goes on. The DB is reached through plain sqlite3 (curator/store/dbapi.py),
-so this process never loads SQLAlchemy unless the DB is new or needs a migration.
+batches while the run goes on. The DB (SQLite or PostgreSQL) is reached through plain
+DBAPI (curator/store/dbapi.py), so this process never loads SQLAlchemy unless the DB is
+new or needs a migration.
 """
 
 from __future__ import annotations
@@ -14,30 +15,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import re
 import signal
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 from curator.check import fragments, results, store
+from curator.check.resultsfile import ResultRecord, RunHeader, write_results_file
+from curator.check.sharding import Shard
 from curator.check.state import PASSING
 from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
 from curator.check.types import ArchiveLookup, CheckConfig, FetchResult, LinkState, Outcome
-from curator.cli.progress import NullProgress, ProgressSink
 from curator.errors import ExitCode, InputError
-from curator.store.dbapi import connect, fetch_all, open_current, path_of, transaction
+from curator.store import sources
+from curator.store.current import open_current
+from curator.store.dbapi import connect, path_of, transaction
+from curator.store.kinds import RunStatus
+from curator.store.links import url_and_host_counts
 from curator.urls import normalize
 from curator.util.perf import run_sync
+from curator.util.when import parse_duration as parse_duration
+from curator.util.when import parse_time as parse_time
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from curator.store.dbapi import Where
+    from curator.store.target import DbTarget
 
 STOP_GRACE_S = 5.0  # how long a stopped engine may take to hand back before it is cancelled
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_UNITS = {"": 86400, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 class EngineFn(Protocol):
@@ -50,21 +62,24 @@ class EngineFn(Protocol):
     ) -> Awaitable[None]: ...
 
 
-def parse_duration(text: str) -> timedelta:
-    """'30m', '12h', '1d', '7d', '90s', '2w'; a bare number means days; '0' means none."""
-    m = _DURATION.match(text)
-    if not m:
-        raise InputError(f"bad duration {text!r}: use e.g. 30m, 12h, 1d or 7d")
-    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2).lower()])
+class ProgressSink(Protocol):
+    """Told the number of URLs to check, then each result as it arrives, then the end
+    (called from the event-loop thread; the CLI's rich bar and plain lines implement it)."""
+
+    def start(self, total: int) -> None: ...
+    def update(self, result: FetchResult) -> None: ...
+    def finish(self) -> None: ...
 
 
-def parse_time(text: str, what: str = "--now") -> datetime:
-    """An ISO date or date-time; naive values are taken as UTC."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InputError(f"{what}: {text!r} is not an ISO date/time (2024-05-01T12:00)") from exc
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+class NullProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def update(self, result: FetchResult) -> None:
+        pass
+
+    def finish(self) -> None:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +99,9 @@ class CheckOptions:
     archive_lookup: ArchiveLookup = ArchiveLookup.BROKEN
     check_fragments: bool = False  # `page#frag` against the page, `#anchor` against the list
     wayback_url: str = "https://archive.org"  # the availability API's base
+    shard: Shard | None = None  # only the hosts this shard owns (`--shard I/N`)
+    run_key: str | None = None  # shared by the shards of one run (`--run-id`)
+    results_out: Path | None = None  # also write the results to this file (for `merge`)
 
     def clock(self) -> datetime:
         return self.now or datetime.now(UTC)
@@ -108,6 +126,7 @@ class CheckOptions:
             "archive_lookup": self.archive_lookup.value,
             "check_fragments": self.check_fragments,
             "now": self.now.isoformat() if self.now else None,
+            "shard": str(self.shard) if self.shard else None,
         }
 
 
@@ -159,6 +178,7 @@ class _Run:
                     )
                 )
         self.results: dict[str, FetchResult] = {}
+        self.checked_at: dict[str, datetime] = {}
         self.writer: results.ResultWriter | None = None
         self.fragments: dict[int, set[str]] = {}  # url id → fragments its links ask for
         self.fragment_results: dict[int, FetchResult] = {}  # url id → with fragment-missing
@@ -197,7 +217,7 @@ class _Run:
         if key is None or key in self.results:
             return  # not ours, or a duplicate: each URL counts once per run
         self.results[key] = result
-        at = self.options.clock()
+        at = self.checked_at[key] = self.options.clock()
         assert self.writer is not None
         for who in self.requests[key]:
             if isinstance(who, store.Target):
@@ -206,7 +226,7 @@ class _Run:
 
 
 async def _drive(
-    run: _Run, db: Path, run_id: int, engine_fn: EngineFn, options: CheckOptions
+    run: _Run, db: Where, run_id: int, engine_fn: EngineFn, options: CheckOptions
 ) -> str | None:
     """Run the engine with SIGINT/SIGTERM turned into a stop; return the signal's name."""
     loop = asyncio.get_running_loop()
@@ -253,7 +273,7 @@ async def _drive(
 
 
 def run_check(
-    db: Any,
+    db: str | Path | DbTarget | Engine,
     options: CheckOptions,
     *,
     engine_fn: EngineFn | None = None,
@@ -267,20 +287,20 @@ def run_check(
     return run_sync(_run_check(path, options, engine_fn, progress or NullProgress(), warm))
 
 
-def _workers_to_prestart(db: Path, options: CheckOptions) -> int:
+def _workers_to_prestart(db: Where, options: CheckOptions) -> int:
     """Worker processes a run will likely use, guessed from the stored URLs and hosts
     before the (slower) selection; a wrong guess costs one idle start-up."""
     from curator.check.shard import worker_count
 
     with contextlib.closing(connect(db)) as conn:
-        [(urls, hosts)] = fetch_all(conn, "SELECT COUNT(*), COUNT(DISTINCT host) FROM url")
+        urls, hosts = url_and_host_counts(conn)
     if options.budget is not None:
         urls = min(urls, options.budget)
     return worker_count(options.config, urls, hosts) - 1
 
 
 async def _run_check(
-    db: Path,
+    db: Where,
     options: CheckOptions,
     engine_fn: EngineFn | None,
     progress: ProgressSink,
@@ -302,7 +322,7 @@ async def _run_check(
 
 
 async def _select_and_run(
-    db: Path, options: CheckOptions, engine_fn: EngineFn, progress: ProgressSink
+    db: Where, options: CheckOptions, engine_fn: EngineFn, progress: ProgressSink
 ) -> CheckSummary:
     started = options.clock()
     t0 = time.monotonic()
@@ -314,6 +334,7 @@ async def _select_and_run(
             max_age=options.max_age,
             only_new=options.only_new,
             budget=options.budget,
+            shard=options.shard,
         )
     if options.only_urls is not None:  # pull-request mode: only the links it adds
         keep = options.only_urls
@@ -327,22 +348,36 @@ async def _select_and_run(
     run = _Run(options, plan, progress)
     if options.check_fragments:
         options = _prepare_fragments(db, run, options)
-    run_id = store.start_run(db, options.as_arguments(), started)
+    run_key = options.run_key
+    if run_key is None and options.results_out is not None:
+        run_key = uuid.uuid4().hex  # `merge` needs a key to recognise results it has
+    shard = str(options.shard) if options.shard else None
+    run_id = store.start_run(db, options.as_arguments(), started, run_key, shard)
     progress.start(len(run.requests))
     try:
         signame = await _drive(run, db, run_id, engine_fn, options)
         if signame is None and options.archive_lookup is not ArchiveLookup.OFF:
             await _lookup_archives(run, db, options)
     except BaseException:
-        store.finish_run(db, run_id, {"checked": len(run.results)}, "failed", options.clock())
+        store.finish_run(
+            db, run_id, {"checked": len(run.results)}, RunStatus.FAILED, options.clock()
+        )
         raise
     finally:
         progress.finish()
     summary = _summarize(run, plan, run_id, started, time.monotonic() - t0, signame)
     counts: dict[str, Any] = {o.value: n for o, n in summary.counts.items() if n}
     counts.update(checked=summary.checked, broken=summary.confirmed_broken)
-    status = "interrupted" if signame else "done"
-    store.finish_run(db, run_id, counts, status, options.clock())
+    status = RunStatus.INTERRUPTED if signame else RunStatus.DONE
+    finished = options.clock()
+    store.finish_run(db, run_id, counts, status, finished)
+    if options.results_out is not None:
+        assert run_key is not None
+        header = RunHeader(
+            run_key, shard, started, finished, status, options.confirm_runs,
+            options.confirm_days, counts, options.as_arguments(),
+        )  # fmt: skip
+        write_results_file(options.results_out, header, _records(run))
     if signame:
         raise CheckInterrupted(
             f"{signame}: stopped after {summary.checked} of {summary.to_check} URLs; "
@@ -353,13 +388,13 @@ async def _select_and_run(
     return summary
 
 
-def _prepare_fragments(db: Path, run: _Run, options: CheckOptions) -> CheckOptions:
+def _prepare_fragments(db: Where, run: _Run, options: CheckOptions) -> CheckOptions:
     """Load which fragments links ask for, report the lists' own `#anchor` links that
     point nowhere, and have the pages of `page#frag` links read for their anchors."""
     from curator.store import fragments as stored
 
     with contextlib.closing(connect(db)) as conn, transaction(conn):
-        source_id = store.source_id(conn, options.source)
+        source_id = sources.source_id(conn, options.source)
         run.fragments = stored.web_fragments(conn, source_id)
         anchors = stored.anchor_links(conn, source_id)
         texts = stored.source_texts(conn, {a.source_id for a in anchors})
@@ -384,7 +419,7 @@ def _prepare_fragments(db: Path, run: _Run, options: CheckOptions) -> CheckOptio
     return replace(options, config=config)
 
 
-async def _lookup_archives(run: _Run, db: Path, options: CheckOptions) -> None:
+async def _lookup_archives(run: _Run, db: Where, options: CheckOptions) -> None:
     """Ask the Wayback Machine once for each newly broken link (every gone one with
     `--archive-lookup all`) and store what it has."""
     from curator.check import wayback
@@ -410,6 +445,17 @@ async def _lookup_archives(run: _Run, db: Path, options: CheckOptions) -> None:
     save_archived_urls(db, found)
     for uid, url in found.items():
         stored[uid] = replace(stored[uid], archived_url=url)
+
+
+def _records(run: _Run) -> list[ResultRecord]:
+    """What `--results-out` writes: each checked web URL once, in the order checked."""
+    out: list[ResultRecord] = []
+    for key, result in run.results.items():
+        target = next((w for w in run.requests[key] if isinstance(w, store.Target)), None)
+        if target is not None:
+            result = run.fragment_results.get(target.url_id, result)
+            out.append(ResultRecord(target.normalized, run.checked_at[key], result))
+    return out
 
 
 def _summarize(

@@ -29,14 +29,50 @@ import json
 import os
 import sys
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 
 MAX_AUTO_WORKERS = 4
 _HELD_BATCHES = 8  # batches a process may hold unfinished before it is sent more
 _LINE_LIMIT = 1 << 20  # a result line is a few KiB at most (titles and errors are capped)
+
+
+OnResult = Callable[[FetchResult], None]
+
+
+class OpenRun(Protocol):
+    """An open-ended in-process run: URLs arrive through `feed` until `close`."""
+
+    def feed(self, urls: Sequence[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class LocalEngine(Protocol):
+    """What a sharded run needs from the in-process engine. engine.py hands it in, so
+    that this module never imports engine.py (which imports this one)."""
+
+    def open_ended(self, config: CheckConfig, on_result: OnResult) -> OpenRun: ...
+
+    def drive(self, run: OpenRun, stop: asyncio.Event | None) -> Awaitable[None]: ...
+
+    def run(
+        self,
+        urls: Sequence[str],
+        config: CheckConfig,
+        on_result: OnResult,
+        stop: asyncio.Event | None,
+    ) -> Awaitable[None]: ...
+
+
+def host_key(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def worker_count(config: CheckConfig, n_urls: int, n_hosts: int) -> int:
@@ -170,10 +206,9 @@ async def run_sharded(
     on_result: Callable[[FetchResult], None],
     stop: asyncio.Event | None,
     processes: int,
+    engine: LocalEngine,
 ) -> None:
     """Check `urls` in this process and `processes - 1` workers, handed out on demand."""
-    from curator.check.engine import LocalRun, drive_local, host_key, run_local
-
     processes = max(1, min(processes, config.per_host))
     sub = share(config, processes)
     # Each process holds up to 8 batches: its slots stay busy only if enough of its queued
@@ -202,13 +237,13 @@ async def run_sharded(
             procs.append(proc)
             dispatch.shares.append(_Share(_writer(proc), _closer(proc)))
         local_share = _Share(lambda batch: local.feed(batch), lambda: local.close())
-        local = LocalRun([], sub, deliver_for(local_share), open_ended=True)
+        local = engine.open_ended(sub, deliver_for(local_share))
         dispatch.shares.append(local_share)
         tasks = [
             asyncio.ensure_future(_read_results(p, deliver_for(s)))
             for p, s in zip(procs, dispatch.shares, strict=False)
         ]
-        tasks.append(asyncio.ensure_future(drive_local(local, stop)))
+        tasks.append(asyncio.ensure_future(engine.drive(local, stop)))
         for s in dispatch.shares:
             dispatch.top_up(s)
         if not await _wait_all(tasks, stop):
@@ -225,7 +260,7 @@ async def run_sharded(
             await proc.wait()
     missing = [u for u in urls if u not in done]
     if missing:  # a worker died (killed, out of memory): finish its share here
-        await run_local(missing, config, on_result, stop)
+        await engine.run(missing, config, on_result, stop)
 
 
 def _writer(proc: asyncio.subprocess.Process) -> Callable[[list[str]], None]:

@@ -1,36 +1,37 @@
-"""DB side of the checker: what to check, each URL's stored state, runs, status rows.
+"""What to check and what stands where: the checker's view of the stored links and states.
 
-Input: a DB (a path, or a SQLAlchemy engine or session: every query here is plain SQL on
-the DBAPI connection, see curator/store/dbapi.py), the current time and selection options
-(source, --max-age, --only-new, --budget). Output: a `Plan` (URLs to check, excluded,
-skipped, relative links), `StateRow`s of `url_state`, `run` rows, and `StatusRow`s for
-`curator status`. Config: none. Results are written by results.py; exclusions live in
-exclusions.py.
+Input: a `Db` (a sqlite3 or psycopg connection, or a session: the store's queries it calls are plain
+SQL on the DBAPI connection), the current time and selection options (source, --max-age,
+--only-new, --budget). Output: a `Plan` (URLs to check, excluded, skipped, relative links),
+and `StatusRow`s for `curator status`. Config: none. The SQL lives in curator/store/
+(links, urlstate, results, runs, sources); results are written by results.py.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Sequence
-from contextlib import closing
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from curator.check.exclusions import ExclusionMatcher, list_exclusions
+from curator.check.sharding import Shard
 from curator.check.state import PASSING, StateRecord
 from curator.check.types import LinkState, Outcome
-from curator.errors import InputError, NotFoundError
-from curator.store.dbapi import (
-    connect,
-    fetch_all,
-    from_sql_time,
-    in_chunks,
-    path_of,
-    sql_time,
-    transaction,
-)
-from curator.urls import LinkKind
+from curator.errors import InputError
+from curator.store import runs
+from curator.store.dbapi import path_of
+from curator.store.kinds import RunKind, RunStatus
+from curator.store.links import local_groups, web_groups
+from curator.store.results import last_elapsed_ms
+from curator.store.sources import has_sources, source_id, source_paths
+from curator.store.urlstate import StateRow, archived_urls, states_of
+from curator.urls import host_of_normalized
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from curator.store.dbapi import Db, Where
 
 _SLOW_MS = 1000  # a URL this slow at its last check is started first (see _slowest_first)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,34 +66,6 @@ class Plan:
     local: tuple[LocalLink, ...]
 
 
-class StateRow(NamedTuple):
-    """A `url_state` row read with plain DBAPI (the ORM costs ~50 µs a row, and a check
-    reads every checked URL's row twice: to select it and to store its result)."""
-
-    url_id: int
-    state: str
-    last_outcome: str | None
-    last_status: int | None
-    first_failure_at: datetime | None
-    consecutive_failures: int
-    flips: int
-    last_ok_at: datetime | None
-    last_checked_at: datetime | None
-    final_url: str | None
-    title: str | None
-    description: str | None
-    title_drift: bool
-    reason: str | None = None
-    archived_url: str | None = None  # "" once a lookup found no copy
-
-
-_STATE_SELECT = (
-    "SELECT url_id, state, last_outcome, last_status, first_failure_at, consecutive_failures,"
-    " flips, last_ok_at, last_checked_at, final_url, title, description, title_drift, reason,"
-    " archived_url FROM url_state WHERE url_id IN "
-)
-
-
 def record_of(row: StateRow | None) -> StateRecord | None:
     if row is None:
         return None
@@ -108,69 +81,15 @@ def record_of(row: StateRow | None) -> StateRecord | None:
     )
 
 
-def states_of(db: Any, url_ids: Sequence[int]) -> dict[int, StateRow]:
-    rows: dict[int, StateRow] = {}
-    t = from_sql_time
-    for chunk in in_chunks(url_ids):
-        sql = _STATE_SELECT + f"({', '.join('?' * len(chunk))})"
-        for r in fetch_all(db, sql, chunk):
-            uid, state, outcome, status, first_failure, failures, flips = r[:7]
-            ok_at, checked_at, final_url, title, description, drift, reason, archived = r[7:]
-            rows[uid] = StateRow(
-                uid, state, outcome, status, t(first_failure), failures, flips, t(ok_at),
-                t(checked_at), final_url, title, description, bool(drift), reason, archived,
-            )  # fmt: skip
-    return rows
-
-
 # --- selection ----------------------------------------------------------------------------
-
-
-def source_id(db: Any, source: str | None) -> int | None:
-    """The id of the source named `source` (None for all); NotFoundError when unknown."""
-    return _source_id(db, source)
-
-
-def _source_id(db: Any, source: str | None) -> int | None:
-    if source is None:
-        return None
-    found = fetch_all(db, "SELECT id FROM source WHERE name = ?", (source,))
-    if not found:
-        names = [n for (n,) in fetch_all(db, "SELECT name FROM source ORDER BY name")]
-        raise NotFoundError(f"no source named {source!r} (known: {', '.join(names) or '-'})")
-    return int(found[0][0])
-
-
-# Links of current entries, of one kind (?), in one source (?, ?) or all (NULL, NULL).
-_LIVE_FROM = (
-    " FROM link JOIN entry ON entry.id = link.entry_id JOIN source ON source.id = entry.source_id"
-)
-_LIVE_WHERE = " WHERE entry.removed_at IS NULL AND link.kind = ? AND (? IS NULL OR source.id = ?)"
-
-
-def _web_groups(db: Any, source_id: int | None) -> list[Any]:
-    """(url id, url, normalized, "source_id:line,...", all ignored) per web URL.
-
-    Grouped by SQLite: one row per URL instead of one ORM row per link keeps the selection
-    of 20,000 URLs at a fraction of the time and of the memory it left behind."""
-    return fetch_all(
-        db,
-        "SELECT url.id, url.url, url.normalized,"
-        " group_concat(entry.source_id || ':' || (link.line + 1)), min(link.excluded)"
-        + _LIVE_FROM
-        + " JOIN url ON url.id = link.url_id"
-        + _LIVE_WHERE
-        + " GROUP BY url.id ORDER BY url.id",
-        (LinkKind.WEB.value, source_id, source_id),
-    )
 
 
 class _Locations:
     """ "path:line" locations from `group_concat`'s "source_id:line,..." (integers only, so
     no path can break the format), sorted by path, then line."""
 
-    def __init__(self, db: Any) -> None:
-        self.paths: dict[int, str] = dict(fetch_all(db, "SELECT id, path FROM source"))
+    def __init__(self, db: Db) -> None:
+        self.paths = source_paths(db)
 
     def __call__(self, where: str) -> tuple[str, ...]:
         paths = self.paths
@@ -179,19 +98,21 @@ class _Locations:
 
 
 def select_targets(
-    db: Any,
+    db: Db,
     now: datetime,
     *,
     source: str | None = None,
     max_age: timedelta = timedelta(days=1),
     only_new: bool = False,
     budget: int | None = None,
+    shard: Shard | None = None,
 ) -> Plan:
-    """Group live links by URL and split them into check / excluded / skipped / local."""
-    if not fetch_all(db, "SELECT 1 FROM source LIMIT 1"):
+    """Group live links by URL and split them into check / excluded / skipped / local;
+    with `shard`, only the URLs of the hosts that shard owns (and `--budget` per shard)."""
+    if not has_sources(db):
         raise InputError("the database has no lists yet: run `curator import FILE` first")
-    source_id = _source_id(db, source)
-    groups = _web_groups(db, source_id)
+    sid = source_id(db, source)
+    groups = web_groups(db, sid)
     states = states_of(db, [g[0] for g in groups])
     locations = _Locations(db)
     matcher = ExclusionMatcher(list_exclusions(db, now))
@@ -200,6 +121,8 @@ def select_targets(
     out_excluded: list[tuple[Target, str]] = []
     skipped: list[Target] = []
     for uid, url, norm, where, ignored in groups:
+        if shard is not None and not shard.owns(host_of_normalized(norm)):
+            continue
         norm = url if norm == url else norm  # one string, not two equal ones, per URL
         row = states.get(uid)
         target = Target(
@@ -225,40 +148,23 @@ def select_targets(
         skipped.extend(due[budget:])
         due = due[:budget]
     due = _slowest_first(db, due)
+    local_ok = shard is None or shard.first
     return Plan(
         tuple(due),
         tuple(out_excluded),
         tuple(skipped),
         tuple(
             LocalLink(href, locations(where))
-            for href, where in fetch_all(
-                db,
-                "SELECT link.href, group_concat(entry.source_id || ':' || (link.line + 1))"
-                + _LIVE_FROM
-                + _LIVE_WHERE
-                + " GROUP BY link.href ORDER BY link.href",
-                (LinkKind.RELATIVE.value, source_id, source_id),
-            )
+            for href, where in (local_groups(db, sid) if local_ok else ())
         ),
     )
 
 
-def _slowest_first(db: Any, due: list[Target]) -> list[Target]:
+def _slowest_first(db: Db, due: list[Target]) -> list[Target]:
     """URLs that took over a second at their last check (hangs, slow servers) go first,
     slowest first, so their wait overlaps the rest of the run instead of trailing after
     it; the others keep their order."""
-    ids = [t.url_id for t in due if t.prev is not None]
-    elapsed: dict[int, int] = {}
-    for chunk in in_chunks(ids):
-        elapsed.update(
-            fetch_all(
-                db,
-                "SELECT url_id, elapsed_ms FROM check_result WHERE id IN (SELECT max(id)"
-                f" FROM check_result WHERE url_id IN ({', '.join('?' * len(chunk))})"
-                " GROUP BY url_id)",
-                chunk,
-            )
-        )
+    elapsed = last_elapsed_ms(db, [t.url_id for t in due if t.prev is not None])
     slow = {uid: ms for uid, ms in elapsed.items() if ms and ms >= _SLOW_MS}
     if not slow:
         return due
@@ -282,24 +188,22 @@ def _is_due(prev: StateRecord | None, now: datetime, max_age: timedelta, only_ne
 # --- runs and results ---------------------------------------------------------------------
 
 
-def start_run(db: Any, arguments: dict[str, Any], now: datetime) -> int:
-    """A `run` row for this check (`db`: a path or an engine); its id."""
-    with closing(connect(path_of(db))) as conn, transaction(conn, write=True):
-        cursor = conn.execute(
-            "INSERT INTO run (kind, started_at, arguments, counts, status)"
-            " VALUES ('check', ?, ?, '{}', 'running')",
-            (sql_time(now), json.dumps(arguments)),
-        )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+def start_run(
+    db: Where | Engine,
+    arguments: dict[str, Any],
+    now: datetime,
+    run_key: str | None = None,
+    shard: str | None = None,
+) -> int:
+    """A `run` row for this check (`db`: a path, or an engine a caller holds); its id.
+    `run_key`/`shard`: the run the shards of a sharded check share, and this one's "I/N"."""
+    return runs.start_run(path_of(db), RunKind.CHECK, arguments, now, run_key, shard)
 
 
-def finish_run(db: Any, run_id: int, counts: dict[str, Any], status: str, now: datetime) -> None:
-    with closing(connect(path_of(db))) as conn, transaction(conn, write=True):
-        conn.execute(
-            "UPDATE run SET finished_at = ?, counts = ?, status = ? WHERE id = ?",
-            (sql_time(now), json.dumps(counts), status, run_id),
-        )
+def finish_run(
+    db: Where | Engine, run_id: int, counts: dict[str, Any], status: RunStatus, now: datetime
+) -> None:
+    runs.finish_run(path_of(db), run_id, counts, status, now)
 
 
 # --- status -------------------------------------------------------------------------------
@@ -325,14 +229,15 @@ _STATE_ORDER = {s: i for i, s in enumerate([LinkState.BROKEN, LinkState.FLAKY, L
 
 
 def load_status(
-    db: Any, states: Collection[LinkState] | None = None, source: str | None = None
+    db: Db, states: Collection[LinkState] | None = None, source: str | None = None
 ) -> list[StatusRow]:
     """URLs with live links in the given states (default: everything not `ok`)."""
     wanted = {s.value for s in states} if states else None
-    groups = {g[0]: g for g in _web_groups(db, _source_id(db, source))}
+    groups = {g.url_id: g for g in web_groups(db, source_id(db, source))}
     locations = _Locations(db)
     out: list[StatusRow] = []
     rows = states_of(db, list(groups))
+    archived = archived_urls(db, list(rows))
     for uid, row in rows.items():
         state = LinkState(row.state)
         if wanted is not None and state.value not in wanted:
@@ -341,7 +246,7 @@ def load_status(
             continue
         out.append(
             StatusRow(
-                groups[uid][1],
+                groups[uid].url,
                 state,
                 row.first_failure_at,
                 Outcome(row.last_outcome) if row.last_outcome else None,
@@ -350,15 +255,15 @@ def load_status(
                 row.final_url,
                 row.title,
                 row.title_drift,
-                locations(groups[uid][3]),
+                locations(groups[uid].where),
                 row.reason,
-                row.archived_url or None,
+                archived.get(uid),
             )
         )
     if wanted is not None and LinkState.UNCHECKED.value in wanted:
         out.extend(
             StatusRow(
-                groups[uid][1],
+                groups[uid].url,
                 LinkState.UNCHECKED,
                 None,
                 None,
@@ -367,7 +272,7 @@ def load_status(
                 None,
                 None,
                 False,
-                locations(groups[uid][3]),
+                locations(groups[uid].where),
             )
             for uid in groups
             if uid not in rows

@@ -1,38 +1,20 @@
-"""Check reports: the typed result of a run and its text / JSON / Markdown / JUnit forms.
+"""The typed result of one check run: `CheckSummary`, its `UrlReport`s and `FailOn`.
 
-Input: a `CheckSummary` (built by `runner.py`), `StatusRow`s and `ExclusionView`s (from
-`store.py`). Output: strings, or rich tables for a terminal. No DB access, no exits.
-The JSON shape is a contract for scripts: {"summary": {outcome: count}, "results": [...]}.
+Input: built by `runner.py`. Output: frozen dataclasses and `problems()`, the results worth
+a human's look. Config: none. No DB access, no I/O: the text / JSON / Markdown / JUnit
+forms and the terminal tables are drawn by `curator/cli/checkformat.py`.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from xml.etree import ElementTree as ET
 
-from rich.table import Table
-
-from curator.check.exclusions import ExclusionView
-from curator.check.store import StatusRow
-from curator.check.types import Hop, LinkState, Outcome
+from curator.check.http.guard import is_private_refusal
+from curator.check.types import REFUSED, Hop, LinkState, Outcome
 from curator.errors import ExitCode, Interrupted
-
-
-class ReportFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MARKDOWN = "markdown"
-    JUNIT = "junit"
-
-
-class TableFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 class FailOn(StrEnum):
@@ -100,6 +82,18 @@ class CheckSummary:
         return sum(1 for r in self.results if r.broken)
 
     @property
+    def refused_private(self) -> int:
+        """URLs refused for a private, loopback or link-local address: what a list of a
+        local or intranet site gets without `--allow-private`."""
+        return sum(
+            1
+            for r in self.results
+            if r.outcome is Outcome.INVALID
+            and (r.error or "").startswith(REFUSED)
+            and is_private_refusal((r.error or "")[len(REFUSED) :])
+        )
+
+    @property
     def title_drifts(self) -> int:
         return sum(1 for r in self.results if r.title_drift)
 
@@ -134,227 +128,3 @@ def problems(summary: CheckSummary) -> list[UrlReport]:
     ]
     rank = {o: i for i, o in enumerate(_SEVERITY)}
     return sorted(found, key=lambda r: (not r.broken, rank.get(r.outcome, 99), r.url))
-
-
-def _counts_line(summary: CheckSummary) -> str:
-    return "  ".join(f"{o.value} {n}" for o, n in summary.counts.items() if n)
-
-
-def headline(summary: CheckSummary) -> str:
-    rate = summary.checked / summary.elapsed_s if summary.elapsed_s > 0 else 0.0
-    text = (
-        f"checked {summary.checked} of {summary.to_check} URLs in {summary.elapsed_s:.1f} s "
-        f"({rate:.0f}/s), run {summary.run_id}"
-    )
-    if summary.interrupted_by:
-        text += f"; interrupted by {summary.interrupted_by}, finished results saved"
-    return text
-
-
-def _problem_line(r: UrlReport) -> str:
-    bits = [f"{r.outcome.value:<10}", f"{r.status or '-':>3}", r.url]
-    if r.reason:
-        bits.append(f"[{r.reason}]")
-    if r.final_url and r.outcome is Outcome.REDIRECTED:
-        bits.append(f"-> {r.final_url}")
-    if r.state in (LinkState.BROKEN, LinkState.FLAKY, LinkState.SUSPECT):
-        bits.append(f"[{r.state.value}]")
-    if r.title_drift:
-        bits.append(f"[title drift: {r.title!r}]")
-    if r.error:
-        bits.append(f"({r.error})")
-    if r.archived_url:
-        bits.append(f"archived copy: {r.archived_url}")
-    if r.locations:
-        bits.append(" ".join(r.locations))
-    return " ".join(bits)
-
-
-def problem_lines(summary: CheckSummary) -> list[str]:
-    return [_problem_line(r) for r in problems(summary)]
-
-
-def render_text(summary: CheckSummary) -> str:
-    lines = [headline(summary), _counts_line(summary) or "nothing to check"]
-    lines.append(
-        f"confirmed broken: {summary.confirmed_broken}  title drift: {summary.title_drifts}"
-    )
-    lines.extend(problem_lines(summary))
-    return "\n".join(lines) + "\n"
-
-
-def render_json(summary: CheckSummary) -> str:
-    """`{"summary": {...}, "results": [...]}` with one result per line: indent=2 would
-    send every value through json's pure-Python encoder (about 2 s for 20,000 results)."""
-    head = json.dumps({o.value: summary.counts.get(o, 0) for o in Outcome}, ensure_ascii=False)
-    if not summary.results:
-        return f'{{\n  "summary": {head},\n  "results": []\n}}\n'
-    rows = ",\n    ".join(json.dumps(r.as_json(), ensure_ascii=False) for r in summary.results)
-    return f'{{\n  "summary": {head},\n  "results": [\n    {rows}\n  ]\n}}\n'
-
-
-def _md(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("\n", " ")
-
-
-def render_markdown(summary: CheckSummary) -> str:
-    out = ["# Link check", "", headline(summary) + ".", ""]
-    out += ["| outcome | URLs |", "|---|---:|"]
-    out += [f"| {o.value} | {n} |" for o, n in summary.counts.items() if n]
-    out += ["", f"**Confirmed broken: {summary.confirmed_broken}**", ""]
-    rows = problems(summary)
-    if rows:
-        out += ["| URL | outcome | status | state | where | note |", "|---|---|---:|---|---|---|"]
-        for r in rows:
-            note = r.error or ""
-            if r.outcome is Outcome.REDIRECTED and r.final_url:
-                note = f"moved to <{r.final_url}>"
-            if r.reason:
-                note = f"{r.reason}: {note}" if note else r.reason
-            if r.title_drift:
-                note = (note + "; " if note else "") + f"title drift: {r.title}"
-            if r.archived_url:
-                note = (note + "; " if note else "") + f"archived copy: <{r.archived_url}>"
-            out.append(
-                f"| <{r.url}> | {r.outcome.value} | {r.status or ''} | "
-                f"{r.state.value if r.state else ''} | {_md(', '.join(r.locations))} | "
-                f"{_md(note)} |"
-            )
-    else:
-        out.append("No problems found.")
-    return "\n".join(out) + "\n"
-
-
-def render_junit(summary: CheckSummary) -> str:
-    suite = ET.Element(
-        "testsuite",
-        name="curator check",
-        tests=str(len(summary.results)),
-        time=f"{summary.elapsed_s:.3f}",
-        timestamp=summary.started_at.isoformat(),
-    )
-    failures = skipped = 0
-    for r in summary.results:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=", ".join(r.locations) or "curator",
-            name=r.url,
-            time=f"{r.elapsed_ms / 1000:.3f}",
-        )
-        if r.outcome is Outcome.GONE or r.broken:
-            failures += 1
-            state = r.state.value if r.state else "unchecked"
-            fail = ET.SubElement(
-                case, "failure", type=r.outcome.value, message=f"{r.outcome.value} ({state})"
-            )
-            fail.text = _problem_line(r)
-        elif r.outcome in (Outcome.SKIPPED, Outcome.EXCLUDED) or (
-            r.outcome is Outcome.LOCAL and r.status is None
-        ):
-            skipped += 1
-            ET.SubElement(case, "skipped", message=r.error or r.outcome.value)
-        elif r.outcome not in (Outcome.OK, Outcome.LOCAL):
-            ET.SubElement(case, "system-out").text = _problem_line(r)
-    suite.set("failures", str(failures))
-    suite.set("skipped", str(skipped))
-    suite.set("errors", "0")
-    ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, "unicode") + "\n"
-
-
-def render(summary: CheckSummary, fmt: ReportFormat) -> str:
-    return {
-        ReportFormat.TEXT: render_text,
-        ReportFormat.JSON: render_json,
-        ReportFormat.MARKDOWN: render_markdown,
-        ReportFormat.JUNIT: render_junit,
-    }[fmt](summary)
-
-
-def summary_table(summary: CheckSummary) -> Table:
-    table = Table(title=headline(summary))
-    table.add_column("outcome")
-    table.add_column("URLs", justify="right")
-    for o, n in summary.counts.items():
-        if n:
-            table.add_row(o.value, str(n))
-    table.add_row("[bold]confirmed broken[/]", f"[bold]{summary.confirmed_broken}[/]")
-    if summary.title_drifts:
-        table.add_row("title drift", str(summary.title_drifts))
-    return table
-
-
-# --- status and exclusions ----------------------------------------------------------------
-
-
-def _iso(t: datetime | None) -> str | None:
-    return t.isoformat(timespec="seconds") if t else None
-
-
-def status_json(rows: Sequence[StatusRow]) -> str:
-    data = [
-        {
-            "url": r.url,
-            "state": r.state.value,
-            "since": _iso(r.since),
-            "last_outcome": r.last_outcome.value if r.last_outcome else None,
-            "last_status": r.last_status,
-            "last_checked_at": _iso(r.last_checked_at),
-            "final_url": r.final_url,
-            "title": r.title,
-            "title_drift": r.title_drift,
-            "reason": r.reason,
-            "archived_url": r.archived_url,
-            "locations": list(r.locations),
-        }
-        for r in rows
-    ]
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def status_table(rows: Sequence[StatusRow]) -> Table:
-    table = Table(title=f"{len(rows)} URLs")
-    for name in ("state", "since", "last", "url", "where"):
-        table.add_column(name, overflow="fold")
-    for r in rows:
-        last = f"{r.last_outcome.value if r.last_outcome else '-'} {r.last_status or ''}".strip()
-        url = r.url + (f" -> {r.final_url}" if r.final_url else "")
-        if r.reason:
-            last += f" ({r.reason})"
-        if r.title_drift:
-            url += f" (title drift: {r.title})"
-        if r.archived_url:
-            url += f"\n💀 archived copy: {r.archived_url}"
-        table.add_row(
-            r.state.value,
-            f"{r.since:%Y-%m-%d %H:%M}" if r.since else "",
-            last,
-            url,
-            "\n".join(r.locations),
-        )
-    return table
-
-
-def exclusions_json(rows: Sequence[ExclusionView]) -> str:
-    data = [
-        {
-            "pattern": e.pattern,
-            "reason": e.reason,
-            "expires_at": _iso(e.expires_at),
-            "created_at": _iso(e.created_at),
-            "active": e.active,
-        }
-        for e in rows
-    ]
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-def exclusions_table(rows: Sequence[ExclusionView]) -> Table:
-    table = Table(title=f"{len(rows)} exclusions")
-    for name in ("pattern", "reason", "expires", "active"):
-        table.add_column(name, overflow="fold")
-    for e in rows:
-        expires = f"{e.expires_at:%Y-%m-%d %H:%M}" if e.expires_at else "never"
-        table.add_row(e.pattern, e.reason, expires, "yes" if e.active else "expired")
-    return table

@@ -1,36 +1,22 @@
 """Types shared by the checker: outcomes, link states, fetch results and configuration.
 
 Input: nothing. Output: enums and frozen dataclasses; no behaviour beyond trivial helpers.
+`Outcome` and `LinkState` are stored in the DB, so they are defined in store/kinds.py and
+re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from curator.store.kinds import LinkState as LinkState
+from curator.store.kinds import Outcome as Outcome
+
 if TYPE_CHECKING:
     from curator.check.http.ghauth import GitHubApi
-
-
-class Outcome(StrEnum):
-    """What one check of one URL found (a taxonomy, not a status code)."""
-
-    OK = "ok"
-    REDIRECTED = "redirected"  # permanent move (301/308 somewhere in the chain); final_url set
-    GONE = "gone"  # 404/410, NXDOMAIN
-    BLOCKED = "blocked"  # 401/403/429, bot walls (Cloudflare challenge, LinkedIn 999)
-    TRANSIENT = "transient"  # 5xx, connection reset, other network errors
-    TIMEOUT = "timeout"
-    INVALID = "invalid"  # not http(s), refused by the SSRF guard, malformed, redirect loop
-    EXCLUDED = "excluded"  # matched an exclusion or `<!-- curator-ignore -->`
-    SKIPPED = "skipped"  # checked OK recently (--max-age)
-    LOCAL = "local"  # a relative link (resolved against --root/--base-url when given)
-
-    @property
-    def is_failure(self) -> bool:
-        return self in (Outcome.GONE, Outcome.BLOCKED, Outcome.TRANSIENT, Outcome.TIMEOUT)
 
 
 class ArchiveLookup(StrEnum):
@@ -39,17 +25,6 @@ class ArchiveLookup(StrEnum):
     BROKEN = "broken"  # confirmed broken (default)
     ALL = "all"  # every gone one
     OFF = "off"
-
-
-class LinkState(StrEnum):
-    """Where a URL stands after its history of checks (see state.py)."""
-
-    UNCHECKED = "unchecked"
-    OK = "ok"
-    SUSPECT = "suspect"  # failed once (or not yet confirmed)
-    BROKEN = "broken"  # gone in >= confirm_runs checks spanning >= confirm_days
-    FLAKY = "flaky"  # alternates between passing and failing
-    RECOVERED = "recovered"  # passing again after having been suspect/broken/flaky
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +92,13 @@ class CheckConfig:
     # The GitHub API token and endpoints (repo links checked through GraphQL); never
     # attached to page fetches.
     github: GitHubApi | None = None
-    github_wait: float = 60.0
+    github_wait: float = 60.0  # seconds a low API rate limit may be waited out
     # Compare 2xx HTML pages with one probe per host of a path that cannot exist.
     soft404: bool = True
     # URLs whose page is read past </head> (up to max_body) for its id/name anchors.
-    fragment_urls: frozenset[str] = frozenset()  # seconds a low API rate limit may be waited out
+    fragment_urls: frozenset[str] = frozenset()
+    # host → {header name: value} (`check --header`), sent only to that exact host too.
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
     backoff_base: float = 0.5  # seconds before the first retry; doubles, with jitter
     # Processes that share the hosts of a big run, the calling one included (0: one per
     # core, at most 4; 1: only the calling process). Small runs always stay in-process.

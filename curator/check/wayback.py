@@ -63,7 +63,8 @@ async def lookup_all(
     """Ask the archive about each link; see the module docstring."""
     if not wanted:
         return {}
-    from curator.check.engine import HostPool, host_key
+    from curator.check.engine import HostPool
+    from curator.check.shard import host_key
 
     if guard.refusal(base, config.allow_private):
         return {}  # the guard refuses the API itself: ask nothing

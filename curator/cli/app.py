@@ -14,7 +14,16 @@ import sys
 
 import typer
 
-from curator.cli import checking, database, edits, exporting, lists, reporting  # noqa: F401
+from curator.cli import (  # noqa: F401
+    checking,
+    database,
+    edits,
+    exporting,
+    history,
+    lists,
+    reporting,
+    serving,
+)
 from curator.cli.common import app, err
 from curator.errors import CuratorError, ExitCode
 

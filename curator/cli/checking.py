@@ -1,24 +1,22 @@
-"""Commands of the link check: check, status, exclude."""
+"""Commands of the link check: check, merge (sharded checks), status, exclude."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from curator.check.summary import CheckSummary, FailOn, ReportFormat, TableFormat
+from curator.check.summary import CheckSummary, FailOn
 from curator.check.types import ArchiveLookup, LinkState
-
-if TYPE_CHECKING:
-    pass
-
-
+from curator.cli.checkformat import CheckFormat
 from curator.cli.common import (
     DbOption,
     app,
+    db_path,
     echo,
     err,
     open_engine,
@@ -26,18 +24,21 @@ from curator.cli.common import (
     read_session,
     write_session,
 )
+from curator.cli.format import TableFormat, merge_text
+
+NOT_CHECKED = "note: no link has been checked yet; run `curator check` first"
 
 
 def _emit_check(
-    summary: CheckSummary, fmt: ReportFormat, output_file: Path | None, interactive: bool
+    summary: CheckSummary, fmt: CheckFormat, output_file: Path | None, interactive: bool
 ) -> None:
-    from curator.check import summary as report
+    from curator.cli import checkformat as report
     from curator.util.fsutil import atomic_write_text
 
     if output_file is not None:
         atomic_write_text(output_file, report.render(summary, fmt))
         err.print(f"report written to {output_file}", markup=False, highlight=False)
-    if output_file is None and fmt is not ReportFormat.TEXT:
+    if output_file is None and fmt is not CheckFormat.TEXT:
         echo(report.render(summary, fmt))
     elif interactive:
         out.print(report.summary_table(summary))
@@ -92,8 +93,8 @@ def check_cmd(
     fail_on: Annotated[
         FailOn, typer.Option(help="Exit 1 on: confirmed broken links, any gone, or never.")
     ] = FailOn.CONFIRMED,
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = (
-        ReportFormat.TEXT
+    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Report format.")] = (
+        CheckFormat.TEXT
     ),
     output_file: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
@@ -132,9 +133,38 @@ def check_cmd(
             min=0, help="Seconds to wait for a GitHub API rate-limit reset (else not checked)."
         ),
     ] = 60.0,
+    user_agent: Annotated[
+        str | None,
+        typer.Option("--user-agent", help="User-Agent header to send (default: curator's own)."),
+    ] = None,
+    header: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--header",
+            metavar="'HOST: Name: value'",
+            help="Send this header to HOST only (repeat for more).",
+        ),
+    ] = None,
     now: Annotated[
         str | None,
         typer.Option(envvar="CURATOR_NOW", hidden=True, help="Pretend it is this ISO time."),
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            metavar="I/N", help="Check only shard I of N (split by host; CI matrix jobs)."
+        ),
+    ] = None,
+    run_id: Annotated[
+        str | None,
+        typer.Option(
+            metavar="TEXT",
+            help="Id the shards of one run share (default: $GITHUB_RUN_ID-$GITHUB_RUN_ATTEMPT).",
+        ),
+    ] = None,
+    results_out: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="Also write the results to FILE (for `curator merge`)."),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -142,14 +172,19 @@ def check_cmd(
 
     With $GITHUB_TOKEN (or $GH_TOKEN), github.com repository links are checked through the
     GraphQL API (archived, renamed, gone), up to 100 repositories a request."""
+    from curator.check.headers import parse_headers
+    from curator.check.headers import user_agent as agent
     from curator.check.http.ghauth import api_from_env
-    from curator.check.runner import CheckOptions, parse_duration, parse_time, run_check
+    from curator.check.runner import CheckOptions, run_check
+    from curator.check.sharding import default_run_key, parse_shard
     from curator.check.summary import CheckInterrupted
     from curator.check.types import CheckConfig
     from curator.cli.progress import is_interactive, make_progress
-    from curator.store.dbapi import resolve_db_path
+    from curator.store.dbapi import resolve_db
+    from curator.util.when import parse_duration, parse_time
 
     config = CheckConfig(
+        headers=parse_headers(header or ()),
         concurrency=concurrency,
         per_host=per_host,
         timeout=timeout,
@@ -158,6 +193,8 @@ def check_cmd(
         github=api_from_env(),
         github_wait=github_wait,
     )
+    if user_agent is not None:
+        config = dataclasses.replace(config, user_agent=agent(user_agent))
     options = CheckOptions(
         config=config,
         source=source,
@@ -174,16 +211,45 @@ def check_cmd(
         archive_lookup=ArchiveLookup.OFF if no_archive_lookup else archive_lookup,
         check_fragments=check_fragments,
         wayback_url=(os.environ.get("CURATOR_WAYBACK_URL") or "https://archive.org").rstrip("/"),
+        shard=parse_shard(shard) if shard is not None else None,
+        run_key=(run_id or "").strip() or default_run_key(os.environ),
+        results_out=results_out,
     )
     interactive = is_interactive()
     try:
-        summary = run_check(resolve_db_path(db), options, progress=make_progress(err, interactive))
+        summary = run_check(
+            resolve_db(db_path(db)), options, progress=make_progress(err, interactive)
+        )
     except CheckInterrupted as exc:
         _emit_check(exc.summary, fmt, output_file, interactive)
         raise
     _emit_check(summary, fmt, output_file, interactive)
+    if summary.refused_private and not allow_private:
+        err.print(
+            f"hint: {summary.refused_private} URL"
+            f"{'' if summary.refused_private == 1 else 's'} refused as local or private "
+            "addresses (loopback, 10.x, 192.168.x, ...); add --allow-private if this list "
+            "is meant to link to a local or intranet site",
+            markup=False,
+            highlight=False,
+        )
     if summary.exit_code:
         raise typer.Exit(int(summary.exit_code))
+
+
+@app.command("merge")
+def merge_cmd(
+    files: Annotated[
+        list[Path], typer.Argument(help="Results files written by `check --results-out`.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Fold the results files of sharded checks into the DB (one transaction; idempotent)."""
+    from curator.check.merge import merge_results
+    from curator.store.dbapi import resolve_db
+
+    summary = merge_results(resolve_db(db_path(db)), files)
+    echo(merge_text(summary))
 
 
 @app.command("status")
@@ -206,28 +272,32 @@ def status_cmd(
     db: DbOption = None,
 ) -> None:
     """What is broken, flaky or suspect, since when, and where (file:line)."""
-    from curator.check import summary as report
     from curator.check.store import load_status
+    from curator.cli import checkformat as report
+    from curator.store.history import has_checked
 
     if repos:
         _status_repos(stale_after, fmt, db)
         return
     states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         rows = load_status(session, states or None, source=source)
+        never = not rows and not has_checked(session)
     if fmt is TableFormat.JSON:
         echo(report.status_json(rows))
-    else:
+    elif not never:
         out.print(report.status_table(rows))
+    if never:  # an empty table would read as "all fine"
+        err.print(NOT_CHECKED, markup=False, highlight=False)
 
 
-def _status_repos(stale_after: str, fmt: TableFormat, db: Path | None) -> None:
-    from curator.check.runner import parse_duration
+def _status_repos(stale_after: str, fmt: TableFormat, db: str | None) -> None:
     from curator.cli.format import repos_json, repos_table
     from curator.store.repofacts import load_repos
+    from curator.util.when import parse_duration
 
     limit = parse_duration(stale_after)
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         rows = [r for r in load_repos(session, _now(), limit) if r.notable]
     if fmt is TableFormat.JSON:
         echo(repos_json(rows))
@@ -242,7 +312,7 @@ app.add_typer(exclude_app, name="exclude")
 
 
 def _now() -> datetime:
-    from curator.check.runner import parse_time
+    from curator.util.when import parse_time
 
     env = os.environ.get("CURATOR_NOW")
     return parse_time(env, "CURATOR_NOW") if env else datetime.now(UTC)
@@ -259,7 +329,7 @@ def exclude_add_cmd(
 ) -> None:
     """Add an exclusion (or update the reason/expiry of an existing one)."""
     from curator.check.exclusions import add_exclusion
-    from curator.check.runner import parse_time
+    from curator.util.when import parse_time
 
     until = parse_time(expires, "--expires") if expires else None
     with write_session(open_engine(db)) as session:
@@ -275,10 +345,10 @@ def exclude_list_cmd(
     db: DbOption = None,
 ) -> None:
     """List exclusions (expired ones are shown but no longer apply)."""
-    from curator.check import summary as report
     from curator.check.exclusions import list_exclusions
+    from curator.cli import checkformat as report
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         rows = list_exclusions(session, _now())
     if fmt is TableFormat.JSON:
         echo(report.exclusions_json(rows))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,10 +23,17 @@ if TYPE_CHECKING:
 
 # The DB layer (SQLAlchemy, SQLModel: 25 MiB and half a second) is imported by the commands
 # that use it; `curator check` reaches SQLite without it (curator/store/dbapi.py).
-def open_engine(db: Path | None) -> Engine:
+def db_path(db: str | None) -> str | None:
+    """The command's own `--db`, else the one given before the command (`curator --db X
+    list`), else None (the store's default)."""
+    return db if db is not None else _root_options.get("db")
+
+
+def open_engine(db: str | None, *, must_exist: bool = False) -> Engine:
+    """`must_exist`: a read-only command, which must not create an empty database."""
     from curator.store.connect import open_engine as open_db
 
-    return open_db(db)
+    return open_db(db_path(db), must_exist=must_exist)
 
 
 def read_session(engine: Engine) -> AbstractContextManager[Session]:
@@ -48,20 +54,72 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+# Options given before the command (`curator --db X list`), set by the root callback on
+# every invocation (so an in-process run never sees the previous one's).
+_root_options: dict[str, str | None] = {}
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
+
+def version() -> str:
+    """The installed package's version (from its metadata, so it cannot drift from it)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("curator")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        echo(f"curator {version()}\n")
+        raise typer.Exit(0)
+
+
+# A str, not a Path: Path("postgresql://h/db") would fold the `//` of a URL into one `/`.
 DbOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--db",
-        help="SQLite database (default: $CURATOR_DB or data/curator.db).",
+        help="SQLite file or postgresql://user@host/dbname URL "
+        "(default: $CURATOR_DB or data/curator.db).",
         show_default=False,
     ),
 ]
 FormatOption = Annotated[output.OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+TableFormatOption = Annotated[
+    output.TableFormat, typer.Option("--format", "-f", help="Output format.")
+]
 
 
 def echo(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+@app.callback()
+def root_options(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="SQLite file or postgresql:// URL for the command (default: $CURATOR_DB or"
+            " data/curator.db); a command's own --db wins.",
+            show_default=False,
+        ),
+    ] = None,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Keep awesome-style Markdown reading lists healthy: import, check, tag, export."""
+    _root_options.clear()
+    _root_options["db"] = db

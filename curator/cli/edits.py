@@ -11,7 +11,18 @@ if TYPE_CHECKING:
     pass
 
 
-from curator.cli.common import DbOption, app, echo, err, open_engine, read_session, write_session
+from curator.cli import format as output
+from curator.cli.common import (
+    DbOption,
+    TableFormatOption,
+    app,
+    echo,
+    err,
+    open_engine,
+    read_session,
+    write_session,
+)
+from curator.cli.format import TableFormat
 
 
 @app.command("set-url")
@@ -65,9 +76,29 @@ RulesOption = Annotated[
 
 
 @tag_app.callback()
-def tag_cmd(ctx: typer.Context, rules: RulesOption = None, db: DbOption = None) -> None:
+def tag_cmd(
+    ctx: typer.Context,
+    rules: RulesOption = None,
+    explain_id: Annotated[
+        int | None,
+        typer.Option(
+            "--explain",
+            metavar="ID",
+            help="Show why entry ID has each of its tags (rule, field, matched text); "
+            "changes nothing.",
+        ),
+    ] = None,
+    output_format: TableFormatOption = TableFormat.TABLE,
+    db: DbOption = None,
+) -> None:
     """(Re)apply the tagging rules to every entry; manual tags and removals are kept."""
     if ctx.invoked_subcommand is not None:
+        return
+    if explain_id is not None:
+        from curator.curate.tagging import explain
+
+        with read_session(open_engine(db)) as session:
+            echo(output.explanation(explain(session, explain_id), output_format))
         return
     from curator.curate.rules import load_rules
     from curator.curate.tagging import apply_rules

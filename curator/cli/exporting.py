@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 from curator.cli.common import DbOption, app, echo, err, open_engine, read_session
+from curator.util.words import counted
 
 
 @app.command("export")
@@ -38,13 +39,21 @@ def export_cmd(
     stars: Annotated[
         bool, typer.Option("--stars", help="Show GitHub repositories' star counts.")
     ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Publish relative links in the lists as URLs under this one, e.g. "
+            "https://github.com/OWNER/REPO/blob/main/ (paths from the current directory).",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Regenerate the exports: category, tag and source pages, index and CHANGES.md."""
     if sources:
         from curator.export.sources import export_sources
 
-        with read_session(open_engine(db)) as session:
+        with read_session(open_engine(db, must_exist=True)) as session:
             results = export_sources(session, out_dir)
         for r in results:
             state = "written" if r.written else "unchanged"
@@ -55,11 +64,29 @@ def export_cmd(
 
     if fmt not in {f.value for f in ExportFormat}:
         raise InputError(f"--format must be md, json or csv, not {fmt!r}")
-    result = export_all(open_engine(db), out_dir, ExportFormat(fmt), rules, taxonomy, stars=stars)
+    result = export_all(
+        open_engine(db, must_exist=True),
+        out_dir,
+        ExportFormat(fmt),
+        rules,
+        taxonomy,
+        base_url=base_url,
+        stars=stars,
+    )
     for f in result.files:
         echo(f"{f.path}: {'written' if f.written else 'unchanged'}\n")
     for path in result.removed:
         echo(f"{path}: removed (its category or tag has no entries now)\n")
-    echo(f"{result.entries} entries in {result.categories} categories, {result.tags} tags\n")
+    echo(
+        f"{counted(result.entries, 'entry')} in {counted(result.categories, 'category')}, "
+        f"{counted(result.tags, 'tag')}\n"
+    )
+    if result.missing:
+        err.print(
+            f"note: relative links to files that are not here: {result.missing}; they are"
+            " shown without a link (give --base-url to link them to where they live)",
+            markup=False,
+            highlight=False,
+        )
     if result.stale_tags:
         err.print("note: entries were imported after the last `curator tag`; run it to tag them")

@@ -16,16 +16,36 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from curator.check.merge import MergeSummary
+    from curator.curate.tagging import TagExplanation
     from curator.curate.taxonomy import TaxonomyReport
     from curator.ingest.versions import VersionDiff
+    from curator.store.copy import CopyResult
     from curator.store.queries import Duplicate, EntryView, Stats
     from curator.store.repofacts import RepoRow
 
 
 class OutputFormat(StrEnum):
+    """`--format` of commands that list rows: `list`, `dupes`, `diff`."""
+
     TABLE = "table"
     JSON = "json"
     CSV = "csv"
+
+
+class TableFormat(StrEnum):
+    """`--format` of commands whose output is several tables or a nested document."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
 
 
 def to_json(data: Any) -> str:
@@ -163,6 +183,14 @@ def duplicates_json(dupes: Sequence[Duplicate]) -> str:
     )
 
 
+def duplicates_csv(dupes: Sequence[Duplicate]) -> str:
+    """One row per place a duplicated URL appears."""
+    return _csv(
+        ["url", "source", "line", "title"],
+        ([d.normalized, src, line, title] for d in dupes for src, line, title in d.locations),
+    )
+
+
 _MARK = {"added": "+", "removed": "-", "changed": "~"}
 
 
@@ -200,6 +228,82 @@ def version_diff_json(diff: VersionDiff) -> str:
             ],
         }
     )
+
+
+def copy_text(result: CopyResult) -> str:
+    """`curator db copy`: where from and to, then the rows per table."""
+    verb = "replaced" if result.replaced else "copied into"
+    lines = [f"{result.source} {verb} {result.destination}: {result.rows} rows"]
+    lines += [f"  {t.table}: {t.rows}" for t in result.tables]
+    return "\n".join(lines) + "\n"
+
+
+def version_diff_csv(diff: VersionDiff) -> str:
+    """One row per changed entry; `fields` lists what changed in a changed one."""
+    return _csv(
+        ["change", "category", "title", "url", "line", "fields"],
+        (
+            [
+                c.change.value,
+                " / ".join(c.category),
+                c.title,
+                c.url or "",
+                c.line,
+                ";".join(c.fields),
+            ]
+            for c in diff.changes
+        ),
+    )
+
+
+def explanation(ex: TagExplanation, fmt: TableFormat) -> str:
+    """`curator tag --explain ID`: one line per reason (table), or the whole as JSON."""
+    if fmt == TableFormat.JSON:
+        return to_json(
+            {
+                "id": ex.entry_id,
+                "title": ex.title,
+                "category": list(ex.category),
+                "tags": ex.tags,
+                "reasons": [
+                    {
+                        "tag": r.tag,
+                        "origin": str(r.origin),
+                        "rule": r.rule,
+                        "field": None if r.field is None else str(r.field),
+                        "matched": r.matched,
+                        "weak": r.weak,
+                    }
+                    for r in ex.reasons
+                ],
+            }
+        )
+    lines = [f"{ex.entry_id} {ex.title}", f"  category: {' > '.join(ex.category) or '-'}"]
+    if not ex.reasons:
+        lines.append("  no tags")
+    for r in ex.reasons:
+        if r.origin == "manual":
+            lines.append(f"  {r.tag}: added by hand (wins over the rules)")
+        elif r.origin == "removed":
+            lines.append(f"  {r.tag}: removed by hand (the rules will not add it back)")
+        elif r.rule is None:
+            lines.append(f"  {r.tag}: rule (no reason stored)")
+        else:
+            hint = " (a heading: the weaker kind of reason)" if r.weak else ""
+            lines.append(f'  {r.tag}: {r.rule}, {r.field}: "{r.matched}"{hint}')
+    return "\n".join(lines) + "\n"
+
+
+def merge_text(summary: MergeSummary) -> str:
+    keys = ", ".join(summary.run_keys)
+    lines = [
+        f"merged {summary.files} file{'' if summary.files == 1 else 's'} into run {keys}: "
+        f"{summary.results_added} results added, {summary.already_present} already present, "
+        f"{summary.runs_added} shard runs added"
+    ]
+    if summary.unknown_urls:
+        lines.append(f"skipped {summary.unknown_urls} results for URLs not in this database")
+    return "\n".join(lines) + "\n"
 
 
 def repos_json(rows: Iterable[RepoRow]) -> str:

@@ -8,12 +8,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from curator.cli import format as output
+from curator.util.words import counted
 
 if TYPE_CHECKING:
     pass
 
 
-from curator.cli.common import DbOption, FormatOption, app, echo, open_engine, out, read_session
+from curator.cli.common import (
+    DbOption,
+    FormatOption,
+    TableFormatOption,
+    app,
+    echo,
+    open_engine,
+    out,
+    read_session,
+)
 
 
 @app.command("import")
@@ -30,12 +40,16 @@ def import_cmd(
     results = import_paths(open_engine(db), paths, as_name=as_name)
     for r in results:
         if r.unchanged:
-            echo(f"{r.source}: unchanged (v{r.version}, {r.entries} entries, 0 rows written)\n")
+            echo(
+                f"{r.source}: unchanged (v{r.version}, {counted(r.entries, 'entry')}, "
+                "0 rows written)\n"
+            )
         else:
             listed = f"; `curator diff {r.source}` lists them" if r.version > 1 else ""
             echo(
                 f"{r.source}: v{r.version} +{r.added} -{r.removed} ~{r.changed} "
-                f"({r.entries} entries, {r.links} links, {r.rows_written} rows written{listed})\n"
+                f"({counted(r.entries, 'entry')}, {counted(r.links, 'link')}, "
+                f"{counted(r.rows_written, 'row')} written{listed})\n"
             )
 
 
@@ -51,7 +65,7 @@ def list_cmd(
     """List entries with their category, links and tags."""
     from curator.store.queries import list_entries
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         entries = list_entries(session, source=source, category=category, tag=tag, search=search)
     if fmt == output.OutputFormat.JSON:
         echo(output.entries_json(entries))
@@ -63,7 +77,7 @@ def list_cmd(
 
 @app.command("stats")
 def stats_cmd(
-    fmt: FormatOption = output.OutputFormat.TABLE,
+    fmt: TableFormatOption = output.TableFormat.TABLE,
     taxonomy: Annotated[
         Path | None,
         typer.Option(help="Taxonomy file (default: data/taxonomy.toml, else the bundled one)."),
@@ -75,10 +89,10 @@ def stats_cmd(
     from curator.store.queries import collect_stats
 
     tax = load_taxonomy(taxonomy)
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         stats = collect_stats(session)
         report = taxonomy_report(session, tax)
-    if fmt == output.OutputFormat.JSON:
+    if fmt is output.TableFormat.JSON:
         echo(output.stats_json(stats, report))
     else:
         for table in [*output.stats_tables(stats), *output.taxonomy_tables(report)]:
@@ -90,13 +104,13 @@ def dupes_cmd(fmt: FormatOption = output.OutputFormat.TABLE, db: DbOption = None
     """URLs that appear in more than one entry, category or list."""
     from curator.store.queries import find_duplicates
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         dupes = find_duplicates(session)
-    echo(
-        output.duplicates_json(dupes)
-        if fmt == output.OutputFormat.JSON
-        else output.duplicates_text(dupes)
-    )
+    render = {
+        output.OutputFormat.JSON: output.duplicates_json,
+        output.OutputFormat.CSV: output.duplicates_csv,
+    }.get(fmt, output.duplicates_text)
+    echo(render(dupes))
 
 
 @app.command("diff")
@@ -114,10 +128,10 @@ def diff_cmd(
     """Entries added, removed and changed between two imported versions of a list."""
     from curator.ingest.versions import version_diff
 
-    with read_session(open_engine(db)) as session:
+    with read_session(open_engine(db, must_exist=True)) as session:
         diff = version_diff(session, source, old, new)
-    echo(
-        output.version_diff_json(diff)
-        if fmt == output.OutputFormat.JSON
-        else output.version_diff_text(diff)
-    )
+    render = {
+        output.OutputFormat.JSON: output.version_diff_json,
+        output.OutputFormat.CSV: output.version_diff_csv,
+    }.get(fmt, output.version_diff_text)
+    echo(render(diff))

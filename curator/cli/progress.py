@@ -4,6 +4,7 @@ Input: the number of URLs to check, then one outcome per finished URL. Output: o
 either a live rich bar (done/total, rate, per-outcome counts) or, in CI (`CI=true`) and
 when stdout is not a terminal, a line per problem and a progress line every few seconds.
 Config: `make_progress(console, interactive)`; `is_interactive()` decides the default.
+Both displays implement check/runner.py's `ProgressSink`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import sys
 import time
 from collections import Counter
-from typing import Protocol
 
 from rich.console import Console
 from rich.progress import (
@@ -24,32 +24,16 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from curator.check.runner import ProgressSink
 from curator.check.types import FetchResult, Outcome
 
 _QUIET = (Outcome.OK, Outcome.SKIPPED, Outcome.EXCLUDED)
-
-
-class ProgressSink(Protocol):
-    def start(self, total: int) -> None: ...
-    def update(self, result: FetchResult) -> None: ...
-    def finish(self) -> None: ...
 
 
 def is_interactive() -> bool:
     if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
         return False
     return sys.stdout.isatty() and sys.stderr.isatty()
-
-
-class NullProgress:
-    def start(self, total: int) -> None:
-        pass
-
-    def update(self, result: FetchResult) -> None:
-        pass
-
-    def finish(self) -> None:
-        pass
 
 
 class PlainProgress:

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from curator.check.summary import FailOn
-from curator.report.model import ReportFormat as RotFormat
+from curator.report.model import RotFormat
 from curator.report.model import Scope as RotScope
 
 if TYPE_CHECKING:
     pass
 
 
+from curator.cli.checking import NOT_CHECKED
 from curator.cli.common import DbOption, app, echo, err, open_engine
 
 
@@ -51,7 +52,7 @@ def report_cmd(
     from curator.report.actions import make_report
 
     run = make_report(
-        open_engine(db),
+        open_engine(db, must_exist=True),
         fmt=fmt,
         since=since,
         scope=scope,
@@ -61,6 +62,8 @@ def report_cmd(
     )
     for line in run.commands:
         echo(line + "\n")
+    if run.report.run is None:  # the report of nothing would read as "no rot"
+        err.print(NOT_CHECKED, markup=False, highlight=False)
     if output_file is None:
         echo(run.text)
     else:
@@ -95,7 +98,7 @@ def ci_sync_issue_cmd(
     from curator.report.actions import sync_tracking_issue
 
     result = sync_tracking_issue(
-        open_engine(db) if report_file is None else None,
+        open_engine(db, must_exist=True) if report_file is None else None,
         repo=repo,
         label=label,
         title=title,

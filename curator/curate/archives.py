@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlmodel import Session
-
+from curator.store.dbapi import IN_CHUNK
+from curator.store.links import links_of_entries_linking
 from curator.urls import host_of, normalize
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
 
 _WAYBACK = frozenset({"web.archive.org", "wayback.archive.org", "archive.org", "www.archive.org"})
 # archive.today and its mirrors: one archive under several names.
@@ -27,7 +30,6 @@ _TODAY = frozenset(
     {"archive.today", "archive.ph", "archive.is", "archive.li", "archive.vn", "archive.fo"}
     | {"archive.md"}
 )
-_CHUNK = 500
 LinkRow = tuple[int | None, str, str]  # url_id, href, role
 
 
@@ -82,26 +84,17 @@ def match_archives(entries: Iterable[Sequence[LinkRow]]) -> dict[int, str]:
     return found
 
 
-def archived_copies(session: Session, url_ids: Iterable[int]) -> dict[int, str]:
+def archived_copies(db: Db, url_ids: Iterable[int]) -> dict[int, str]:
     """Archive links next to the given URLs in live entries, by url_id (DB lookup)."""
     wanted = sorted(set(url_ids))
     found: dict[int, str] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        chunk = wanted[i : i + _CHUNK]
-        asked = set(chunk)
-        marks = ", ".join(str(int(uid)) for uid in chunk)  # ints: nothing to escape
-        rows = session.connection().execute(
-            text(
-                "SELECT link.entry_id, link.url_id, link.href, link.role FROM link"
-                " WHERE link.entry_id IN (SELECT l.entry_id FROM link l"
-                " JOIN entry e ON e.id = l.entry_id"
-                f" WHERE e.removed_at IS NULL AND l.url_id IN ({marks}))"
-                " ORDER BY link.entry_id, link.position"
-            )
-        )
+    # One chunk of URLs at a time, as store.links reads them: an entry's links all come in
+    # the chunk that names one of its URLs, which is all match_archives needs.
+    for i in range(0, len(wanted), IN_CHUNK):
+        asked = set(wanted[i : i + IN_CHUNK])
         by_entry: dict[int, list[LinkRow]] = defaultdict(list)
-        for eid, uid, href, role in rows:
-            by_entry[eid].append((uid, href, role))
+        for lk in links_of_entries_linking(db, wanted[i : i + IN_CHUNK]):
+            by_entry[lk.entry_id].append((lk.url_id, lk.href, lk.role))
         for uid, href in match_archives(by_entry.values()).items():
             if uid in asked:
                 found.setdefault(uid, href)

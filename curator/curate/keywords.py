@@ -6,10 +6,14 @@ uses: it spells out only the terms it keeps). Config: none. Matching is case-ins
 
 - ASCII keywords match whole words only. Text and keyword are both cut into runs of
   letters and runs of digits, so "GPT" never matches "GPU", "T4" matches "T4" but not
-  "AT4", "HBM" matches "HBM3e", and "A100" matches "A100s". A keyword ending in a letter
+  "AT4", "HBM" matches "HBM3e", and "A100" matches "A100s" (but not "a 100": a keyword
+  written without a separator needs none in the text). A keyword ending in a letter
   also matches its plural ("GPU" matches "GPUs"). Multi-word keywords ("tokens per
   second", "tensor core") match consecutive words whatever separates them (space, hyphen,
   CJK).
+- A single ASCII word ending in `*` is a stem: it matches words that start with it at a
+  word boundary ("accelerat*" matches "Accelerating", not "decelerate"; "optimi*" matches
+  "optimise" and "optimized").
 - Keywords of CJK (non-ASCII) characters match as plain substrings: Chinese has no
   spaces, so "显存" must match inside "显存占用".
 - Other keywords ("c++", "tokens/s", "kernel 优化") match as substrings whose ASCII ends
@@ -55,11 +59,14 @@ class KeywordIndex:
         self.multi: dict[str, list[tuple[tuple[str, ...], Term]]] = defaultdict(list)
         self.cjk: dict[str, list[Term]] = defaultdict(list)
         self.literal: list[tuple[str, re.Pattern[str], Term]] = []
+        self.stems: dict[str, list[Term]] = defaultdict(list)
         for term in terms:
             low = term.text.lower().strip()
             if not low:
                 continue
-            if all(not c.isascii() for c in low):
+            if re.fullmatch(r"[a-z0-9]+\*", low):
+                self.stems[low[:-1]].append(term)
+            elif all(not c.isascii() for c in low):
                 self.cjk[low].append(term)
             elif re.fullmatch(r"[a-z0-9]+(?:[\s\-_]+[a-z0-9]+)*", low):
                 parts = tuple(words_of(low))
@@ -87,14 +94,32 @@ class KeywordIndex:
         single_keys = {w: tuple((t.rule, t.negative) for t in ts) for w, ts in self.single.items()}
         # Per multi-word term: its words but the last (a list, compared with a slice of the
         # text's words), the forms its last word may take, and its key.
+        # A keyword written without separators ("A100") needs them glued in the text too:
+        # "A100s" is the GPU, "a 100-page book" is not.
         multi = {
             w: tuple(
-                (list(parts[:-1]), frozenset(_plurals(parts[-1])), (t.rule, t.negative), t.text)
+                (
+                    list(parts[:-1]),
+                    frozenset(_plurals(parts[-1])),
+                    (t.rule, t.negative),
+                    t.text,
+                    t.text.lower() if re.fullmatch(r"[a-z0-9]+", t.text.lower()) else None,
+                )
                 for parts, t in ts
             )
             for w, ts in self.multi.items()
         }
         self.word_terms = {w: (single_keys.get(w, ()), multi.get(w, ())) for w in self.starts}
+        # One regex finds every word that starts with a stem (longest stem first).
+        stems = sorted(self.stems, key=len, reverse=True)
+        self.stem_rx = (
+            re.compile(r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, stems)) + r")[a-z]*")
+            if stems
+            else None
+        )
+        self.stem_keys = [
+            (stem, tuple((t.rule, t.negative) for t in self.stems[stem])) for stem in stems
+        ]
         self.cjk_keys = {
             k: tuple(((t.rule, t.negative), t.text) for t in ts) for k, ts in self.cjk.items()
         }
@@ -131,9 +156,11 @@ class KeywordIndex:
                     continue
                 if wordset is None:
                     wordset = set(words)
-                for init, lasts, key, term_text in multi:
+                for init, lasts, key, term_text, glued in multi:
                     # Cheap tests first: most texts with "a" or "kernel" lack the other words.
                     if key in found or lasts.isdisjoint(wordset):
+                        continue
+                    if glued is not None and glued not in low:
                         continue
                     n = len(init) + 1
                     for pos, w in enumerate(words):
@@ -143,6 +170,13 @@ class KeywordIndex:
                         if len(window) == n and window[-1] in lasts and window[:-1] == init:
                             found[key] = term_text
                             break
+        if self.stem_rx is not None and any(stem in low for stem, _ in self.stem_keys):
+            for m in self.stem_rx.finditer(low):
+                word = m.group(0)
+                for stem, keys in self.stem_keys:
+                    if word.startswith(stem):
+                        for key in keys:
+                            found.setdefault(key, word)
         if self.cjk and not low.isascii():
             # A CJK keyword is all non-ASCII: it matches in `low` where it matches in the
             # run of non-ASCII characters around it.

@@ -5,11 +5,16 @@ the copy packaged in `curator/defaults/`) and `TagInput` views of entries. Outpu
 `RuleSet` (the tags' badges and descriptions, the rules) and, per entry, `TagHit`s: which
 rule fired on which field and what it matched. Keyword matching is case-insensitive and
 CJK aware (`keywords.py`): ASCII words need word boundaries ("GPT" never matches "GPU"),
-CJK keywords match as substrings. Storing tags is `tagging.py`'s job.
+`word*` is a stem, CJK keywords match as substrings. The file's `stop` phrases ("GPU
+accelerated", "with GPU support") are blanked out of every text before matching: their
+words say how a thing runs, not what it is about. A rule with `unless_entry` (a section
+rule) is cancelled when the entry's own words contain one of those keywords. Storing tags
+is `tagging.py`'s job.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 import tomllib
 from collections import defaultdict
@@ -18,6 +23,7 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import unquote
 
 from curator.curate.keywords import KeywordIndex, Term, spelled
 from curator.errors import InputError
@@ -38,6 +44,8 @@ class Field(StrEnum):
     HOST = "host"  # hosts of the main and sub links (keywords are domains)
     URL = "url"  # main and sub link URLs
     COLUMNS = "columns"  # table header names and cell values
+    LINKS = "links"  # the texts of the sub-links ("[code]", "slides", a second title)
+    PATH = "path"  # the words of the main and sub link paths (repository owner and name)
 
 
 class Origin(StrEnum):
@@ -65,6 +73,9 @@ class Rule:
     keywords: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    # Keywords in the entry's own words (title, description, notes, columns) that cancel
+    # this rule: a heading is only a hint, and the entry's words can point elsewhere.
+    unless_entry: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +83,7 @@ class RuleSet:
     source: str  # where the rules came from (for messages and Run.arguments)
     tags: tuple[TagInfo, ...]
     rules: tuple[Rule, ...]
+    stop: tuple[str, ...] = ()  # phrases blanked out before matching
 
     def info(self, name: str) -> TagInfo:
         for t in self.tags:
@@ -87,6 +99,7 @@ class TagInput(NamedTuple):  # immutable; a NamedTuple is cheap to build 20,000 
     category: tuple[str, ...] = ()
     urls: tuple[str, ...] = ()
     columns: tuple[tuple[str, str], ...] = ()
+    links: tuple[str, ...] = ()  # sub-link texts
 
 
 class TagHit(NamedTuple):
@@ -102,6 +115,21 @@ class TagHit(NamedTuple):
 
 def reason_of(hits: list[TagHit]) -> str:
     return "; ".join(h.reason for h in hits[:3])
+
+
+_REASON_PART = re.compile(r'(?P<rule>[^\s;()]+) \((?P<field>[a-z]+): "(?P<matched>.*?)"\)(?:; |$)')
+
+
+def parse_reason(tag: str, reason: str) -> list[TagHit]:
+    """The hits a stored rule reason was written from (`reason_of`'s inverse)."""
+    hits = []
+    for m in _REASON_PART.finditer(reason):
+        try:
+            fld = Field(m["field"])
+        except ValueError:
+            continue
+        hits.append(TagHit(tag, m["rule"], fld, m["matched"]))
+    return hits
 
 
 # -- loading --------------------------------------------------------------------------
@@ -148,9 +176,12 @@ def check_tag_name(name: str, where: str = "tag") -> str:
 def load_rules(path: Path | None = None) -> RuleSet:
     path = resolve_config(path, "tags.toml")
     data = read_toml(path)
-    unknown = set(data) - {"tags", "rules"}
+    unknown = set(data) - {"tags", "rules", "stop"}
     if unknown:
-        raise InputError(f"{path}: unknown top-level keys {sorted(unknown)} (use tags, rules)")
+        raise InputError(
+            f"{path}: unknown top-level keys {sorted(unknown)} (use tags, rules, stop)"
+        )
+    stop = _strings(data.get("stop", []), f"{path}: stop")
     tags: list[TagInfo] = []
     for name, meta in (data.get("tags") or {}).items():
         check_tag_name(name, f"{path}: [tags.{name}]")
@@ -165,7 +196,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
         where = f"{path}: rule #{i + 1}"
         if not isinstance(raw, dict):
             raise InputError(f"{where} must be a table ([[rules]])")
-        bad = set(raw) - {"name", "tag", "fields", "keywords", "patterns", "unless"}
+        bad = set(raw) - {"name", "tag", "fields", "keywords", "patterns", "unless", "unless_entry"}
         if bad:
             raise InputError(f"{where}: unknown keys {sorted(bad)}")
         tag = check_tag_name(str(raw.get("tag", "")), f"{where}: tag")
@@ -188,16 +219,45 @@ def load_rules(path: Path | None = None) -> RuleSet:
             except re.error as exc:
                 raise InputError(f"{where}: bad pattern {p!r} ({exc})") from exc
         unless = _strings(raw.get("unless", []), f"{where}: unless")
-        rules.append(Rule(name, tag, fields, keywords, patterns, unless))
+        unless_entry = _strings(raw.get("unless_entry", []), f"{where}: unless_entry")
+        rules.append(Rule(name, tag, fields, keywords, patterns, unless, unless_entry))
         if tag not in known:
             tags.append(TagInfo(tag))
             known.add(tag)
     if not rules:
         raise InputError(f"{path}: no [[rules]]")
-    return RuleSet(str(path), tuple(tags), tuple(rules))
+    return RuleSet(str(path), tuple(tags), tuple(rules), stop)
+
+
+def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for the stop phrases, to run on lowercased text: words on word boundaries,
+    any run of spaces or hyphens between them ("GPU accelerated" also stops
+    "GPU-accelerated")."""
+    if not phrases:
+        return None
+    parts = []
+    for phrase in sorted(phrases, key=len, reverse=True):
+        words = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.lower()) if w]
+        body = r"[\s\-]+".join(words)
+        left = r"(?<![a-z0-9])" if phrase[0].isascii() and phrase[0].isalnum() else ""
+        right = r"(?![a-z0-9])" if phrase[-1].isascii() and phrase[-1].isalnum() else ""
+        parts.append(left + body + right)
+    return re.compile("|".join(parts))
 
 
 # -- matching -------------------------------------------------------------------------
+
+
+_PATH = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*([^?#]*)")
+_PATH_SEPARATORS = re.compile(r"[/_.\-+%]+")
+
+
+def _path_words(url: str) -> str:
+    """The words of a URL's path ("/NVIDIA/cutlass/tree/main" → "NVIDIA cutlass tree
+    main"), percent-decoded; "" for a URL without a path."""
+    m = _PATH.match(url)
+    path = unquote(m.group(1)) if m else ""
+    return _PATH_SEPARATORS.sub(" ", path).strip()
 
 
 _HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)")
@@ -208,22 +268,40 @@ def _host(url: str) -> str:
     return m.group(1).lower().rstrip(".") if m else host_of(url)
 
 
-_GROUP_REFERENCE = re.compile(r"\\[1-9]|\(\?P=|\(\?\(")
+_PARSER: Any = importlib.import_module("re._parser")  # the sre parser, not public API
+_LITERAL = importlib.import_module("re._constants").LITERAL
 
 
-def _combined(pats: list[tuple[int, list[re.Pattern[str]]]]) -> re.Pattern[str] | None:
-    """One regex matching where any of the patterns does; None when it would not help (one
-    pattern) or they cannot be joined (inline global flags, group numbers that would shift)."""
-    sources = [p.pattern for _, ps in pats for p in ps]
-    if len(sources) < 2 or any(_GROUP_REFERENCE.search(src) for src in sources):
-        return None
+def required_literal(pattern: str) -> str | None:
+    """The longest run of plain characters every match of `pattern` contains,
+    lowercased (a cheap `in` test before the search), or None when there is none."""
     try:
-        return re.compile("|".join(f"(?:{src})" for src in sources), re.IGNORECASE)
-    except re.error:
+        parsed = _PARSER.parse(pattern, re.IGNORECASE)
+    except (re.error, ValueError, TypeError):
         return None
+    best, run = "", ""
+    for op, arg in [*parsed, (None, None)]:
+        if op is _LITERAL:
+            run += chr(arg)
+            continue
+        if len(run.strip()) > len(best):
+            best = run.strip()
+        run = ""
+    # One ASCII letter is in most texts; one CJK character ("《") is selective enough.
+    return best.lower() if len(best) >= 2 or (best and not best.isascii()) else None
+
+
+def _gate(
+    pats: list[tuple[int, list[tuple[str | None, re.Pattern[str]]]]] | None,
+) -> re.Pattern[str] | None:
+    literals = [lit for _, ps in pats or () for lit, _ in ps]
+    if not literals or any(lit is None for lit in literals):
+        return None
+    return re.compile("|".join(re.escape(lit) for lit in sorted({x for x in literals if x})))
 
 
 Hit = tuple[Field, str]  # (field, matched text) of a rule that fired
+STOP_RULE = -1  # the rule number of stop phrases in the keyword index
 
 
 class _Plan(NamedTuple):
@@ -233,8 +311,11 @@ class _Plan(NamedTuple):
     keywords: bool  # scanned with the keyword index
     url: bool  # scanned with the URL substring keywords
     wanted: frozenset[int]  # rules looking at this field
-    patterns: list[tuple[int, list[re.Pattern[str]]]] | None
-    any_pattern: re.Pattern[str] | None
+    # Per rule: (literal every match contains or None, pattern).
+    patterns: list[tuple[int, list[tuple[str | None, re.Pattern[str]]]]] | None
+    # One search of the lowercased value for any of those literals (None: some pattern
+    # has no literal, so every value is searched).
+    gate: re.Pattern[str] | None
 
 
 @dataclass(slots=True)
@@ -248,15 +329,33 @@ class Tagger:
     _hosts: dict[str, list[int]] = field(init=False)  # host → rules of its domains, in order
     _cache: dict[tuple[str, ...], dict[int, Hit]] = field(init=False)
     # Keyword matches per text: descriptions and notes repeat ("论文", a list's two versions).
-    _matches: dict[str, tuple[dict[tuple[int, bool], str], str]] = field(init=False)
+    # Value → (matches, lowercased text, text with the stop phrases blanked).
+    _matches: dict[str, tuple[dict[tuple[int, bool], str], str, str]] = field(init=False)
     _reasons: dict[str, str] = field(init=False)
     _names: list[tuple[str, str]] = field(init=False)  # (tag, rule name) per rule
     _plans: dict[Field, _Plan] = field(init=False)
+    _stop: re.Pattern[str] | None = field(init=False)
+    _stop_gate: re.Pattern[str] | None = field(init=False)  # a word of each stop phrase
+    _vetoable: frozenset[int] = field(init=False)  # rules with unless_entry keywords
 
     def __post_init__(self) -> None:
-        terms: list[Term] = []
+        self._stop = stop_pattern(self.ruleset.stop)
+        keys = {max(re.split(r"[\s\-]+", p.lower()), key=len) for p in self.ruleset.stop}
+        self._stop_gate = re.compile("|".join(re.escape(k) for k in sorted(keys))) if keys else None
+        # unless_entry keywords ride in the one index as rule n + i (no field wants them):
+        # the entry's texts are scanned once, and the veto reads the memo.
+        n = len(self.ruleset.rules)
+        terms: list[Term] = [
+            Term(k, n + i, False) for i, r in enumerate(self.ruleset.rules) for k in r.unless_entry
+        ]
+        self._vetoable = frozenset(t.rule - n for t in terms)
+        # Stop phrases too, as rule -1: a text is blanked and scanned again only when the
+        # scan found one (few texts), not searched for them first (every text).
+        terms += [Term(phrase, STOP_RULE, False) for phrase in self.ruleset.stop]
         self._domains = defaultdict(list)
-        patterns: dict[Field, list[tuple[int, list[re.Pattern[str]]]]] = defaultdict(list)
+        patterns: dict[Field, list[tuple[int, list[tuple[str | None, re.Pattern[str]]]]]] = (
+            defaultdict(list)
+        )
         fields: list[frozenset[Field]] = []
         kw_fields: set[Field] = set()
         self._url_keywords = []
@@ -273,7 +372,9 @@ class Tagger:
                 for k in rule.keywords:
                     self._domains[k.lower().lstrip(".")].append(i)
             if rule.patterns:
-                compiled = [re.compile(p, re.IGNORECASE) for p in rule.patterns]
+                compiled = [
+                    (required_literal(p), re.compile(p, re.IGNORECASE)) for p in rule.patterns
+                ]
                 for f in rule.fields:
                     patterns[f].append((i, compiled))
         keyword_fields = kw_fields - {Field.HOST, Field.URL}
@@ -290,7 +391,7 @@ class Tagger:
                 f is Field.URL and bool(self._url_keywords),
                 frozenset(i for i, fs in enumerate(fields) if f in fs),
                 patterns.get(f),
-                _combined(patterns[f]) if f in patterns else None,
+                _gate(patterns.get(f)),
             )
             for f in Field
         }
@@ -304,19 +405,49 @@ class Tagger:
                 found.setdefault((i, negative), kw)
         return found
 
+    def _unstopped(self, value: str) -> str:
+        """The value with its stop phrases blanked by spaces of the same length (reasons
+        still quote the text as written)."""
+        stop = self._stop
+        if stop is None:
+            return value
+        low = value.lower()
+        if self._stop_gate is not None and not self._stop_gate.search(low):
+            return value
+        if len(low) != len(value):  # lowercasing moved positions: match case-insensitively
+            rx = re.compile(stop.pattern, re.IGNORECASE)
+            return rx.sub(lambda m: " " * len(m.group(0)), value)
+        spans = [m.span() for m in stop.finditer(low)]
+        for a, b in spans:
+            value = value[:a] + " " * (b - a) + value[b:]
+        return value
+
+    def _memo(self, value: str) -> tuple[dict[tuple[int, bool], str], str, str]:
+        memo = self._matches.get(value)
+        if memo is None:
+            found, low = self._index.matches(value)
+            if (STOP_RULE, False) in found:
+                text = self._unstopped(value)
+                found, low = self._index.matches(text)
+                found.pop((STOP_RULE, False), None)
+                memo = (found, low, text)
+            else:
+                memo = (found, low, value)
+            self._matches[value] = memo
+        return memo
+
     def _value(self, first: dict[int, Hit], plan: _Plan, value: str) -> None:
         """Add the hits of one field value for rules that have none yet."""
-        fld, keywords, url, wanted, pats, any_pattern = plan
+        fld, keywords, url, wanted, pats, gate = plan
         low: str | None = None
         if keywords:
-            memo = self._matches.get(value)
-            if memo is None:
-                memo = self._matches[value] = self._index.matches(value)
-            found, low = memo
+            found, low, value = self._memo(value)
         elif url:
             found = self._url_scan(value)
         else:
             found = {}
+            if pats and fld is not Field.HOST:
+                value = self._unstopped(value)
         # A negative term found for a rule vetoes the rule in this value.
         for (i, negative), matched in found.items():
             if negative or i in first or i not in wanted or (i, True) in found:
@@ -324,13 +455,17 @@ class Tagger:
             first[i] = (fld, matched if low is None else spelled(value, low, matched))
         if not pats:
             return
-        # One search for all of the field's patterns: most values match none of them.
-        if any_pattern is not None and not any_pattern.search(value):
+        if low is None:
+            low = value.lower()
+        # Most values contain none of the patterns' literals: one search says so.
+        if gate is not None and not gate.search(low):
             return
         for i, rule_pats in pats:
             if i in first or (i, True) in found:
                 continue
-            for p in rule_pats:
+            for literal, p in rule_pats:
+                if literal is not None and literal not in low:
+                    continue
                 m = p.search(value)
                 if m:
                     first[i] = (fld, m.group(0))
@@ -385,6 +520,18 @@ class Tagger:
             url_plan = plans[Field.URL]
             for url in item.urls:
                 self._value(first, url_plan, url)
+            path_plan = plans[Field.PATH]
+            if path_plan.wanted:
+                for url in item.urls:
+                    words = _path_words(url)
+                    if words:
+                        self._value(first, path_plan, words)
+        if item.links:
+            links_plan = plans[Field.LINKS]
+            if links_plan.wanted:
+                for text in item.links:
+                    if text:
+                        self._value(first, links_plan, text)
         for name, cell in item.columns:
             for i, hit in self._column("\0columns", name).items():
                 first.setdefault(i, hit)
@@ -397,7 +544,19 @@ class Tagger:
                 for i in self._host_rules(host):
                     if i not in first:
                         first[i] = (Field.HOST, host)
+        if self._vetoable and not self._vetoable.isdisjoint(first):
+            self._veto_by_entry(first, item)
         return first
+
+    def _veto_by_entry(self, first: dict[int, Hit], item: TagInput) -> None:
+        """Drop the rules whose `unless_entry` keywords are in the entry's own words."""
+        n = len(self.ruleset.rules)
+        own = [item.title, item.description, item.notes, *(cell for _, cell in item.columns)]
+        for text in own:
+            if text:
+                for j, _ in self._memo(text)[0]:
+                    if j >= n:
+                        first.pop(j - n, None)
 
     def hits(self, item: TagInput) -> list[TagHit]:
         """One hit per rule that fires (first matching field value), in rule order."""
@@ -452,4 +611,5 @@ def input_from_parsed(entry: ParsedEntry) -> TagInput:
             if lk.kind == LinkKind.WEB and lk.role in (LinkRole.MAIN, LinkRole.SUB)
         ),
         tuple((entry.columns or {}).items()),
+        tuple(lk.text for lk in entry.links if lk.role == LinkRole.SUB and lk.text),
     )

@@ -1,35 +1,51 @@
 """`curator tag`: apply the rules to the DB, and tags set by hand.
 
-Input: an open write session, a `RuleSet` (tags.py), entry ids and tag names. Output:
-`TagRunResult` / `ManualTagResult`. Rule tags are `Tag` rows with origin `rule` and a
-reason ("rule (field: "matched text")"); a run replaces only those, in the caller's one
-transaction. Manual tags (`manual`) and vetoes (`removed`, left by `tag remove`) are never
-touched by a run and win over it; they hang off entry ids, which re-imports keep.
+Input: a `Db` in a write transaction, a `RuleSet` (rules.py), entry ids and tag names.
+Output: `TagRunResult` / `ManualTagResult`. Rule tags are `Tag` rows with origin `rule`
+and a reason ("rule (field: "matched text")"); a run replaces only those, in the caller's
+one transaction (the SQL is store/tags.py's). Manual tags (`manual`) and vetoes
+(`removed`, left by `tag remove`) are never touched by a run and win over it; they hang
+off entry ids, which re-imports keep.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import bindparam, delete, select, update
-from sqlmodel import Session, col
+from typing import TYPE_CHECKING
 
 from curator.curate.rules import (
     CURATED,
+    Field,
     Origin,
     RuleSet,
     Tagger,
     TagInput,
     check_tag_name,
+    load_rules,
+    parse_reason,
 )
 from curator.errors import NotFoundError
-from curator.store.dbapi import fetch_all, insert_rows
-from curator.store.schema import Entry, Run, Tag
+from curator.store.categories import EntryBrief, live_entry
+from curator.store.entries import live_entry_texts, live_main_and_sub_links
+from curator.store.kinds import RunKind, RunStatus
+from curator.store.names import require_tag
+from curator.store.runs import record_run
+from curator.store.tags import (
+    all_tags,
+    delete_tags,
+    insert_tags,
+    set_reasons,
+    tag_on_entry,
+    tag_rows_of,
+)
+from curator.util.jsoncache import JsonCache
 from curator.util.perf import gc_paused, map_split
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,57 +60,16 @@ class TagRunResult:
     per_tag: dict[str, int]
 
 
-class JsonCache:
-    """json.loads with memory: category paths repeat across thousands of entries."""
-
-    def __init__(self) -> None:
-        self.seen: dict[str | None, Any] = {None: None}
-        self.paths: dict[str | None, tuple[str, ...]] = {None: ()}
-        self.pairs: dict[str | None, tuple[tuple[str, str], ...]] = {None: ()}
-
-    def __call__(self, text: str | None) -> Any:
-        try:
-            return self.seen[text]
-        except KeyError:
-            value = self.seen[text] = json.loads(text) if text else None
-            return value
-
-    def path(self, text: str | None) -> tuple[str, ...]:
-        """A JSON list (a category path) as a tuple, made once per distinct text."""
-        try:
-            return self.paths[text]
-        except KeyError:
-            value = self.paths[text] = tuple(self(text) or ())
-            return value
-
-    def items(self, text: str | None) -> tuple[tuple[str, str], ...]:
-        """A JSON object (table columns) as a tuple of pairs, made once per distinct text."""
-        try:
-            return self.pairs[text]
-        except KeyError:
-            value = self.pairs[text] = tuple((self(text) or {}).items())
-            return value
-
-
-CURATED_IN = f"({', '.join('?' * len(CURATED))})"  # SQL placeholders for CURATED
-
-
-def load_inputs(session: Session) -> dict[int, TagInput]:
+def load_inputs(db: Db) -> dict[int, TagInput]:
     """TagInput for every current curated entry, by entry id."""
-    rows = fetch_all(
-        session,
-        "SELECT id, title, description, notes, category, columns FROM entry"
-        f" WHERE removed_at IS NULL AND kind IN {CURATED_IN}",
-        CURATED,
-    )
+    rows = live_entry_texts(db, CURATED)
     urls: dict[int, list[str]] = defaultdict(list)
-    for eid, href in fetch_all(
-        session,
-        "SELECT link.entry_id, link.href FROM link JOIN entry ON entry.id = link.entry_id"
-        " WHERE entry.removed_at IS NULL AND link.kind = 'web' AND link.role IN ('main', 'sub')"
-        " ORDER BY link.entry_id, link.position",
-    ):
-        urls[eid].append(href)
+    texts: dict[int, list[str]] = defaultdict(list)  # sub-link texts
+    for eid, href, text, kind, role, _url_id in live_main_and_sub_links(db):
+        if kind == "web":
+            urls[eid].append(href)
+        if role == "sub" and text:
+            texts[eid].append(text)
     decode = JsonCache()
     return {
         eid: TagInput(
@@ -104,22 +79,21 @@ def load_inputs(session: Session) -> dict[int, TagInput]:
             decode.path(cat),
             tuple(urls.get(eid, ())),
             decode.items(cols),
+            tuple(texts.get(eid, ())),
         )
         for eid, title, desc, notes, cat, cols in rows
     }
 
 
 @gc_paused()
-def apply_rules(session: Session, ruleset: RuleSet, now: datetime | None = None) -> TagRunResult:
+def apply_rules(db: Db, ruleset: RuleSet, now: datetime | None = None) -> TagRunResult:
     """Re-apply the rules to every current entry; manual tags and vetoes are kept."""
     now = now or datetime.now(UTC)
     tagger = Tagger(ruleset)
-    inputs = load_inputs(session)
+    inputs = load_inputs(db)
     user: dict[tuple[int, str], str] = {}
     existing: dict[tuple[int, str], tuple[int, str]] = {}
-    for tid, eid, name, kind, reason in fetch_all(
-        session, "SELECT id, entry_id, name, origin, reason FROM tag"
-    ):
+    for tid, eid, name, kind, reason in all_tags(db):
         if kind == Origin.RULE:
             existing[(eid, name)] = (tid, reason)
         else:
@@ -148,20 +122,13 @@ def apply_rules(session: Session, ruleset: RuleSet, now: datetime | None = None)
         if (eid, tag) not in existing
     ]
     changed = [
-        {"b_id": existing[key][0], "reason": reason}
+        (reason, existing[key][0])
         for key, reason in wanted.items()
         if key in existing and existing[key][1] != reason
     ]
-    for i in range(0, len(stale), 500):
-        session.execute(delete(Tag).where(col(Tag.id).in_(stale[i : i + 500])))
-    if new:
-        # Straight to sqlite3: the ORM bulk path costs ~10x more.
-        insert_rows(session, "tag", ("entry_id", "name", "origin", "reason"), new)
-    if changed:
-        session.connection().execute(
-            update(Tag).where(col(Tag.id) == bindparam("b_id")).values(reason=bindparam("reason")),
-            changed,
-        )
+    delete_tags(db, stale)
+    insert_tags(db, new)
+    set_reasons(db, changed)
     manual = sum(1 for o in user.values() if o == Origin.MANUAL)
     result = TagRunResult(
         ruleset.source,
@@ -173,15 +140,14 @@ def apply_rules(session: Session, ruleset: RuleSet, now: datetime | None = None)
         vetoed,
         dict(sorted(per_tag.items())),
     )
-    session.add(
-        Run(
-            kind="tag",
-            started_at=now,
-            finished_at=datetime.now(UTC),
-            arguments={"rules": ruleset.source},
-            counts={"entries": result.entries, "added": result.added, "removed": result.removed},
-            status="done",
-        )
+    record_run(
+        db,
+        RunKind.TAG,
+        now,
+        datetime.now(UTC),
+        {"rules": ruleset.source},
+        {"entries": result.entries, "added": result.added, "removed": result.removed},
+        RunStatus.DONE,
     )
     return result
 
@@ -195,49 +161,82 @@ class ManualTagResult:
     changed: bool  # False when it was already so
 
 
-def _entry(session: Session, entry_id: int) -> Entry:
-    entry = session.get(Entry, entry_id)
-    if entry is None or entry.removed_at is not None:
+def _entry(db: Db, entry_id: int) -> EntryBrief:
+    entry = live_entry(db, entry_id)
+    if entry is None:
         raise NotFoundError(f"no entry with id {entry_id} (see `curator list`)")
     return entry
 
 
-def _tag_rows(session: Session, entry_id: int, tag: str) -> dict[str, Tag]:
-    """The rows of one tag on one entry, by origin (rule / manual / removed)."""
-    return {
-        t.origin: t
-        for t in session.execute(
-            select(Tag).where(col(Tag.entry_id) == entry_id, col(Tag.name) == tag)
-        ).scalars()
-    }
-
-
-def add_manual(session: Session, entry_id: int, tag: str) -> ManualTagResult:
+def add_manual(db: Db, entry_id: int, tag: str) -> ManualTagResult:
     """A manual tag: wins over rules, survives re-import and `curator tag`."""
     check_tag_name(tag)
-    entry = _entry(session, entry_id)
-    rows = _tag_rows(session, entry_id, tag)
+    entry = _entry(db, entry_id)
+    rows = tag_on_entry(db, entry_id, tag)
     if Origin.MANUAL in rows:
         return ManualTagResult(entry_id, entry.title, tag, True, False)
-    for origin in (Origin.REMOVED, Origin.RULE):
-        if origin in rows:
-            session.delete(rows[origin])
-    session.add(Tag(entry_id=entry_id, name=tag, origin=Origin.MANUAL.value, reason="manual"))
+    delete_tags(db, [rows[o] for o in (Origin.REMOVED, Origin.RULE) if o in rows])
+    insert_tags(db, [(entry_id, tag, Origin.MANUAL.value, "manual")])
     return ManualTagResult(entry_id, entry.title, tag, True, True)
 
 
-def remove_manual(session: Session, entry_id: int, tag: str) -> ManualTagResult:
-    """Remove a tag and veto it, so later rule runs do not put it back."""
+def _rule_tags() -> list[str]:
+    return [t.name for t in load_rules(None).tags]
+
+
+def remove_manual(
+    db: Db, entry_id: int, tag: str, known: Iterable[str] | None = None
+) -> ManualTagResult:
+    """Remove a tag and veto it, so later rule runs do not put it back. A tag neither on
+    any entry nor in the rules (`known`, default: the bundled or data/ rules) is a typo."""
     check_tag_name(tag)
-    entry = _entry(session, entry_id)
-    rows = _tag_rows(session, entry_id, tag)
+    entry = _entry(db, entry_id)
+    require_tag(db, tag, known if known is not None else _rule_tags())
+    rows = tag_on_entry(db, entry_id, tag)
     if Origin.REMOVED in rows and len(rows) == 1:
         return ManualTagResult(entry_id, entry.title, tag, False, False)
-    for origin in (Origin.MANUAL, Origin.RULE):
-        if origin in rows:
-            session.delete(rows[origin])
+    delete_tags(db, [rows[o] for o in (Origin.MANUAL, Origin.RULE) if o in rows])
     if Origin.REMOVED not in rows:
-        session.add(
-            Tag(entry_id=entry_id, name=tag, origin=Origin.REMOVED.value, reason="removed by hand")
-        )
+        insert_tags(db, [(entry_id, tag, Origin.REMOVED.value, "removed by hand")])
     return ManualTagResult(entry_id, entry.title, tag, False, True)
+
+
+@dataclass(frozen=True, slots=True)
+class TagReason:
+    tag: str
+    origin: Origin
+    rule: str | None  # None for manual tags and vetoes
+    field: Field | None
+    matched: str | None
+    weak: bool  # from a heading (a hint), not from the entry's own words
+
+
+@dataclass(frozen=True, slots=True)
+class TagExplanation:
+    entry_id: int
+    title: str
+    category: tuple[str, ...]
+    reasons: tuple[TagReason, ...]
+
+    @property
+    def tags(self) -> list[str]:
+        vetoed = {r.tag for r in self.reasons if r.origin == Origin.REMOVED}
+        return sorted({r.tag for r in self.reasons if r.tag not in vetoed})
+
+
+HEADING_FIELDS = (Field.SECTION, Field.CATEGORY)
+
+
+def explain(db: Db, entry_id: int) -> TagExplanation:
+    """Why an entry has each of its tags: rule, field and matched text, or by hand."""
+    entry = _entry(db, entry_id)
+    reasons: list[TagReason] = []
+    for name, origin, reason in tag_rows_of(db, entry_id):
+        kind = Origin(origin)
+        hits = parse_reason(name, reason) if kind == Origin.RULE else []
+        if not hits:
+            reasons.append(TagReason(name, kind, None, None, None, False))
+        for h in hits:
+            weak = h.field in HEADING_FIELDS
+            reasons.append(TagReason(name, kind, h.rule, h.field, h.matched, weak))
+    return TagExplanation(entry_id, entry.title, entry.category, tuple(reasons))

@@ -14,14 +14,22 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlalchemy import select
-from sqlmodel import Session, col
+from typing import TYPE_CHECKING
 
 from curator.curate.keywords import KeywordIndex, Term
 from curator.curate.rules import CURATED, check_tag_name, read_toml, resolve_config
 from curator.errors import InputError, NotFoundError
-from curator.store.schema import CategoryOverride, Entry, Source
+from curator.store.categories import (
+    category_overrides,
+    live_entry,
+    live_entry_paths,
+    set_category_override,
+)
+from curator.store.sources import source_names
+from curator.util.words import did_you_mean
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
 
 MISC = "misc"
 
@@ -66,7 +74,10 @@ class Taxonomy:
 
     def check(self, name: str) -> str:
         if name not in self.names:
-            raise InputError(f"unknown category {name!r}; choose from {', '.join(self.names)}")
+            raise InputError(
+                f"unknown category {name!r}{did_you_mean(name, self.names)};"
+                f" choose from {', '.join(self.names)}"
+            )
         return name
 
     def heading_category(self, heading: str) -> tuple[str, str] | None:
@@ -120,27 +131,19 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 # -- the database side ----------------------------------------------------------------
 
 
-def overrides(session: Session) -> dict[int, str]:
-    return dict(
-        session.execute(
-            select(col(CategoryOverride.entry_id), col(CategoryOverride.canonical))
-        ).all()
-    )
+def overrides(db: Db) -> dict[int, str]:
+    return category_overrides(db)
 
 
-def canonical_categories(session: Session, taxonomy: Taxonomy) -> dict[int, Placement]:
+def canonical_categories(db: Db, taxonomy: Taxonomy) -> dict[int, Placement]:
     """Placement of every current curated entry, by entry id."""
-    manual = overrides(session)
+    manual = category_overrides(db)
     out: dict[int, Placement] = {}
-    for eid, path in session.execute(
-        select(col(Entry.id), col(Entry.category)).where(
-            col(Entry.removed_at).is_(None), col(Entry.kind).in_(CURATED)
-        )
-    ):
-        if eid in manual:
-            out[eid] = Placement(manual[eid], override=True)
+    for e in live_entry_paths(db, CURATED):
+        if e.entry_id in manual:
+            out[e.entry_id] = Placement(manual[e.entry_id], override=True)
         else:
-            out[eid] = taxonomy.classify(tuple(path or ()))
+            out[e.entry_id] = taxonomy.classify(e.category)
     return out
 
 
@@ -152,25 +155,15 @@ class CategorizeResult:
     computed: str  # what the headings say
 
 
-def categorize(
-    session: Session, taxonomy: Taxonomy, entry_id: int, category: str | None
-) -> CategorizeResult:
+def categorize(db: Db, taxonomy: Taxonomy, entry_id: int, category: str | None) -> CategorizeResult:
     """Pin one entry to a canonical category (None: go back to the headings' category)."""
-    entry = session.get(Entry, entry_id)
-    if entry is None or entry.removed_at is not None:
+    entry = live_entry(db, entry_id)
+    if entry is None:
         raise NotFoundError(f"no entry with id {entry_id} (see `curator list`)")
     if category is not None:
         taxonomy.check(category)
-    row = session.get(CategoryOverride, entry_id)
-    if category is None:
-        if row is not None:
-            session.delete(row)
-    elif row is None:
-        session.add(CategoryOverride(entry_id=entry_id, canonical=category))
-    else:
-        row.canonical = category
-        session.add(row)
-    computed = taxonomy.classify(tuple(entry.category or ())).category
+    set_category_override(db, entry_id, category)
+    computed = taxonomy.classify(entry.category).category
     return CategorizeResult(entry_id, entry.title, category, computed)
 
 
@@ -214,21 +207,14 @@ class TaxonomyReport:
         }
 
 
-def taxonomy_report(session: Session, taxonomy: Taxonomy) -> TaxonomyReport:
-    names: dict[int, str] = {
-        sid: name for sid, name in session.execute(select(col(Source.id), col(Source.name)))
-    }
-    manual = overrides(session)
+def taxonomy_report(db: Db, taxonomy: Taxonomy) -> TaxonomyReport:
+    names = source_names(db)
+    manual = category_overrides(db)
     sections: Counter[tuple[str, tuple[str, ...]]] = Counter()
     counts: Counter[str] = Counter()
     misc_entries = []
-    rows = session.execute(
-        select(col(Entry.id), col(Entry.source_id), col(Entry.category), col(Entry.title))
-        .where(col(Entry.removed_at).is_(None), col(Entry.kind).in_(CURATED))
-        .order_by(col(Entry.source_id), col(Entry.position))
-    ).all()
-    for eid, sid, path, title in rows:
-        key = (names[sid], tuple(path or ()))
+    for eid, sid, path, title in live_entry_paths(db, CURATED):
+        key = (names[sid], path)
         sections[key] += 1
         cat = manual.get(eid) or taxonomy.classify(key[1]).category
         counts[cat] += 1

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import select
-from sqlmodel import Session, col
+from typing import TYPE_CHECKING
 
 from curator.export.categories import GENERATED, md, md_url, where
 from curator.export.collect import ExportData, OutEntry
-from curator.store.schema import ExportState
+from curator.store.exportstate import latest_snapshots, save_snapshot
 from curator.urls import normalize
+from curator.util.words import counted
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +48,8 @@ def _split(item: str) -> tuple[str, str, str]:
     return eid, source, title
 
 
-def compute(session: Session, data: ExportData) -> Changes:
-    states = session.execute(select(ExportState).order_by(col(ExportState.id).desc())).scalars()
-    rows = list(states.fetchmany(2))
+def compute(db: Db, data: ExportData) -> Changes:
+    rows = latest_snapshots(db, 2)
     same = bool(rows) and (
         list(rows[0].entries) == list(data.snapshot) and list(rows[0].broken) == list(data.broken)
     )
@@ -98,8 +99,8 @@ def compute(session: Session, data: ExportData) -> Changes:
     )
 
 
-def record(session: Session, data: ExportData, now: datetime) -> None:
-    session.add(ExportState(exported_at=now, entries=list(data.snapshot), broken=list(data.broken)))
+def record(db: Db, data: ExportData, now: datetime) -> None:
+    save_snapshot(db, data.snapshot, data.broken, now)
 
 
 def _item(c: Changed) -> str:
@@ -111,13 +112,14 @@ def render_changes(ch: Changes) -> str:
     out = [GENERATED, "# Changes", ""]
     if ch.baseline_at is None:
         out += [
-            f"First export: {ch.now} entries. The next export lists here what was added or "
+            f"First export: {counted(ch.now, 'entry')}. The next export lists here what was "
+            "added or "
             "removed and which links broke or recovered since this one.",
         ]
         return "\n".join(out) + "\n"
     out.append(
-        f"Since the export of {ch.baseline_at:%Y-%m-%d}: {ch.previous} entries then, "
-        f"{ch.now} now. Back to the [index](README.md)."
+        f"Since the export of {ch.baseline_at:%Y-%m-%d}: {counted(ch.previous, 'entry')} "
+        f"then, {ch.now} now. Back to the [index](README.md)."
     )
     for title, items in (
         ("Added", ch.added),

@@ -1,7 +1,8 @@
 """Export data: the DB → one in-memory, de-duplicated view of everything exports show.
 
-Input: a session, the taxonomy, the tag rules (for the legend) and the output directory
-(relative links are rewritten to resolve from there). Output: `ExportData`: entries in
+Input: a `Db` (session or connection; the SQL is the store's), the taxonomy, the tag
+rules (for the legend) and the output directory (relative links are rewritten to resolve
+from there). Output: `ExportData`: entries in
 source order, each once (an entry found in several lists or sections carries the others
 in `also_in`), with canonical category, tags, link status from the last check
 (`url_state`; a gone reason such as soft-404 or parked after 💀), GitHub repository facts
@@ -13,29 +14,37 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import NamedTuple
-from urllib.parse import quote, unquote, urlsplit
-
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from curator.curate.archives import match_archives
 from curator.curate.rules import CURATED, Origin, RuleSet
-from curator.curate.tagging import CURATED_IN, JsonCache
 from curator.curate.taxonomy import Taxonomy, overrides
+from curator.export.owncats import own_categories
 from curator.export.sources import source_filename
-from curator.store.dbapi import fetch_all
+from curator.store.entries import broken_urls_linked, live_entries_in_order, live_main_and_sub_links
+from curator.store.kinds import RunKind
 from curator.store.repofacts import RepoMark, marks_by_url
-from curator.store.schema import Run, Source, SourceVersion, UrlState
+from curator.store.runs import last_finished
+from curator.store.sources import SourceRow, sources_by_name
+from curator.store.tags import name_combinations, tagged_with_origin, tags_by_name
+from curator.store.urlstate import last_checked_at, state_summaries
+from curator.store.versions import last_imported_at
+from curator.util.jsoncache import JsonCache
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
 
 STALE_AFTER = timedelta(days=365)  # a repository without a push this long is 💤
 PUNCT_ONLY = re.compile(r"^[\s,，、;；:：/|·.-]*$")
+# Separators between the items of a description or note ("a, b、c；d").
+_SEP = re.compile(r"(\s*[,，、;；|·]\s*)")
 
 
 class LinkStatus(StrEnum):
@@ -92,7 +101,8 @@ class OutEntry(NamedTuple):
 class SourceInfo:
     name: str
     filename: str
-    entries: int
+    entries: int  # entries in the list
+    shown: int  # of them, those shown under this list (the others repeat an entry shown once)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +113,16 @@ class ExportData:
     tag_order: tuple[str, ...]  # legend first, then other (manual) tags by name
     sources: tuple[SourceInfo, ...]
     last_check: datetime | None
-    snapshot: tuple[str, ...]  # "id<TAB>source<TAB>title" of every current entry
+    snapshot: tuple[str, ...]  # "id<TAB>source<TAB>title" of every entry shown
     broken: tuple[str, ...]  # normalized URLs confirmed broken now
     stale_tags: bool  # entries were imported after the last `curator tag`
+    # Categories made from a list's own headings (owncats.py): name → heading.
+    own_titles: dict[str, str] = field(default_factory=dict)
+
+    def category_title(self, name: str) -> str:
+        return self.own_titles.get(name) or self.taxonomy.title(name)
+
+    missing: int = 0  # relative links to files that do not exist here (shown unlinked)
 
     def by_category(self) -> dict[str, list[OutEntry]]:
         out: dict[str, list[OutEntry]] = {c: [] for c in self.taxonomy.names}
@@ -143,12 +160,23 @@ def _status(state: _State | None) -> tuple[LinkStatus, str | None, str | None]:
 
 
 class _Paths:
-    """Rewrites links that were relative to a source file so they resolve from exports/."""
+    """Rewrites links that were relative to a source file so they work from exports/: made
+    absolute under `base_url` when one is given, else relative to the export directory when
+    the target exists there (a link to a file that is not here would lead nowhere: the
+    export shows its text without a link, and counts it in `missing`)."""
 
-    def __init__(self, out_dir: Path, sources: dict[int, Source]) -> None:
+    def __init__(self, out_dir: Path, sources: dict[int, SourceRow], base_url: str | None) -> None:
         self.root = os.path.abspath(out_dir)
         self.dirs = {sid: os.path.dirname(os.path.abspath(s.path)) for sid, s in sources.items()}
         self.files = {sid: source_filename(s.name) for sid, s in sources.items()}
+        self.base = base_url.rstrip("/") + "/" if base_url else None
+        # The list's path from the current directory (the repository's root when run
+        # there), which is what `base_url` names.
+        self.urls = {
+            sid: quote(os.path.relpath(os.path.abspath(s.path)).replace(os.sep, "/"), safe="/-._~")
+            for sid, s in sources.items()
+        }
+        self.missing: set[str] = set()
 
     def resolve(self, sid: int, href: str) -> str:
         """Absolute, decoded path of a relative link (its identity across lists)."""
@@ -156,12 +184,20 @@ class _Paths:
         return os.path.normpath(os.path.join(self.dirs[sid], path))
 
     def target(self, sid: int, href: str, kind: str) -> tuple[str, bool]:
+        """(what the export links to, whether it is relative to the export root); an empty
+        target means "no link"."""
         if kind == "anchor":
             return f"sources/{self.files[sid]}{href}", True
         if kind != "relative":
             return href, False
+        if self.base is not None:
+            return urljoin(urljoin(self.base, self.urls[sid]), href.strip()), False
         parts = urlsplit(href)
-        rel = os.path.relpath(self.resolve(sid, href), self.root).replace(os.sep, "/")
+        path = self.resolve(sid, href)
+        if not os.path.exists(path):
+            self.missing.add(path)
+            return "", False
+        rel = os.path.relpath(path, self.root).replace(os.sep, "/")
         frag = f"#{parts.fragment}" if parts.fragment else ""
         return quote(rel, safe="/-._~") + frag, True
 
@@ -188,48 +224,53 @@ def _identity(e: _Row, main: _Link | None, paths: _Paths) -> str:
     """What makes two entries without a URL row the same (collect keys those with one by
     the URL row's id)."""
     if main is not None and main.kind == "relative":
-        return "f:" + paths.resolve(e.source_id, main.href)
+        frag = urlsplit(main.href).fragment
+        return "f:" + paths.resolve(e.source_id, main.href) + (f"#{frag}" if frag else "")
     cols = "|".join(f"{k}={v}" for k, v in e.columns)
     return f"t:{e.title.casefold()}|{e.description.casefold()}|{cols}"
 
 
-def _notes(notes: str, subs: tuple[OutLink, ...]) -> tuple[str, ...]:
-    """Note lines, minus those that only list the sub-links' labels (shown as links)."""
+def _without_labels(text: str, labels: frozenset[str]) -> str:
+    """`text` minus the items that are only a link's label: a description such as
+    "第一篇, 第二篇, 第三篇, 从原理…" next to those three links keeps "从原理…"."""
+    if not labels or not any(t in text for t in labels):
+        return text
+    pieces = _SEP.split(text)  # item, separator, item, …
+    kept = [
+        (pieces[i], pieces[i + 1] if i + 1 < len(pieces) else "")
+        for i in range(0, len(pieces), 2)
+        if pieces[i].strip() not in labels
+    ]
+    if len(kept) * 2 >= len(pieces):  # nothing dropped
+        return text
+    return "".join(item + (sep if k < len(kept) - 1 else "") for k, (item, sep) in enumerate(kept))
+
+
+def _notes(notes: str, labels: frozenset[str]) -> tuple[str, ...]:
+    """Note lines, minus the sub-links' labels (shown as links) and lines left empty."""
     if not notes:
         return ()
     out = []
     for line in notes.splitlines():
         rest = line
-        for s in subs:
-            if s.text:
-                rest = rest.replace(s.text, "")
+        for t in labels:
+            rest = rest.replace(t, "")
         if line.strip() and not PUNCT_ONLY.match(rest):
-            out.append(line.strip())
+            out.append(_without_labels(line.strip(), labels))
     return tuple(out)
 
 
-def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]], list[int]]:
+def _load(db: Db) -> tuple[list[_Row], dict[int, list[_Link]], list[int]]:
     """Entries shown, their main and sub links, and the entries whose links mention an
     archive (in entry id order, as `match_archives` wants them)."""
     decode = JsonCache()
     rows = [
         _Row(eid, sid, title or "", desc or "", notes or "", decode.path(cat), decode.items(cols))
-        for eid, sid, title, desc, notes, cat, cols in fetch_all(
-            session,
-            "SELECT id, source_id, title, description, notes, category, columns FROM entry"
-            f" WHERE removed_at IS NULL AND kind IN {CURATED_IN} ORDER BY source_id, position",
-            CURATED,
-        )
+        for eid, sid, title, desc, notes, cat, cols in live_entries_in_order(db, CURATED)
     ]
     links: dict[int, list[_Link]] = defaultdict(list)
     archives: list[int] = []
-    for eid, href, text, kind, role, url_id in fetch_all(
-        session,
-        "SELECT link.entry_id, link.href, link.text, link.kind, link.role, link.url_id"
-        " FROM link JOIN entry ON entry.id = link.entry_id"
-        " WHERE entry.removed_at IS NULL AND link.role IN ('main', 'sub')"
-        " ORDER BY link.entry_id, link.position",
-    ):
+    for eid, href, text, kind, role, url_id in live_main_and_sub_links(db):
         links[eid].append(_Link(href, text, kind, role, url_id))
         if "archive." in href and (not archives or archives[-1] != eid):
             archives.append(eid)
@@ -237,7 +278,7 @@ def _load(session: Session) -> tuple[list[_Row], dict[int, list[_Link]], list[in
 
 
 def _tags(
-    session: Session, ids: set[int], with_reasons: bool
+    db: Db, ids: set[int], with_reasons: bool
 ) -> tuple[dict[int, Sequence[str]], dict[int, list[TagReason]], set[tuple[int, str]]]:
     """Tag names per shown entry, their reasons (when asked for), and the vetoes."""
     tagged: dict[int, Sequence[str]] = {}
@@ -245,9 +286,7 @@ def _tags(
     vetoed: set[tuple[int, str]] = set()
     if with_reasons:
         names: dict[int, list[str]] = defaultdict(list)
-        for eid, name, origin, reason in fetch_all(
-            session, "SELECT entry_id, name, origin, reason FROM tag ORDER BY name, origin"
-        ):
+        for eid, name, origin, reason in tags_by_name(db):
             if eid not in ids:
                 continue
             if origin == Origin.REMOVED:
@@ -258,18 +297,11 @@ def _tags(
         return dict(names), reasons, vetoed
     # Without reasons only each entry's set of names matters: SQLite groups the entries by
     # their combination of names (a few dozen), which saves a Python row per tag.
-    for eid, name in fetch_all(
-        session, "SELECT entry_id, name FROM tag WHERE origin = ?", (Origin.REMOVED.value,)
-    ):
+    for eid, name in tagged_with_origin(db, Origin.REMOVED.value):
         if eid in ids:
             vetoed.add((eid, name))
-    for combo, entry_ids in fetch_all(
-        session,
-        "SELECT names, group_concat(entry_id) FROM (SELECT entry_id, group_concat(name, char(31))"
-        " AS names FROM tag WHERE origin != ? GROUP BY entry_id) GROUP BY names",
-        (Origin.REMOVED.value,),
-    ):
-        combo_names = tuple(combo.split("\x1f"))  # tag names are words: no control characters
+    for combo, entry_ids in name_combinations(db, Origin.REMOVED.value):
+        combo_names = tuple(combo.split("\x1f"))
         for eid in map(int, entry_ids.split(",")):
             if eid in ids:
                 tagged[eid] = combo_names
@@ -288,34 +320,29 @@ def _repo_description(repos: dict[int, RepoMark], link: _Link | None) -> str:
 
 
 def collect(
-    session: Session,
+    db: Db,
     taxonomy: Taxonomy,
     rules: RuleSet,
     out_dir: Path,
     with_reasons: bool = True,
+    base_url: str | None = None,
     *,
     now: datetime | None = None,
     stars: bool = False,
 ) -> ExportData:
     """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper);
-    `stars`: GitHub repositories show their star count; `now` dates the 💤 mark."""
-    sources = {s.id: s for s in session.execute(select(Source)).scalars() if s.id is not None}
-    paths = _Paths(out_dir, sources)
-    rows, links, archives = _load(session)
-    names = {sid: src.name for sid, src in sources.items()}  # not ORM attribute reads
+    `base_url` publishes relative links as absolute URLs under it; `stars`: GitHub
+    repositories show their star count; `now` dates the 💤 mark."""
+    sources = {s.id: s for s in sources_by_name(db)}
+    paths = _Paths(out_dir, sources, base_url)
+    rows, links, archives = _load(db)
+    names = {sid: src.name for sid, src in sources.items()}
     rows.sort(key=lambda e: names[e.source_id])  # stable: positions stay in order
     ids = {e.id for e in rows}
-    states = {
-        r[0]: _State(*r[1:])
-        for r in fetch_all(
-            session,
-            "SELECT url_id, state, last_outcome, final_url, archived_url, title, reason"
-            " FROM url_state",
-        )
-    }
-    repos = marks_by_url(session, now or datetime.now(UTC), STALE_AFTER)
-    tagged, reasons, vetoed = _tags(session, ids, with_reasons)
-    pinned = overrides(session)
+    states = {r[0]: _State(*r[1:]) for r in state_summaries(db)}
+    repos = marks_by_url(db, now or datetime.now(UTC), STALE_AFTER)
+    tagged, reasons, vetoed = _tags(db, ids, with_reasons)
+    pinned = overrides(db)
     # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
     known = (
         match_archives([(lk.url_id, lk.href, lk.role) for lk in links[eid]] for eid in archives)
@@ -353,7 +380,10 @@ def collect(
                 break
         mains[e.id] = found
         if found is not None and found.url_id is not None:
-            ident: int | str = found.url_id  # one Url row per normalized URL
+            # One Url row per normalized URL, which has no fragment: two sections of one
+            # page (`#part-1`, `#part-2`) are two entries.
+            frag = urlsplit(found.href).fragment if "#" in found.href else ""
+            ident: int | str = f"{found.url_id}#{frag}" if frag else found.url_id
         else:
             ident = _identity(e, found, paths)
         group = groups.get(ident)
@@ -366,6 +396,16 @@ def collect(
     extra = sorted({t for ts in tagged.values() for t in ts} - set(legend))
     order = {t: i for i, t in enumerate(legend + extra)}
     placed: dict[tuple[str, ...], str] = {}
+    own: dict[tuple[int, tuple[str, ...]], str] = {}
+    own_titles: dict[str, str] = {}
+    source_paths: dict[int, Counter[tuple[str, ...]]] = defaultdict(Counter)
+    for e in rows:
+        source_paths[e.source_id][e.category] += 1
+    for sid, sp in source_paths.items():
+        for path, info in own_categories(taxonomy, sp).items():
+            if own_titles.setdefault(info.name, info.title) != info.title:
+                continue  # two headings with one slug: the first keeps the name
+            own[(sid, path)] = info.name
     sorted_tags: dict[tuple[str, ...], tuple[str, ...]] = {}
     out: list[OutEntry] = []
     for group in groups.values():
@@ -381,6 +421,7 @@ def collect(
                 main = out_link(sid, main_link)
         lks = links.get(fid)
         subs = tuple(out_link(sid, lk) for lk in lks if lk.role == "sub") if lks else ()
+        labels = frozenset(s.text.strip() for s in subs if s.text.strip())
         title, fetched = first.title.strip(), False
         if not title and main_link is not None:
             state = states.get(main_link.url_id) if main_link.url_id is not None else None
@@ -389,18 +430,21 @@ def collect(
             else:
                 title = main_link.href
         single = len(group) == 1
-        if single and not vetoed:
+        # An entry's tags are its own: the same link in another section may carry that
+        # section's tags, which are not this one's (the other places are "also in").
+        if not vetoed:
             # The common case: tag lists repeat (a few dozen combinations), so sort each once.
             key = tuple(tagged.get(fid, ()))
             tags = sorted_tags.get(key)
             if tags is None:
                 tags = sorted_tags[key] = tuple(sorted(set(key), key=order.__getitem__))
         else:
-            names_of = {t for e in group for t in tagged.get(e.id, ()) if (e.id, t) not in vetoed}
+            names_of = {t for t in tagged.get(fid, ()) if (fid, t) not in vetoed}
             tags = tuple(sorted(names_of, key=order.__getitem__))
         pin = next((pinned[e.id] for e in group if e.id in pinned), None) if pinned else None
         category = (
             pin
+            or (own.get((sid, first.category)) if own else None)
             or placed.get(first.category)
             or placed.setdefault(first.category, taxonomy.classify(first.category).category)
         )
@@ -410,14 +454,13 @@ def collect(
                 title or "(untitled)",
                 fetched,
                 main,
-                first.description or _repo_description(repos, main_link),
-                _notes(first.notes, subs) if first.notes else (),
+                (_without_labels(first.description, labels) if labels else first.description)
+                or _repo_description(repos, main_link),
+                _notes(first.notes, labels) if first.notes else (),
                 subs,
                 first.columns,
                 tags,
-                tuple(
-                    r for e in group for r in reasons.get(e.id, ()) if (e.id, r.tag) not in vetoed
-                )
+                tuple(r for r in reasons.get(fid, ()) if (fid, r.tag) not in vetoed)
                 if with_reasons
                 else (),
                 category,
@@ -434,61 +477,40 @@ def collect(
     counts: dict[int, int] = defaultdict(int)
     for e in rows:
         counts[e.source_id] += 1
+    shown: dict[str, int] = defaultdict(int)
+    for oe in out:  # an entry in several lists is shown (and counted) once, under the first
+        shown[oe.source] += 1
     source_infos = tuple(
-        SourceInfo(s.name, source_filename(s.name), counts[sid])
+        SourceInfo(s.name, source_filename(s.name), counts[sid], shown[s.name])
         for sid, s in sorted(sources.items(), key=lambda kv: kv[1].name)
     )
     # Confirmed broken URLs linked (main or sub) from the entries shown.
-    broken = sorted(
-        url
-        for (url,) in fetch_all(
-            session,
-            "SELECT DISTINCT url.normalized FROM url_state"
-            " JOIN link ON link.url_id = url_state.url_id"
-            " JOIN entry ON entry.id = link.entry_id"
-            " JOIN url ON url.id = url_state.url_id"
-            " WHERE url_state.state = 'broken' AND link.role IN ('main', 'sub')"
-            f" AND entry.removed_at IS NULL AND entry.kind IN {CURATED_IN}",
-            CURATED,
-        )
-    )
+    broken = sorted(broken_urls_linked(db, CURATED))
     return ExportData(
         tuple(out),
         taxonomy,
         rules,
         tuple(legend + extra),
         source_infos,
-        _last_check(session),
-        tuple(f"{e.id}\t{names[e.source_id]}\t{e.title}" for e in rows),
+        _last_check(db),
+        # One line per entry shown, so that CHANGES.md counts what the index counts.
+        tuple(f"{e.id}\t{e.source}\t{e.title}" for e in out),
         tuple(broken),
-        _stale_tags(session, bool(rows)),
+        _stale_tags(db, bool(rows)),
+        own_titles,
+        len(paths.missing),
     )
 
 
-def _last_check(session: Session) -> datetime | None:
-    state = session.execute(select(func.max(col(UrlState.last_checked_at)))).scalar()
-    run = session.execute(
-        select(func.max(col(Run.finished_at))).where(
-            col(Run.kind) == "check", col(Run.status) == "done"
-        )
-    ).scalar()
-    found = [d for d in (state, run) if d is not None]
-    return max(found) if found else None
+def _last_check(db: Db) -> datetime | None:
+    found = [d for d in (last_checked_at(db), last_finished(db, RunKind.CHECK)) if d is not None]
+    # Naive UTC, as the JSON export has always written it (no "+00:00").
+    return max(found).replace(tzinfo=None) if found else None
 
 
-def _stale_tags(session: Session, has_entries: bool) -> bool:
-    tagged = session.execute(
-        select(func.max(col(Run.finished_at))).where(
-            col(Run.kind) == "tag", col(Run.status) == "done"
-        )
-    ).scalar()
-    imported = session.execute(select(func.max(col(SourceVersion.imported_at)))).scalar()
+def _stale_tags(db: Db, has_entries: bool) -> bool:
+    tagged = last_finished(db, RunKind.TAG)
+    imported = last_imported_at(db)
     if tagged is None:
         return has_entries
-    return imported is not None and _aware(imported) > _aware(tagged)
-
-
-def _aware(d: datetime) -> datetime:
-    from datetime import UTC
-
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
+    return imported is not None and imported > tagged

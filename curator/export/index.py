@@ -11,6 +11,7 @@ from __future__ import annotations
 from curator.export.categories import GENERATED, MARKERS, md, toc
 from curator.export.collect import ExportData, LinkStatus
 from curator.export.slug import Slugger
+from curator.util.words import counted
 
 MARKER_TEXT = {
     LinkStatus.BROKEN: "confirmed broken by the last checks; an archived copy is linked "
@@ -37,8 +38,9 @@ def render_index(data: ExportData, categories: dict[str, int], tags: dict[str, i
         GENERATED,
         f"# {title}",
         "",
-        f"{n} entries from {lists} list{'s' if lists != 1 else ''}, in {len(categories)} "
-        f"categories. {checked} What changed since the previous export: "
+        f"{counted(n, 'entry')} from {counted(lists, 'list')}, in "
+        f"{counted(len(categories), 'category')} (an entry found in several places is counted "
+        f"once). {checked} What changed since the previous export: "
         "[CHANGES.md](CHANGES.md).",
         "",
         "## Contents",
@@ -51,15 +53,26 @@ def render_index(data: ExportData, categories: dict[str, int], tags: dict[str, i
         "| --- | ---: |",
     ]
     out += [
-        f"| [{md(data.taxonomy.title(c))}]({c}.md) | {count} |" for c, count in categories.items()
+        f"| [{md(data.category_title(c))}]({c}.md) | {count} |"
+        for c, count in categories.items()
+        if count
     ]
     out += ["", "## Tags", "", "| Tag | Meaning | Entries |", "| --- | --- | ---: |"]
+    # A tag no entry has would be a row of 0 (and a link to a page that is not written).
     for t in data.tag_order:
+        if not tags.get(t):
+            continue
         info = data.rules.info(t)
-        label = f"[`{info.label}`](tags/{t}.md)" if t in tags else f"`{info.label}`"
-        out.append(f"| {label} | {md(info.description)} | {tags.get(t, 0)} |")
+        out.append(f"| [`{info.label}`](tags/{t}.md) | {md(info.description)} | {tags[t]} |")
     out += ["", "## Status markers", "", "| Marker | Meaning |", "| --- | --- |"]
     out += [f"| {MARKERS[s]} | {MARKER_TEXT[s]} |" for s in MARKERS]
     out += ["", "## Source lists", ""]
-    out += [f"- [{md(s.name)}](sources/{s.filename}): {s.entries} entries" for s in data.sources]
+    for s in data.sources:
+        repeats = s.entries - s.shown
+        also = (
+            f" ({s.shown} shown; {counted(repeats, 'repeat')} of an entry shown once)"
+            if repeats
+            else ""
+        )
+        out.append(f"- [{md(s.name)}](sources/{s.filename}): {counted(s.entries, 'entry')}{also}")
     return "\n".join(out) + "\n"

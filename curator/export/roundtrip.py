@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING
 
 from curator.errors import NotFoundError
 from curator.parse import split_lines
-from curator.store.schema import Entry, Link, Source, SourceVersion
+from curator.store.entries import edited_entries, edited_links
+from curator.store.versions import version_text
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
+    from curator.store.sources import SourceRow
 
 # Characters that continue a URL; trailing punctuation (`.`, `,` …) only when more follows.
 _URL_CHAR = re.compile(r"[\w\-/?=&%#~+@$*]")
@@ -75,37 +78,16 @@ def _patch_reference(lines: list[str], old: str, new: str) -> bool:
     return False
 
 
-def render_source(session: Session, source: Source) -> Rendered:
-    version = session.get(SourceVersion, source.current_version_id)
+def render_source(db: Db, source: SourceRow) -> Rendered:
+    version = version_text(db, source.current_version_id)
     if version is None:
         raise NotFoundError(f"source {source.name!r} has no imported version")
-    changed_links = select(col(Link.entry_id)).where(col(Link.href) != col(Link.orig_href))
-    edited = (
-        session.execute(
-            select(Entry)
-            .where(Entry.source_id == source.id, col(Entry.removed_at).is_(None))
-            .where(
-                or_(
-                    col(Entry.title) != col(Entry.orig_title),
-                    col(Entry.id).in_(changed_links),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
+    edited = edited_entries(db, source.id)
     if not edited:  # the stored text as is (a big list is megabytes: no split and join)
         return Rendered(source.name, version.text, version.encoding, 0)
     lines = split_lines(version.text)
     for entry in edited:
-        links = (
-            session.execute(
-                select(Link).where(Link.entry_id == entry.id, col(Link.href) != col(Link.orig_href))
-            )
-            .scalars()
-            .all()
-        )
-        for link in links:
+        for link in edited_links(db, entry.id):
             if _patch_href(lines, link.line, entry.line_end, link.orig_href, link.href):
                 continue
             if _patch_reference(lines, link.orig_href, link.href):

@@ -1,7 +1,9 @@
 """`curator export`: write every export file (`export_all`), or one JSON/CSV file.
 
 Input: an engine, the output directory, a format (md/json/csv), optional rules and
-taxonomy files. Output: `ExportResult` (each file written or unchanged, files removed).
+taxonomy files, and `base_url` (relative links in the lists are published under it;
+without it they are rewritten relative to the output directory when their file exists).
+Output: `ExportResult` (each file written or unchanged, files removed).
 `md` writes README.md, <category>.md, tags/<tag>.md, sources/*.md and CHANGES.md, removes
 pages of categories and tags that are now empty (only files carrying our generated-by
 marker), and records the export in `export_state` when its content changed. `json` writes
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -59,6 +62,7 @@ class ExportResult:
     categories: int
     tags: int
     stale_tags: bool  # entries were imported after the last `curator tag`
+    missing: int = 0  # relative links to files not here (shown unlinked; see `base_url`)
 
 
 @gc_paused()
@@ -69,6 +73,7 @@ def export_all(
     rules: Path | None = None,
     taxonomy: Path | None = None,
     now: datetime | None = None,
+    base_url: str | None = None,
     stars: bool = False,
 ) -> ExportResult:
     ruleset = load_rules(rules)
@@ -78,6 +83,11 @@ def export_all(
         raise InputError(f"category names {clash} would overwrite export files; rename them")
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError(f"{out_dir} is not a directory")
+    if base_url is not None and not re.match(r"https?://[^/\s]+(/\S*)?$", base_url.strip()):
+        raise InputError(
+            f"--base-url must be an http(s) URL such as "
+            f"https://github.com/OWNER/REPO/blob/main/, not {base_url!r}"
+        )
     with read_session(engine) as session:
         data = collect(
             session,
@@ -85,6 +95,7 @@ def export_all(
             ruleset,
             out_dir,
             with_reasons=fmt is ExportFormat.JSON,
+            base_url=base_url,
             now=now,
             stars=stars,
         )
@@ -125,7 +136,7 @@ def export_all(
             with write_session(engine) as session:
                 changes_mod.record(session, data, now or datetime.now(UTC))
     return ExportResult(
-        files, removed, len(data.entries), len(by_cat), len(by_tag), data.stale_tags
+        files, removed, len(data.entries), len(by_cat), len(by_tag), data.stale_tags, data.missing
     )
 
 
@@ -155,7 +166,7 @@ def _link(lk: OutLink | None) -> dict[str, Any] | None:
     return {
         "text": lk.text,
         "href": lk.href,
-        "target": lk.target,
+        "target": lk.target or None,  # None: a relative link to a file that is not here
         "status": lk.status.value,
         "archived_url": lk.archived,
     }
@@ -192,7 +203,7 @@ def to_json(data: ExportData, ch: changes_mod.Changes) -> dict[str, Any]:
     return {
         "last_check": data.last_check.isoformat() if data.last_check else None,
         "categories": [
-            {"name": c, "title": data.taxonomy.title(c), "entries": len(es)}
+            {"name": c, "title": data.category_title(c), "entries": len(es)}
             for c, es in by_cat.items()
         ],
         "tags": [
@@ -204,7 +215,7 @@ def to_json(data: ExportData, ch: changes_mod.Changes) -> dict[str, Any]:
             }
             for t in data.tag_order
         ],
-        "sources": [{"name": s.name, "entries": s.entries} for s in data.sources],
+        "sources": [{"name": s.name, "entries": s.entries, "shown": s.shown} for s in data.sources],
         "entries": [_entry(e) for e in data.entries],
         "changes": {
             "since": ch.baseline_at.isoformat() if ch.baseline_at else None,

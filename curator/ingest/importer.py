@@ -6,7 +6,7 @@ transaction: a bad file leaves the DB as it was. Every file is read and decoded 
 first write, and every file but the last is parsed too; the last one is stored while its
 later chunks are still being parsed on other cores (parse/parallel.py), and a refusal
 found there rolls the transaction back. Entries are matched to the previous version by a
-stable key (normalized main URL, else category path + title; import_store.py), so their
+stable key (normalized main URL, else category path + title; store/imports.py), so their
 ids, and the user data hanging off them, survive. Config: none.
 """
 
@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine
+from sqlmodel import Session
 
 from curator.errors import InputError
 from curator.parse import ParsedDocument, decode_bytes
 from curator.parse.parallel import ChunkStream
 from curator.store.imports import SourceWriter, counts, stable_keys
-from curator.store.schema import Source, SourceVersion
+from curator.store.sources import add_version, create_source, current_shas, current_version
 from curator.util.perf import gc_paused
 
 __all__ = ["ImportResult", "collect_files", "import_paths", "load_file", "stable_keys"]
@@ -116,12 +116,7 @@ def _current_shas(engine: Engine) -> dict[str, str]:
     from curator.store.connect import read_session
 
     with read_session(engine) as session:
-        rows = session.execute(
-            select(col(Source.name), col(SourceVersion.sha256)).join(
-                SourceVersion, col(SourceVersion.id) == col(Source.current_version_id)
-            )
-        ).all()
-    return {name: sha for name, sha in rows}
+        return current_shas(session)
 
 
 def import_paths(
@@ -153,47 +148,39 @@ def import_paths(
 
 
 def _store(session: Session, item: _Loaded, now: datetime) -> ImportResult:
-    source = session.execute(
-        select(Source).where(col(Source.name) == item.name)
-    ).scalar_one_or_none()
+    found = current_version(session, item.name)
     version_no = 1
-    if source is not None:
-        current = session.get(SourceVersion, source.current_version_id)
-        if current is not None and current.sha256 == item.sha256:
-            n_entries, n_links = counts(session, source.id)
+    if found is not None:
+        if found.sha256 == item.sha256 and found.number is not None:
+            n_entries, n_links = counts(session, found.source_id)
             return ImportResult(
-                item.name, str(item.path), current.number, True, 0, 0, 0, n_entries, n_links, 0
+                item.name, str(item.path), found.number, True, 0, 0, 0, n_entries, n_links, 0
             )
-        version_no = (current.number + 1) if current is not None else 1
+        version_no = (found.number + 1) if found.number is not None else 1
+        source_id = found.source_id
     else:
-        source = Source(name=item.name, path=str(item.path), created_at=now)
-        session.add(source)
-        session.flush()
+        source_id = create_source(session, item.name, str(item.path), now)
     if item.parts is None:  # the bytes matched when read, but the DB moved on meanwhile
         item = load_file(item.path, item.name)
-    assert item.parts is not None and source.id is not None
-    writer = SourceWriter(session, source.id, now)
+    assert item.parts is not None
+    writer = SourceWriter(session, source_id, now)
     for part in item.parts:
         writer.add(part)
     if not writer.content:  # a streamed list is checked only now: the transaction rolls back
         raise InputError(_NO_CONTENT.format(path=item.path))
     removed = writer.finish()
     summary = {"added": writer.added, "removed": removed, "changed": writer.changed}
-    version = SourceVersion(
-        source_id=source.id,
-        number=version_no,
+    add_version(
+        session,
+        source_id,
+        version_no,
         text=item.text,
         encoding=item.encoding,
         sha256=item.sha256,
         path=str(item.path),
-        imported_at=now,
+        now=now,
         summary=summary,
     )
-    session.add(version)
-    session.flush()
-    source.current_version_id = version.id
-    source.path = str(item.path)
-    session.add(source)
     return ImportResult(
         item.name,
         str(item.path),

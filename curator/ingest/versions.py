@@ -1,27 +1,28 @@
 """What changed between two imported versions of one source list, entry by entry.
 
-Input: a session, a source name and two version numbers (default: the one before the
-current one, and the current one). Output: a `VersionDiff` with the curated entries that
-were added, removed or changed, each with its title, category path, URL and line. Config:
-none. Both versions are parsed again from the text stored with them (pure, no I/O), and
-entries are matched by the same stable key the importer uses (normalized main URL, else
-category path + title), so this is the diff behind `curator import`'s `+added -removed
-~changed`.
+Input: a `Db` (session or connection), a source name and two version numbers (default:
+the one before the current one, and the current one). Output: a `VersionDiff` with the
+curated entries that were added, removed or changed, each with its title, category path,
+URL and line. Config: none. Both versions are parsed again from the text stored with them
+(read by store/versions.py), and entries are matched by the same stable key the importer
+uses (normalized main URL, else category path + title), so this is the diff behind
+`curator import`'s `+added -removed ~changed`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING
 
 from curator.errors import InputError
 from curator.parse.model import ParsedEntry
 from curator.parse.parallel import parse_document
 from curator.store.imports import signature, stable_keys
-from curator.store.queries import source_named
-from curator.store.schema import Source, SourceVersion
+from curator.store.versions import VersionText, versions_of
+
+if TYPE_CHECKING:
+    from curator.store.dbapi import Db
 
 _FIELDS = ("kind", "title", "url", "description", "notes", "category", "columns", "links")
 
@@ -53,12 +54,6 @@ class VersionDiff:
         return sum(1 for c in self.changes if c.change is change)
 
 
-def _versions(session: Session, name: str) -> tuple[Source, dict[int, SourceVersion]]:
-    source = source_named(session, name)
-    rows = session.exec(select(SourceVersion).where(col(SourceVersion.source_id) == source.id))
-    return source, {v.number: v for v in rows}
-
-
 def _keyed(text: str) -> dict[str, ParsedEntry]:
     doc = parse_document(text)
     keys = stable_keys(doc.entries, doc.identity)
@@ -69,13 +64,11 @@ def _entry_change(change: Change, e: ParsedEntry, fields: tuple[str, ...] = ()) 
     return EntryChange(change, e.title, tuple(e.category), e.url, e.line_start + 1, fields)
 
 
-def version_diff(
-    session: Session, name: str, old: int | None = None, new: int | None = None
-) -> VersionDiff:
+def version_diff(db: Db, name: str, old: int | None = None, new: int | None = None) -> VersionDiff:
     """The entries added, removed and changed from version `old` to version `new`."""
-    source, versions = _versions(session, name)
-    current = next((n for n, v in versions.items() if v.id == source.current_version_id), None)
-    new = new if new is not None else current
+    stored = versions_of(db, name)
+    versions = stored.by_number
+    new = new if new is not None else stored.current
     if new is None or new not in versions:
         raise InputError(f"{name} has no version {new} (it has {_listing(versions)})")
     old = old if old is not None else new - 1
@@ -99,5 +92,5 @@ def version_diff(
     return VersionDiff(name, old, new, tuple(changes))
 
 
-def _listing(versions: dict[int, SourceVersion]) -> str:
+def _listing(versions: dict[int, VersionText]) -> str:
     return ", ".join(f"v{n}" for n in sorted(versions)) or "none"

@@ -26,7 +26,7 @@ from curator.check.summary import FailOn
 from curator.check.types import Outcome
 from curator.errors import ExitCode, InputError
 from curator.report.build import LAST_RUN, build_report
-from curator.report.model import Report, ReportFormat, ReportItem, Scope, Section
+from curator.report.model import Report, ReportItem, RotFormat, Scope, Section
 from curator.report.render import issue_report, load_issue_report, render_json, render_markdown
 from curator.util.fsutil import atomic_write_text
 
@@ -157,7 +157,7 @@ def append_summary(path: Path, markdown: str) -> None:
 def make_report(
     engine: Engine,
     *,
-    fmt: ReportFormat = ReportFormat.MARKDOWN,
+    fmt: RotFormat = RotFormat.MARKDOWN,
     since: str = LAST_RUN,
     scope: Scope = Scope.ALL,
     fail_on: FailOn = FailOn.CONFIRMED,
@@ -168,7 +168,7 @@ def make_report(
     """Build and render the report; write it; inside GitHub Actions also publish it."""
     env = os.environ if env is None else env
     report = build_report(engine, since=since, scope=scope)
-    text = render_json(report) if fmt is ReportFormat.JSON else render_markdown(report)
+    text = render_json(report) if fmt is RotFormat.JSON else render_markdown(report)
     if output is not None:
         if output.is_dir():
             raise InputError(f"--output {output}: is a directory")
@@ -181,7 +181,7 @@ def make_report(
         commands = _commands(build_annotations(report, fail_on, workspace))
         summary = env.get("GITHUB_STEP_SUMMARY")
         if summary:
-            markdown = text if fmt is ReportFormat.MARKDOWN else render_markdown(report)
+            markdown = text if fmt is RotFormat.MARKDOWN else render_markdown(report)
             append_summary(Path(summary), markdown)
         outputs = env.get("GITHUB_OUTPUT")
         if outputs:

@@ -10,7 +10,7 @@ The state of each URL *at the baseline* is recomputed by replaying its check his
 through the checker's own state machine (`check.state.transition`) with each run's
 `--confirm-runs/--confirm-days`, so "newly broken" means exactly "broken now, and not
 broken at the baseline". Rendering (Markdown within GitHub's size limit, JSON) lives in
-`report_render.py`.
+`render.py`.
 """
 
 from __future__ import annotations
@@ -19,21 +19,27 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
-
-from curator.check.runner import CheckOptions, parse_time
+from curator.check.runner import CheckOptions
 from curator.check.state import FAILING, PASSING, StateRecord, transition
 from curator.check.store import Target, select_targets
 from curator.check.types import LinkState, Outcome
 from curator.curate.archives import archived_copies
 from curator.report.model import Report, ReportItem, RunInfo, Scope, Section
+from curator.store import results
 from curator.store.connect import read_session
-from curator.store.dbapi import in_chunks
+from curator.store.kinds import RunKind, RunStatus
+from curator.store.links import url_spellings
 from curator.store.repofacts import load_repos
-from curator.store.schema import CheckResult, Run, Url, UrlState
+from curator.store.runs import RunRow, runs_of_kind
+from curator.store.urlstate import StateRow, archived_urls, states_of
+from curator.util.when import parse_time
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from curator.store.dbapi import Db
 
 LAST_RUN = "last-run"
 _DEFAULTS = CheckOptions()
@@ -41,9 +47,27 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STALE_AFTER = timedelta(days=365)  # a repository without a push this long is listed
 
 
-def _run_info(run: Run) -> RunInfo:
-    assert run.id is not None
-    return RunInfo(run.id, _sec(run.started_at), _second(run.finished_at), run.status)
+def _run_info(group: Sequence[RunRow]) -> RunInfo:
+    """One run, or the shards of one run read as one: first id, earliest start, latest
+    finish (none while a shard is unfinished), and the first status that is not `done`."""
+    first = group[0]
+    finished = [r.finished_at for r in group]
+    status = next((r.status for r in group if r.status is not RunStatus.DONE), first.status)
+    return RunInfo(
+        first.id,
+        _sec(min(r.started_at for r in group)),
+        _second(max(f for f in finished if f is not None)) if all(finished) else None,
+        status.value,
+    )
+
+
+def _as_groups(runs: list[RunRow]) -> list[list[RunRow]]:
+    """Check runs grouped by run key (the shards of one run, in any order), ordered by
+    their first start; a run without a key is a group of its own."""
+    groups: dict[object, list[RunRow]] = {}
+    for r in runs:
+        groups.setdefault(r.run_key or ("id", r.id), []).append(r)
+    return sorted(groups.values(), key=lambda g: (g[0].started_at, g[0].id))
 
 
 def _sec(t: datetime) -> datetime:
@@ -57,82 +81,40 @@ def _second(t: datetime | None) -> datetime | None:
 
 
 def _confirm_of(arguments: dict[str, Any] | None) -> tuple[int, float]:
+    # `is None`, not `or`: `--confirm-days 0` is a setting (confirm at once), and reading
+    # it as "unset" (2 days) replayed a different state than the run stored, so the same
+    # link was announced as newly broken on every run.
     args = arguments or {}
+    runs, days = args.get("confirm_runs"), args.get("confirm_days")
     return (
-        int(args.get("confirm_runs") or _DEFAULTS.confirm_runs),
-        float(args.get("confirm_days") or _DEFAULTS.confirm_days),
+        int(_DEFAULTS.confirm_runs if runs is None else runs),
+        float(_DEFAULTS.confirm_days if days is None else days),
     )
 
 
-def replay_states(
-    session: Session, url_ids: Sequence[int], before: datetime
-) -> dict[int, LinkState]:
+def replay_states(db: Db, url_ids: Sequence[int], before: datetime) -> dict[int, LinkState]:
     """State of each URL after its last check strictly before `before` (UNCHECKED if none),
     recomputed from `check_result` with the thresholds each run was made with."""
-    confirm = {
-        r.id: _confirm_of(r.arguments) for r in session.exec(select(Run).where(Run.kind == "check"))
-    }
+    confirm = {r.id: _confirm_of(r.arguments) for r in runs_of_kind(db, RunKind.CHECK)}
     records: dict[int, StateRecord] = {}
-    for chunk in in_chunks(list(url_ids)):
-        stmt = (
-            select(CheckResult)
-            .where(col(CheckResult.url_id).in_(chunk), col(CheckResult.checked_at) < before)
-            .order_by(col(CheckResult.url_id), col(CheckResult.checked_at), col(CheckResult.id))
+    for res in results.history_before(db, url_ids, before):
+        runs, days = confirm.get(res.run_id or -1, _confirm_of(None))
+        records[res.url_id] = transition(
+            records.get(res.url_id),
+            Outcome(res.outcome),
+            res.checked_at,
+            runs,
+            days,
+            res.status,
         )
-        for res in session.exec(stmt):
-            runs, days = confirm.get(res.run_id or -1, _confirm_of(None))
-            records[res.url_id] = transition(
-                records.get(res.url_id),
-                Outcome(res.outcome),
-                res.checked_at,
-                runs,
-                days,
-                res.status,
-            )
     return {uid: records[uid].state if uid in records else LinkState.UNCHECKED for uid in url_ids}
 
 
-def _ever_failed_before(session: Session, url_ids: Sequence[int], before: datetime) -> set[int]:
-    failing = [o.value for o in FAILING]
-    found: set[int] = set()
-    for chunk in in_chunks(list(url_ids)):
-        stmt = select(CheckResult.url_id).where(
-            col(CheckResult.url_id).in_(chunk),
-            col(CheckResult.checked_at) < before,
-            col(CheckResult.outcome).in_(failing),
-        )
-        found.update(session.exec(stmt.distinct()))
-    return found
-
-
-def _checked_before(session: Session, url_ids: Sequence[int], before: datetime) -> set[int]:
-    found: set[int] = set()
-    for chunk in in_chunks(list(url_ids)):
-        stmt = select(CheckResult.url_id).where(
-            col(CheckResult.url_id).in_(chunk), col(CheckResult.checked_at) < before
-        )
-        found.update(session.exec(stmt.distinct()))
-    return found
-
-
-def _last_results(session: Session, url_ids: Sequence[int]) -> dict[int, CheckResult]:
-    last: dict[int, CheckResult] = {}
-    for chunk in in_chunks(list(url_ids)):
-        newest = (
-            select(func.max(CheckResult.id))
-            .where(col(CheckResult.url_id).in_(chunk))
-            .group_by(col(CheckResult.url_id))
-        )
-        stmt = select(CheckResult).where(col(CheckResult.id).in_(newest))
-        last.update((r.url_id, r) for r in session.exec(stmt))
-    return last
-
-
 def _item(
-    row: UrlState,
+    row: StateRow,
     url: str,
     previous: LinkState,
-    last: CheckResult | None,
+    error: str | None,
     locations: tuple[str, ...],
     archived: str | None = None,
 ) -> ReportItem:
@@ -145,9 +127,9 @@ def _item(
         since=_second(row.first_failure_at),
         last_checked_at=_second(row.last_checked_at),
         final_url=row.final_url,
-        archived_url=row.archived_url or archived,
+        archived_url=archived,
         title=row.title,
-        error=last.error if last else None,
+        error=error,
         locations=locations,
         reason=row.reason,
         title_drift=row.title_drift,
@@ -169,74 +151,63 @@ def _section_of(item: ReportItem) -> Section | None:
     return None
 
 
-def _check_runs(session: Session) -> list[Run]:
-    stmt = select(Run).where(Run.kind == "check").order_by(col(Run.started_at), col(Run.id))
-    return list(session.exec(stmt))
-
-
 def build_report(engine: Engine, *, since: str = LAST_RUN, scope: Scope = Scope.ALL) -> Report:
     """The report of the latest check run against the baseline `since`."""
     with read_session(engine) as session:
         return _build(session, since, scope)
 
 
-def _build(session: Session, since: str, scope: Scope) -> Report:
-    runs = _check_runs(session)
-    latest = runs[-1] if runs else None
-    if since.strip().lower() == LAST_RUN:
-        baseline_at = latest.started_at if latest else None
-    else:
-        baseline_at = parse_time(since, "--since")
-    earlier = [r for r in runs if baseline_at is not None and r.started_at < baseline_at]
+def _build(db: Db, since: str, scope: Scope) -> Report:
+    groups = _as_groups(runs_of_kind(db, RunKind.CHECK))
+    latest = groups[-1] if groups else None
+    latest_ids = [r.id for r in latest] if latest else []
+    latest_at = min(r.started_at for r in latest) if latest else None
+    last_run = since.strip().lower() == LAST_RUN
+    baseline_at = latest_at if last_run else parse_time(since, "--since")
+    earlier = [g for g in groups if baseline_at is not None and g[0].started_at < baseline_at]
+    earlier = [g for g in earlier if g is not latest]
     baseline = earlier[-1] if earlier else None
     outcomes: dict[str, int] = {}
     checked_now: set[int] = set()
     if latest is not None:
-        tally = (
-            select(CheckResult.outcome, func.count())
-            .where(CheckResult.run_id == latest.id)
-            .group_by(col(CheckResult.outcome))
-        )
-        outcomes = dict(session.exec(tally).all())
+        outcomes = results.outcome_counts(db, latest_ids)
         # The run's own summary also counts what it did not fetch (excluded, skipped,
-        # local), exactly as `curator check` printed it.
+        # local), exactly as `curator check` printed it (summed over shards).
         named = {o.value for o in Outcome}
-        outcomes.update({k: v for k, v in (latest.counts or {}).items() if k in named})
-        checked_now = set(
-            session.exec(select(CheckResult.url_id).where(CheckResult.run_id == latest.id))
-        )
+        summed: dict[str, int] = {}
+        for r in latest:
+            for k, v in (r.counts or {}).items():
+                if k in named and k not in outcomes:
+                    summed[k] = summed.get(k, 0) + int(v)
+        outcomes.update(summed)
+        checked_now = results.urls_of_run(db, latest_ids)
 
-    plan = select_targets(session, latest.started_at if latest else _EPOCH)
+    plan = select_targets(db, latest_at or _EPOCH)
     live: dict[int, Target] = {t.url_id: t for t in (*plan.check, *plan.skipped)}
     if scope is Scope.RUN:
         live = {uid: t for uid, t in live.items() if uid in checked_now}
     gone_from_lists: set[int] = set()
     if baseline is not None and scope is Scope.ALL:
         # Failing in the baseline run and not live now: removed from the lists or excluded.
-        failing_then = select(CheckResult.url_id).where(
-            CheckResult.run_id == baseline.id,
-            col(CheckResult.outcome).in_([o.value for o in FAILING]),
-        )
-        gone_from_lists = set(session.exec(failing_then)) - set(live)
+        failing_then = results.urls_of_run(db, [r.id for r in baseline], [o.value for o in FAILING])
+        gone_from_lists = failing_then - set(live)
 
     candidates = sorted(set(live) | gone_from_lists)
-    states: dict[int, UrlState] = {}
-    for chunk in in_chunks(candidates):
-        stmt2 = select(UrlState).where(col(UrlState.url_id).in_(chunk))
-        states.update((r.url_id, r) for r in session.exec(stmt2))
+    states = states_of(db, candidates)
     candidates = [uid for uid in candidates if uid in states]
-    now = latest.started_at.replace(tzinfo=UTC) if latest else _EPOCH
+    stored_archives = archived_urls(db, candidates)
     repos = {
         r.url_id: r.describe()
-        for r in load_repos(session, now, STALE_AFTER)
+        for r in load_repos(db, latest_at or _EPOCH, STALE_AFTER)
         if r.url_id in live and (r.archived or r.disabled or r.stale)
     }
     failed_before: set[int] = set()
     if baseline_at is not None:
-        failed_before = _ever_failed_before(session, candidates, baseline_at)
+        failing = [o.value for o in FAILING]
+        failed_before = results.checked_before(db, candidates, baseline_at, failing)
     # Only a URL that failed before the baseline can have been anything but ok/unchecked
     # then, so only those histories are replayed.
-    previous = replay_states(session, sorted(failed_before), baseline_at) if baseline_at else {}
+    previous = replay_states(db, sorted(failed_before), baseline_at) if baseline_at else {}
     interesting = [
         uid
         for uid in candidates
@@ -247,21 +218,21 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
         or states[uid].title_drift
         or uid in repos
     ]
-    last = _last_results(session, interesting)
+    errors = results.last_errors(db, interesting)
     if baseline_at is not None:
-        seen_before = _checked_before(session, interesting, baseline_at)
+        seen_before = results.checked_before(db, interesting, baseline_at)
     else:
         seen_before = set()
-    urls = _url_texts(session, [uid for uid in interesting if uid not in live])
+    urls = url_spellings(db, [uid for uid in interesting if uid not in live])
     # Archive links the lists put next to a broken URL: the report can point at them.
     known = archived_copies(
-        session,
+        db,
         [
             uid
             for uid in interesting
             if uid in live
             and states[uid].state == LinkState.BROKEN.value
-            and not states[uid].archived_url
+            and uid not in stored_archives
         ],
     )
 
@@ -272,7 +243,8 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
         target = live.get(uid)
         url = target.url if target else urls.get(uid, "")
         where = target.locations if target else ()
-        item = _item(states[uid], url, before, last.get(uid), where, known.get(uid))
+        archived = stored_archives.get(uid) or known.get(uid)
+        item = _item(states[uid], url, before, errors.get(uid), where, archived)
         if target is not None:
             section = _section_of(item)
             if section is None and uid in repos:
@@ -288,7 +260,7 @@ def _build(session: Session, since: str, scope: Scope) -> Report:
         run=_run_info(latest) if latest else None,
         baseline=_run_info(baseline) if baseline else None,
         baseline_at=_second(baseline_at),
-        check_runs=len(runs),
+        check_runs=len(groups),
         outcomes=outcomes,
         sections={s: tuple(sorted(sections[s], key=_sort_key)) for s in Section if sections[s]},
     )
@@ -298,12 +270,3 @@ def _sort_key(item: ReportItem) -> tuple[Any, ...]:
     first = item.locations[0] if item.locations else ""
     path, _, line = first.rpartition(":")
     return (item.since or _EPOCH, path, int(line) if line.isdigit() else 0, item.url)
-
-
-def _url_texts(session: Session, url_ids: Sequence[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for chunk in in_chunks(list(url_ids)):
-        for uid, url in session.exec(select(Url.id, Url.url).where(col(Url.id).in_(chunk))):
-            assert uid is not None
-            found[uid] = url
-    return found

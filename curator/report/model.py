@@ -1,8 +1,8 @@
 """The rot report's data: sections, items, run info, and their JSON form.
 
 Input: nothing (data types). Output: `Report`, `ReportItem`, `RunInfo`, `Section`,
-`Scope`, `ReportFormat`. Config: none. Built by report.py (from the DB), rendered and read
-back by report_render.py. Kept apart from report.py so that the CLI can offer the enums
+`Scope`, `RotFormat`. Config: none. Built by build.py (from the DB), rendered and read
+back by render.py. Kept apart from build.py so that the CLI can offer the enums
 without loading the DB layer.
 """
 
@@ -13,13 +13,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from curator.check.runner import parse_time
 from curator.check.summary import FailOn
 from curator.check.types import LinkState, Outcome
 from curator.errors import ExitCode
+from curator.util.when import parse_time
 
 
-class ReportFormat(StrEnum):
+class RotFormat(StrEnum):
     MARKDOWN = "markdown"  # fits a GitHub issue
     JSON = "json"  # everything
 

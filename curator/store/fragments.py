@@ -1,7 +1,7 @@
 """What `check --check-fragments` needs from the DB: fragments of web links, `#anchor`
 links inside the lists, and the lists' current text.
 
-Input: a DBAPI connection and an optional source id. Output: url id → the fragments its
+Input: a `Db` and an optional source id. Output: url id → the fragments its
 links ask for; `AnchorLink`s (a list's own `#anchor` links with where they are); source id
 → (path, current text). Config: none. Plain SQL that PostgreSQL accepts too.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import unquote
 
-from curator.store.dbapi import fetch_all
+from curator.store.dbapi import Db, fetch_all
 
 _LIVE = (
     " FROM link JOIN entry ON entry.id = link.entry_id JOIN source ON source.id = entry.source_id"
-    " WHERE entry.removed_at IS NULL AND link.kind = ? AND (? IS NULL OR source.id = ?)"
+    " WHERE entry.removed_at IS NULL AND link.kind = ?"
+    " AND (CAST(? AS INTEGER) IS NULL OR source.id = ?)"
 )
 
 
@@ -26,7 +26,7 @@ def fragment_of(href: str) -> str:
     return unquote(href.split("#", 1)[1]) if "#" in href else ""
 
 
-def web_fragments(db: Any, source_id: int | None) -> dict[int, set[str]]:
+def web_fragments(db: Db, source_id: int | None) -> dict[int, set[str]]:
     """url id → the fragments (unquoted, without `#`) that links to it ask for."""
     found: dict[int, set[str]] = defaultdict(set)
     for url_id, href in fetch_all(
@@ -47,7 +47,7 @@ class AnchorLink:
     location: str  # "path:line", 1-based
 
 
-def anchor_links(db: Any, source_id: int | None) -> list[AnchorLink]:
+def anchor_links(db: Db, source_id: int | None) -> list[AnchorLink]:
     return [
         AnchorLink(sid, href, f"{path}:{line + 1}")
         for sid, href, path, line in fetch_all(
@@ -60,7 +60,7 @@ def anchor_links(db: Any, source_id: int | None) -> list[AnchorLink]:
     ]
 
 
-def source_texts(db: Any, source_ids: Collection[int]) -> dict[int, tuple[str, str]]:
+def source_texts(db: Db, source_ids: Collection[int]) -> dict[int, tuple[str, str]]:
     """source id → (path, text of its current version)."""
     out: dict[int, tuple[str, str]] = {}
     for sid, path, text in fetch_all(

@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from curator.parse import ParsedDocument, ParsedEntry
 from curator.parse.model import CURATED_KINDS
 from curator.store.dbapi import sql_time
+from curator.store.dialect import advance_serial
 from curator.store.schema import Category, Entry, Link
 from curator.urls import LinkKind, host_of_normalized, normalize
 
@@ -116,42 +117,26 @@ def url_ids(
         conn.exec_driver_sql(
             "INSERT INTO url (id, normalized, url, host) VALUES (?, ?, ?, ?)", rows
         )
+        advance_serial(conn, "url")
     return ids
 
 
-_ENTRY_COLUMNS = (
-    "id",
-    "source_id",
-    "stable_key",
-    "created_at",
-    "updated_at",
-    "kind",
-    "title",
-    "orig_title",
-    "url",
-    "description",
-    "notes",
-    "category",
-    "position",
-    "depth",
-    "line_start",
-    "line_end",
-    "columns",
-    "ignored",
-    "removed_at",
-    "parent_id",
-)
-_INSERT_ENTRY = (
-    f"INSERT INTO entry ({', '.join(_ENTRY_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))})"
-)
-_INSERT_LINK = (
-    "INSERT INTO link (entry_id, url_id, href, orig_href, text, kind, role, line,"
-    " position, excluded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_CATEGORY = (
-    "INSERT INTO category (source_id, path, title, level, line, kind) VALUES (?, ?, ?, ?, ?, ?)"
-)
+def _columns(table: Any, *, skip: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A table's column names in schema order: row tuples below are built in this order."""
+    return tuple(c.name for c in table.__table__.columns if c.name not in skip)
+
+
+def _insert(table: Any, columns: tuple[str, ...]) -> str:
+    return (
+        f"INSERT INTO {table.__tablename__} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
+
+
+_ENTRY_COLUMNS = _columns(Entry)  # ids are assigned here, in stable-key order
+_INSERT_ENTRY = _insert(Entry, _ENTRY_COLUMNS)
+_INSERT_LINK = _insert(Link, _columns(Link, skip=("id",)))
+_INSERT_CATEGORY = _insert(Category, _columns(Category, skip=("id",)))
 
 
 class SourceWriter:
@@ -233,13 +218,10 @@ class SourceWriter:
             row = existing.pop(key, None)
             if row is None:
                 ids.append(self.next_id)
-                new_rows.append(
+                new_rows.append(  # in _ENTRY_COLUMNS order (the schema's)
                     (
                         self.next_id,
                         sid,
-                        key,
-                        stamp,
-                        stamp,
                         e.kind.value,
                         e.title,
                         e.title,
@@ -247,14 +229,17 @@ class SourceWriter:
                         e.description,
                         e.notes,
                         self._json_path(e.category),
+                        parent_id,
                         e.index,
                         e.depth,
                         e.line_start,
                         e.line_end,
                         None if e.columns is None else json.dumps(e.columns),
+                        key,
                         e.ignored,
                         None,
-                        parent_id,
+                        stamp,
+                        stamp,
                     )
                 )
                 self.next_id += 1
@@ -293,6 +278,7 @@ class SourceWriter:
             )
         if new_rows:
             conn.exec_driver_sql(_INSERT_ENTRY, new_rows)
+            advance_serial(conn, "entry")
         if upd_rows:
             conn.execute(update(Entry).where(col(Entry.id) == bindparam("b_id")), upd_rows)
         self.written += len(new_rows) + len(upd_rows)

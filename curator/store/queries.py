@@ -1,7 +1,7 @@
 """Read-side queries over the DB: entry listings, statistics, duplicates.
 
 Input: an open session and filters. Output: typed views (`EntryView`, `Stats`,
-`Duplicate`) that `output.py` formats as table, JSON or CSV. No writes.
+`Duplicate`) that `cli/format.py` draws as table, JSON or CSV. No writes.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from curator.errors import NotFoundError
 from curator.parse.model import CURATED_KINDS
+from curator.store.names import require_category, require_tag, source_hint
 from curator.store.schema import Entry, Link, Source, Tag, Url
 
 CURATED = sorted(k.value for k in CURATED_KINDS)
@@ -80,7 +81,9 @@ def source_named(session: Session, name: str) -> Source:
     """The source called `name`; NotFoundError (exit 2) when there is none."""
     found = session.execute(select(Source).where(Source.name == name)).scalars().first()
     if found is None:
-        raise NotFoundError(f"no source named {name!r} (see `curator stats`)")
+        raise NotFoundError(
+            f"no source named {name!r}{source_hint(session, name)} (see `curator stats`)"
+        )
     return found
 
 
@@ -101,6 +104,11 @@ def list_entries(
     include_all_kinds: bool = False,
 ) -> list[EntryView]:
     sources = _source_ids(session, source)
+    # A filter that matches nothing by name is a typo, not an empty result.
+    if tag:
+        require_tag(session, tag)
+    if category:
+        require_category(session, category)
     stmt = select(Entry).where(
         col(Entry.removed_at).is_(None),
         col(Entry.source_id).in_(list(sources)),
@@ -218,11 +226,13 @@ def collect_stats(session: Session) -> Stats:
         version = session.get(SourceVersion, src.current_version_id)
         entries = (
             session.execute(
-                select(Entry.category).where(
+                select(Entry.category)
+                .where(
                     Entry.source_id == src.id,
                     col(Entry.removed_at).is_(None),
                     col(Entry.kind).in_(CURATED),
                 )
+                .order_by(col(Entry.id))  # PostgreSQL has no implicit rowid order
             )
             .scalars()
             .all()
@@ -247,6 +257,7 @@ def collect_stats(session: Session) -> Stats:
             .join(Entry)
             .where(Entry.source_id == src.id, col(Entry.removed_at).is_(None))
             .group_by(Link.kind)
+            .order_by(Link.kind)
         ).all():
             kinds[kind] += n
     return Stats(per_source, cat_counts, dict(kinds), len(find_duplicates(session)))

@@ -1,10 +1,9 @@
 """The `repo_fact` table: what the GitHub API said of each repository link.
 
-Input: a DBAPI connection (curator/store/dbapi.py) or anything `fetch_all` takes, rows of
-facts from a check, a clock and a staleness limit. Output: upserts from the check's
-result writer, and `RepoRow`s (facts with the link's URL) for `status`, the report and the
-exports. Config: none. Plain SQL that PostgreSQL accepts too (`ON CONFLICT ... DO
-UPDATE`, booleans compared with TRUE).
+Input: a `Db`, `FactRow`s from a check, a clock and a staleness limit. Output: upserts
+from the check's result writer (and `curator merge`), and `RepoRow`s (facts with the
+link's URL) for `status`, the report and the exports. Config: none. Plain SQL that
+PostgreSQL accepts too (`ON CONFLICT ... DO UPDATE`, booleans compared with TRUE).
 """
 
 from __future__ import annotations
@@ -12,35 +11,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import NamedTuple
 
-from curator.store.dbapi import fetch_all, from_sql_time
+from curator.store.dbapi import Connection, Db, fetch_all, from_sql_time, sql_time
 
-COLUMNS = (
-    "url_id",
-    "name_with_owner",
-    "url",
-    "archived",
-    "disabled",
-    "fork",
-    "stars",
-    "pushed_at",
-    "description",
-    "license",
-    "language",
-    "checked_at",
-)
-UPSERT = (
+
+class FactRow(NamedTuple):
+    """A `repo_fact` row: what the API said of the repository behind url `url_id`."""
+
+    url_id: int
+    name_with_owner: str
+    url: str  # where GitHub has it now
+    archived: bool
+    disabled: bool
+    fork: bool
+    stars: int
+    pushed_at: datetime | None
+    description: str | None
+    license: str | None
+    language: str | None
+    checked_at: datetime
+
+
+COLUMNS: tuple[str, ...] = FactRow._fields
+_UPSERT = (
     f"INSERT INTO repo_fact ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
     f" ON CONFLICT (url_id) DO UPDATE SET"
     f" {', '.join(f'{c} = excluded.{c}' for c in COLUMNS[1:])}"
 )
 
 
-def upsert(conn: Any, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Write facts rows (in `COLUMNS` order) inside the caller's transaction."""
+def upsert_facts(conn: Connection, rows: Sequence[FactRow]) -> None:
+    """Write `rows` inside the caller's transaction."""
     if rows:
-        conn.executemany(UPSERT, rows)
+        conn.executemany(
+            _UPSERT,
+            [(*r[:7], sql_time(r.pushed_at), *r[8:11], sql_time(r.checked_at)) for r in rows],
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +80,7 @@ class RepoRow:
         return "; ".join(marks)
 
 
-def load_repos(db: Any, now: datetime, stale_after: timedelta) -> list[RepoRow]:
+def load_repos(db: Db, now: datetime, stale_after: timedelta) -> list[RepoRow]:
     """Every repository link with facts, sorted by link."""
     rows = fetch_all(
         db,
@@ -120,7 +127,7 @@ class RepoMark:
     description: str | None
 
 
-def marks_by_url(db: Any, now: datetime, stale_after: timedelta) -> dict[int, RepoMark]:
+def marks_by_url(db: Db, now: datetime, stale_after: timedelta) -> dict[int, RepoMark]:
     """url id → `RepoMark`, for every URL with facts."""
     out: dict[int, RepoMark] = {}
     for uid, archived, disabled, stars, pushed, description in fetch_all(

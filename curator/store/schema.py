@@ -1,7 +1,8 @@
 """The whole database schema: every sqlmodel table, and nothing else.
 
-Input: nothing. Output: table classes used by `db.py`, the importer, the checker and the
-exporters. Config: none. Times are tz-aware UTC datetimes. JSON columns hold lists/dicts.
+Input: nothing. Output: table classes used for DDL (connect.py, Alembic) and by the
+store's query modules. Config: none. Times are tz-aware UTC datetimes. JSON columns hold
+lists/dicts.
 User-set rows (manual tags, category overrides, exclusions) reference entries by id, and
 the importer keeps entry ids stable across re-imports (matched by stable key), so user
 data survives a re-import.
@@ -15,7 +16,10 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3  # bumped together with a new Alembic revision
+from curator.store.kinds import LinkState as LinkState
+from curator.store.kinds import Outcome as Outcome
+from curator.store.kinds import RunKind as RunKind
+from curator.store.kinds import RunStatus as RunStatus
 
 
 class Source(SQLModel, table=True):
@@ -101,12 +105,16 @@ class Link(SQLModel, table=True):
 
 class Run(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    kind: str  # import / check / export / tag
+    kind: str  # a RunKind (stored as its text, like every enum here)
     started_at: datetime
     finished_at: datetime | None = None
     arguments: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    status: str = "running"  # running / done / interrupted / failed
+    status: str = RunStatus.RUNNING.value  # a RunStatus
+    # Shards of one check share a run key (`--run-id`, default the CI run): the report
+    # reads them as one run. `shard` is "I/N" for a sharded check, else None.
+    run_key: str | None = Field(default=None, index=True)
+    shard: str | None = None
 
 
 class CheckResult(SQLModel, table=True):
@@ -117,7 +125,7 @@ class CheckResult(SQLModel, table=True):
     run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
     checked_at: datetime
     status: int | None = None
-    outcome: str  # check.Outcome
+    outcome: str  # an Outcome
     final_url: str | None = None
     redirects: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     elapsed_ms: int = 0
@@ -131,7 +139,7 @@ class CheckResult(SQLModel, table=True):
 class UrlState(SQLModel, table=True):
     __tablename__ = "url_state"
     url_id: int = Field(foreign_key="url.id", primary_key=True)
-    state: str = Field(index=True)  # check.LinkState
+    state: str = Field(index=True)  # a LinkState
     last_outcome: str | None = None
     last_status: int | None = None
     first_failure_at: datetime | None = None

@@ -147,3 +147,86 @@ def test_rate_limit_beyond_github_wait_leaves_links_unchecked_not_gone(
     assert all("rate limit" in r["error"] for r in repo_level)
     assert not [r for r in results if r["outcome"] == "gone"]
     assert site.page_requests == 0
+
+
+def test_reasons_and_repo_facts_travel_through_a_results_file_and_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shard without the shared DB writes `--results-out`; `curator merge` into another
+    DB leaves the same repository facts and the same soft-404 reason there."""
+    from tests.support.local_site import serve_site
+
+    with serve_fake_github(_site()) as gh, serve_site() as site:
+        site.status.update({"/docs/guide": 301, "/": 200})
+        site.location["/docs/guide"] = site.url("/")
+        b = gh.base
+        md = tmp_path / "list.md"
+        md.write_text(
+            f"# Repos\n\n- [alive]({b}/octo/alive): a tool\n- [archived]({b}/octo/archived)\n"
+            f"- [guide]({site.url('/docs/guide')})\n"
+        )
+        shard_db, main_db = tmp_path / "shard.db", tmp_path / "main.db"
+        for db in (shard_db, main_db):
+            assert run_cli("import", "--db", db, md).code == 0
+        monkeypatch.setenv("GITHUB_TOKEN", gh.token)
+        monkeypatch.setenv("GITHUB_API_URL", b)
+        monkeypatch.setenv("GITHUB_GRAPHQL_URL", f"{b}/graphql")
+        monkeypatch.setenv("CURATOR_GITHUB_WEB", b)
+        out = tmp_path / "shard-1.jsonl"
+        res = run_cli(
+            "check", "--db", shard_db, "--allow-private", "--retries", "0",
+            "--run-id", "ci-7-1", "--results-out", out,
+        )  # fmt: skip
+        assert res.code == 0, res.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()[1:]]
+    by_url = {r["url"]: r for r in lines}
+    assert by_url[site.url("/docs/guide")]["reason"] == "soft-404"
+    assert by_url[f"{b}/octo/archived"]["repo"]["archived"] is True
+    assert run_cli("merge", out, "--db", main_db).code == 0
+
+    facts_sql = (
+        "SELECT url.url, name_with_owner, archived, stars, pushed_at, description FROM repo_fact"
+        " JOIN url ON url.id = repo_fact.url_id ORDER BY url.url"
+    )
+    reason_sql = (
+        "SELECT url.url, url_state.reason, check_result.reason FROM url_state"
+        " JOIN url ON url.id = url_state.url_id"
+        " JOIN check_result ON check_result.url_id = url.id ORDER BY url.url"
+    )
+    with sqlite3.connect(shard_db) as a, sqlite3.connect(main_db) as m:
+        assert m.execute(facts_sql).fetchall() == a.execute(facts_sql).fetchall()
+        assert len(m.execute(facts_sql).fetchall()) == 2
+        assert m.execute(reason_sql).fetchall() == a.execute(reason_sql).fetchall()
+        assert (site.url("/docs/guide"), "soft-404", "soft-404") in m.execute(reason_sql)
+    res = run_cli("status", "--db", main_db, "--repos", "-f", "json")
+    assert [r["url"] for r in json.loads(res.stdout)] == [f"{b}/octo/archived"]
+
+
+@pytest.mark.slow
+def test_repo_facts_on_postgres_match_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> None:
+    """The repository facts a check stores, and what `status --repos`, the report and the
+    export make of them, are the same on PostgreSQL as on SQLite."""
+    said: dict[str, list[str]] = {}
+    with serve_fake_github(_site()) as site:
+        sqlite_db = _setup(tmp_path, site, monkeypatch)
+        assert run_cli("import", "--db", pg_url, tmp_path / "list.md").code == 0
+        for db in (str(sqlite_db), pg_url):
+            res = run_cli(
+                "check", "--db", db, "--allow-private", "--retries", "0",
+                "--now", "2026-06-01T09:00:00Z",
+            )  # fmt: skip
+            assert res.code == 0, res.stderr
+            out = tmp_path / f"exports-{len(said)}"
+            assert run_cli("export", "--db", db, "--out", out, "--stars").code == 0
+            said[db] = [
+                run_cli("status", "--db", db, "--repos", "-f", "json").stdout,
+                json.dumps(json.loads(run_cli("report", "--db", db, "-f", "json").stdout)["repos"]),
+                "\n".join(p.read_text() for p in sorted(out.glob("*.md"))),
+            ]
+    on_sqlite, on_pg = said[str(sqlite_db)], said[pg_url]
+    assert "octo/archived" in on_sqlite[0] and "archived; no push since" in on_sqlite[1]
+    assert "🗄️ 💤" in on_sqlite[2] and "★ 42" in on_sqlite[2]
+    assert on_pg[:2] == on_sqlite[:2]
+    assert on_pg[2].replace(pg_url, "") == on_sqlite[2].replace(str(sqlite_db), "")

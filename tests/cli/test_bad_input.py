@@ -241,7 +241,7 @@ def test_unwritable_db_directory_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     db = blocker / "sub" / "curator.db"  # its parent cannot be created: a file is in the way
-    r = run_cli("stats", "--db", db)
+    r = run_cli("import", SEEDS["frameworks"], "--db", db)  # a command that creates the DB
     assert r.code == 2
     assert r.stderr == f"Error: cannot create {db.parent}: Not a directory\n"
 

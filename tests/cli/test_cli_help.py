@@ -48,3 +48,22 @@ def test_every_command_has_a_docstring() -> None:
 def test_unknown_command_is_a_usage_error() -> None:
     r = run_cli("frobnicate")
     assert r.code == 2
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    r = run_cli("--version")
+    assert (r.code, r.stdout, r.stderr) == (0, f"curator {version('curator')}\n", "")
+    assert version("curator")[0].isdigit()
+
+
+def test_version_through_python_dash_m() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "curator", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("curator ") and proc.stdout.split()[1][0].isdigit()

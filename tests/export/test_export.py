@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from curator.util import fsutil
-from tests.support.cli import LISTS, SEEDS, run_cli
+from tests.support.cli import LISTS, SEEDS, import_demo, run_cli
 
 
 @pytest.fixture(scope="module")
 def tagged_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("export") / "seed.db"
-    assert run_cli("import", LISTS, "--db", db).code == 0
+    import_demo(db)
     assert run_cli("tag", "--db", db).code == 0
     with sqlite3.connect(db) as con:
         con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -62,6 +62,22 @@ def items(text: str) -> list[str]:
     return out
 
 
+def entries_of(text: str) -> list[str]:
+    """The entries of a page: its list items after the table of contents."""
+    return items(text.split("## Contents", 1)[1].split("\n## ", 1)[1])
+
+
+def section_of(text: str, title: str) -> str:
+    """The heading of the section that holds the entry `title`."""
+    head = ""
+    for line in text.splitlines():
+        if line.startswith("## ") or line.startswith("### "):
+            head = line
+        elif line.startswith(f"- [{title}]("):
+            return head
+    raise AssertionError(title)
+
+
 def item(text: str, title: str) -> str:
     found = [i for i in items(text) if f"[{title}](" in i.split("\n")[0]]
     assert len(found) == 1, (title, found)
@@ -92,11 +108,10 @@ def test_export_writes_every_page(dbc: Path, tmp_path: Path) -> None:
     readme = page(out, "README.md")
     rows = re.findall(r"^\| \[(.+?)\]\((\w+)\.md\) \| (\d+) \|$", readme, re.M)
     assert len(rows) == 14
-    stated = int(re.search(r"^(\d+) entries from 5 lists", readme, re.M).group(1))  # type: ignore[union-attr]
+    stated = int(re.search(r"^(\d+) entries from 4 lists", readme, re.M).group(1))  # type: ignore[union-attr]
     assert sum(int(n) for _, _, n in rows) == stated
     for _, name, n in rows:  # each count is what the category page holds
-        entries = [i for i in items(page(out, f"{name}.md")) if "from *" in i]
-        assert len(entries) == int(n), name
+        assert len(entries_of(page(out, f"{name}.md"))) == int(n), name
     assert "[`🖥️ hardware`](tags/hardware.md)" in readme and "[`⚡ perf`](tags/perf.md)" in readme
     assert "Links have not been checked yet" in readme
 
@@ -110,7 +125,9 @@ def test_golden_categories_and_tags(dbc: Path, tmp_path: Path) -> None:
     assert "## study\\_resources › 八,高性能计算 › 8.3,矩阵乘优化文章" in hardware
     jax = item(page(out, "audio.md"), "Whisper JAX")
     assert "`⚡ perf`" in jax and "jax版本实现和加速" in jax and "使用TPU替换GPU" in jax
-    assert "from *dl\\_models\\_and\\_algorithms › 深度学习模型与算法 › AUDIO*" in jax
+    assert section_of(page(out, "audio.md"), "Whisper JAX") == (
+        "## dl\\_models\\_and\\_algorithms › 深度学习模型与算法 › AUDIO"
+    )
     math = item(page(out, "training.md"), "Transformer Math 101")
     assert "hardware" not in math
     assert "Transformer Math 101" not in page(out, "tags/hardware.md")
@@ -118,8 +135,10 @@ def test_golden_categories_and_tags(dbc: Path, tmp_path: Path) -> None:
     assert "[Whisper JAX](" in perf and "## Audio and speech" in perf
     assert "## Hardware: GPUs, chips, HPC" in perf
     llm = page(out, "llm.md")
-    rows = [i for i in items(llm) if "**数据类型**" in i]
-    assert len(rows) == 3 and all("`🖥️ hardware` `⚡ perf`" in r for r in rows)
+    # The benchmark table of the older deep_learning_system (v1) is gone from v2: only the
+    # newest version of a source is published.
+    assert not any("数据类型" in p.read_text(encoding="utf-8") for p in out.rglob("*.md"))
+    assert "数据类型" in SEEDS["v1"].read_text(encoding="utf-8")
     assert "[LLaVA](https://llava-vl.github.io/)" in llm
     assert "[github](https://github.com/haotian-liu/LLaVA)" in item(llm, "LLaVA")  # sub-links
     misc = page(out, "misc.md")
@@ -131,16 +150,15 @@ def test_golden_categories_and_tags(dbc: Path, tmp_path: Path) -> None:
 def test_an_entry_in_several_lists_appears_once(dbc: Path, tmp_path: Path) -> None:
     out = tmp_path / "exports"
     export(dbc, out)
+    # Two versions of one source: the entries of the newest only, each once.
     basics = page(out, "basics.md")
-    assert basics.count("[深度学习数学基础-概率与信息论](") == 1
-    first = item(basics, "深度学习数学基础-概率与信息论")
-    assert "from *deep\\_learning\\_system › 一，数学基础专栏*" in first
-    assert "also in *deep\\_learning\\_system-v1 › 一，数学基础专栏*" in first
+    assert basics.count("- 深度学习数学基础-概率与信息论\n") == 1  # its file is not here: unlinked
+    assert "sources/deep_learning_system.md" in files(out)
+    assert not any("-v1" in name for name in files(out))
+    assert "deep\\_learning\\_system-v1" not in page(out, "README.md")
     courses = page(out, "courses.md")
     ai_system = [i for i in items(courses) if "[AI-System](" in i or "[《AI-System》](" in i]
-    assert len(ai_system) == 2  # github.com/... (3 places) and microsoft.github.io (1 place)
-    shared = next(i for i in ai_system if "github.com/microsoft/AI-System" in i)
-    assert shared.count("also in") == 1 and shared.count("*deep\\_learning\\_system") >= 3
+    assert len(ai_system) == 2  # github.com/... and microsoft.github.io
 
 
 def test_status_markers_and_fetched_titles(dbc: Path, tmp_path: Path) -> None:
@@ -253,7 +271,7 @@ def test_export_is_deterministic(dbc: Path, tmp_path: Path, db: Path) -> None:
     assert "written" not in stdout.replace("unchanged", "")
     # A fresh DB from the same lists gives the same pages (ids aside, nothing is clock-bound).
     other = tmp_path / "other"
-    assert run_cli("import", LISTS, "--db", db).code == 0
+    import_demo(db)
     assert run_cli("tag", "--db", db).code == 0
     export(db, other)
     assert files(other) == first

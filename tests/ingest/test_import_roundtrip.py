@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import LISTS, SEEDS, run_cli
+from tests.support.cli import LISTS, SEEDS, import_demo, run_cli
 
 
 def row_count(db: Path, table: str) -> int:
@@ -21,9 +21,20 @@ def test_import_all_bundled_lists(db: Path) -> None:
     r = run_cli("import", LISTS, "--db", db)
     assert r.code == 0, r.stderr
     assert "dl_models_and_algorithms: v1 +92 -0 ~0" in r.stdout
-    assert row_count(db, "source") == 5
+    assert row_count(db, "source") == 4
     listed = json.loads(run_cli("list", "--format", "json", "--db", db).stdout)
-    assert len(listed) == 52 + 64 + 92 + 91 + 85
+    assert len(listed) == 64 + 92 + 91 + 85
+
+
+def test_the_demo_imports_two_versions_of_one_source(db: Path) -> None:
+    """The README's set-up: the older deep_learning_system first, then the lists; only
+    the newest version's entries are current, the older one stays for `curator diff`."""
+    import_demo(db)
+    assert row_count(db, "source") == 4 and row_count(db, "source_version") == 5
+    listed = json.loads(run_cli("list", "--format", "json", "--db", db).stdout)
+    assert len(listed) == 64 + 92 + 91 + 85
+    r = run_cli("diff", "deep_learning_system", "--db", db)
+    assert r.code == 0 and "deep_learning_system: v1 -> v2 +23 -11 ~6" in r.stdout
 
 
 @pytest.mark.parametrize("key", list(SEEDS))
@@ -62,8 +73,8 @@ def test_reimport_unchanged_writes_nothing(db: Path) -> None:
     before = snapshot()
     r = run_cli("import", LISTS, "--db", db)
     assert r.code == 0
-    assert r.stdout.count("unchanged") == 5
-    assert r.stdout.count("0 rows written") == 5
+    assert r.stdout.count("unchanged") == 4
+    assert r.stdout.count("0 rows written") == 4
     assert snapshot() == before
 
 

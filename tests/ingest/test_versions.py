@@ -14,9 +14,9 @@ from curator.errors import InputError, NotFoundError
 from curator.ingest.importer import import_paths
 from curator.ingest.versions import Change, version_diff
 from curator.store.connect import open_engine, read_session
+from tests.support.cli import SEEDS
 
-LISTS = Path(__file__).resolve().parents[2] / "data" / "lists"
-OLD, NEW = LISTS / "deep_learning_system-v1.md", LISTS / "deep_learning_system.md"
+OLD, NEW = SEEDS["v1"], SEEDS["dls"]
 NAME = "deep_learning_system-v1"
 LLM = "七，大语言模型推理及服务化"
 

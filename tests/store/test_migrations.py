@@ -125,7 +125,7 @@ def extra_head(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore
 
 def imported_db(tmp_path: Path) -> Path:
     db = tmp_path / "curator.db"
-    r = run_cli("import", LISTS, "--db", db)
+    r = run_cli("import", LISTS, SEEDS["v1"], "--db", db)  # every seed, the older one too
     assert r.code == 0, r.stderr
     return db
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LISTS = ROOT / "data" / "lists"
+HISTORY = ROOT / "data" / "history"  # older versions of the lists (imported with `--as`)
 SEEDS = {
-    "v1": LISTS / "deep_learning_system-v1.md",
+    "v1": HISTORY / "deep_learning_system-v1.md",
     "dls": LISTS / "deep_learning_system.md",
     "models": LISTS / "dl_models_and_algorithms.md",
     "study": LISTS / "study_resources.md",
@@ -38,3 +39,12 @@ def run_cli(*args: str | Path) -> CliResult:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def import_demo(db: Path) -> None:
+    """Import the bundled lists as the README's set-up does: the older version of
+    deep_learning_system first, as the same source, then every current list."""
+    r = run_cli("import", "--as", "deep_learning_system", SEEDS["v1"], "--db", db)
+    assert r.code == 0, r.stderr
+    r = run_cli("import", LISTS, "--db", db)
+    assert r.code == 0, r.stderr

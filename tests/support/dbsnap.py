@@ -63,3 +63,24 @@ def schema(db: Path) -> dict[str, Any]:
             )
             out[table] = (cols, sorted(idx), fks)
     return out
+
+
+def core_rows(db: str | Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every schema table's rows in primary-key order, read through SQLAlchemy Core from a
+    SQLite file or a postgresql:// URL, so the same rows compare equal on both (typed
+    values: aware datetimes, parsed JSON, bools)."""
+    from sqlalchemy import select
+    from sqlmodel import SQLModel
+
+    from curator.store import schema as _schema  # noqa: F401  (registers the tables)
+    from curator.store.connect import open_engine
+
+    engine = open_engine(str(db), migrate=False)
+    try:
+        with engine.connect() as conn:
+            return {
+                t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+                for t in SQLModel.metadata.sorted_tables
+            }
+    finally:
+        engine.dispose()

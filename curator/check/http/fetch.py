@@ -2,7 +2,7 @@
 
 Input: a URL and a `Hosts` registry (per-host client and gate, global slots) from
 engine.py. Output: one `FetchResult`. Config: `CheckConfig` (timeout, retries, backoff_base,
-max_redirects, max_retry_after, max_body, allow_private); `sleep`, `clock` and
+max_redirects, max_retry_after, max_body, allow_private, headers); `sleep`, `clock` and
 `jitter` are injectable so tests need not wait.
 
 Choices: each hop is a streaming GET (a page's title needs the body; HEAD first would
@@ -165,6 +165,10 @@ class Fetcher:
     jitter: Callable[[], float] = random.random
     # Origin → the run's probe of a path that cannot exist there (soft 404s).
     _probes: dict[str, asyncio.Future[softpages.Page | None]] = field(default_factory=dict)
+    _headers: dict[str, dict[str, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._headers = {h.lower(): hs for h, hs in self.config.headers.items()}
 
     async def check(self, url: str) -> FetchResult:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
@@ -346,7 +350,7 @@ class Fetcher:
         gate = self.hosts.gate(host)
         while (left := gate.pause_left()) > 0:
             await self._idle(left)
-        headers: dict[str, str] = {}
+        headers = dict(self._headers.get(host, ()))
         try:
             async with gate:
                 client = self.hosts.client(host)

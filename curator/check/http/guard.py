@@ -41,6 +41,18 @@ _NXDOMAIN_CODES = frozenset(
 )
 
 
+# The refusals `--allow-private` lifts (an address, a name resolving to one, a numeric
+# spelling of one), as `address_refusal` and `host_refusal` word them.
+_PRIVATE = re.compile(
+    r"^(address \S+ is |non-canonical IPv4 spelling |\S+ resolves to \S+, which is )"
+)
+
+
+def is_private_refusal(reason: str) -> bool:
+    """Whether a refusal (without the `refused: ` prefix) is about a local address."""
+    return bool(_PRIVATE.match(reason))
+
+
 class GuardRefused(Exception):
     """The guard refused to connect; the message is the reason (outcome `invalid`)."""
 

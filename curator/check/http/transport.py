@@ -232,7 +232,11 @@ class HostClient(httpx.AsyncClient):
             raise RuntimeError("the client of this host is closed")
         pairs = self._raw_headers
         if headers:
-            pairs = pairs + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            # A header given for this host replaces the client's own (User-Agent, Accept).
+            mine = {k.lower().encode("latin-1") for k in headers}
+            pairs = [p for p in pairs if p[0].lower() not in mine] + [
+                (k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+            ]
         request = httpx.Request(method, url, headers=pairs, extensions={"timeout": self._timeouts})
         return await self._guarded.handle_async_request(request)
 

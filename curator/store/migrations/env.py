@@ -42,5 +42,5 @@ def run() -> None:
 
 
 if context.is_offline_mode():
-    raise RuntimeError("curator migrations run online only (SQLite, in-process)")
+    raise RuntimeError("curator migrations run online only (SQLite or PostgreSQL, in-process)")
 run()

@@ -1,0 +1,220 @@
+"""The hardware and perf standard of issue 14, concept by concept, in English and Chinese.
+
+Each row is a short entry written for this test (title, description, optional section
+heading) and the hardware/perf answer a reader of these lists would give. The rows name
+the concept they check, so a failure says which part of the vocabulary is missing or
+too loose.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from curator.curate.rules import Tagger, TagInput, load_rules
+from tests.support.cli import ROOT
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger(load_rules(ROOT / "data" / "tags.toml"))
+
+
+def tags(tagger: Tagger, title: str, description: str = "", section: str = "") -> set[str]:
+    heading = (section,) if section else ()
+    return set(tagger.tag(TagInput(title, description, "", heading))) & {"hardware", "perf"}
+
+
+H, P, HP, NONE = {"hardware"}, {"perf"}, {"hardware", "perf"}, set[str]()
+
+# (concept, title, description, section, expected {hardware, perf} subset)
+ROWS: list[tuple[str, str, str, str, set[str]]] = [
+    # -- hardware: accelerators and chips, and their architecture
+    ("gpu", "How GPUs work", "An illustrated guide to graphics processors", "", H),
+    ("npu", "NPU design notes", "", "", H),
+    ("tpu", "Inside the TPU", "systolic arrays explained", "", H),
+    ("fpga", "FPGA-based CNN inference", "", "", H),
+    ("asic", "Designing an ASIC for transformers", "", "", H),
+    ("ai chip", "The AI chip landscape", "", "", H),
+    ("ai accelerator", "A survey of AI accelerators", "", "", H),
+    ("sm", "Streaming multiprocessors and warps", "", "", H),
+    ("tensor cores", "Programming Tensor Cores with WMMA", "", "", H),
+    ("warp", "Warp divergence explained", "", "", H),
+    ("microarchitecture", "Dissecting the Hopper microarchitecture", "", "", H),
+    # -- hardware: device-level programming
+    ("cuda", "CUDA by example", "", "", H),
+    ("rocm", "Getting started with ROCm", "", "", H),
+    ("hip", "Porting to HIP", "HIP programming guide for AMD devices", "", H),
+    ("opencl", "OpenCL in action", "", "", H),
+    ("sycl", "Data Parallel C++ with SYCL", "", "", H),
+    ("ptx", "Reading PTX", "", "", H),
+    ("triton", "Writing kernels in Triton", "", "", HP),
+    ("device kernel", "A CUDA kernel for softmax", "", "", HP),
+    # -- hardware: interconnects and clusters
+    ("nvlink", "NVLink and NVSwitch explained", "", "", H),
+    ("infiniband", "InfiniBand for AI clusters", "", "", H),
+    ("rdma", "RDMA over Converged Ethernet (RoCE) basics", "", "", H),
+    ("pcie", "PCIe bandwidth between host and device", "", "", H),
+    ("cxl", "What CXL means for memory pooling", "", "", H),
+    ("supercomputer", "Frontier, the exascale supercomputer", "", "", H),
+    ("datacenter", "Datacenter design for AI training", "", "", H),
+    ("hpc system", "Building an HPC system", "", "", H),
+    # -- hardware: memory and cache hierarchies
+    ("hbm", "HBM3 and the memory wall", "", "", H),
+    ("dram", "What every programmer should know about DRAM", "", "", H),
+    ("sram", "SRAM on-chip buffers", "", "", H),
+    ("cache hierarchy", "CPU cache hierarchy explained", "", "", H),
+    ("memory bandwidth", "Memory bandwidth is the bottleneck", "", "", HP),
+    ("roofline", "The roofline model", "", "", HP),
+    # -- hardware: vendors' products
+    ("a100", "NVIDIA A100 whitepaper", "", "", H),
+    ("h100", "H100 deep dive", "", "", H),
+    ("b200", "B200 specs", "", "", H),
+    ("mi300", "AMD Instinct MI300X review", "", "", H),
+    ("gaudi", "Intel Gaudi 2 for training", "", "", H),
+    ("tpu v4", "TPU v4: an optically reconfigurable supercomputer", "", "", H),
+    ("ascend", "华为昇腾 Ascend 910 入门", "", "", H),
+    ("jetson", "Jetson Orin Nano setup", "", "", H),
+    ("ane", "The Apple Neural Engine", "", "", H),
+    # -- hardware: a device class
+    ("mobile npu", "Running models on a mobile NPU", "", "", H),
+    ("edge board", "Object detection on edge devices", "", "", H),
+    ("mcu", "Keyword spotting on microcontrollers", "", "", H),
+    ("raspberry pi", "Image classification on a Raspberry Pi", "", "", H),
+    ("tinyml", "TinyML on Arduino boards", "", "", H),
+    ("snapdragon", "LLMs on Snapdragon phones", "", "", H),
+    ("cortex-m", "CNNs on Cortex-M", "", "", H),
+    ("rk3588", "YOLO on the RK3588", "", "", H),
+    ("国产芯片厂商", "摩尔线程与沐曦的 GPU 对比", "", "", H),
+    # -- hardware in Chinese
+    ("芯片", "AI 芯片综述", "", "", H),
+    ("硬件", "深度学习硬件入门", "", "", H),
+    ("集群", "万卡集群的网络设计", "", "", H),
+    ("互联", "GPU 互联技术详解", "", "", H),
+    ("带宽", "显存带宽与算力", "", "", HP),
+    # -- not hardware: runs on a GPU, sits in a GPU section, GPT is not GPU
+    ("tokenizer in gpu section", "A tokenizer tutorial", "", "GPU", NONE),
+    ("gpt-4", "GPT-4 technical report", "", "", NONE),
+    ("gui with gpu", "PyQt GUI", "Desktop GUI toolkit with GPU acceleration", "", NONE),
+    ("runs on gpu", "ImageNet classifier", "Trains on a GPU in two hours", "", NONE),
+    ("agent memory", "Long-term memory for agents", "", "", NONE),
+    ("cache as a web thing", "HTTP cache headers", "", "", NONE),
+    ("parallel as a shell thing", "GNU parallel", "Run shell jobs in parallel", "", NONE),
+    ("bluetooth", "A Bluetooth client", "", "Hardware", NONE),
+    ("chip as a ui word", "Chip component", "A Material chip for tags", "", NONE),
+    ("image warping", "Image warping with optical flow", "", "", NONE),
+    ("web cache in chinese", "Redis 缓存设计", "", "", NONE),
+    ("internet is not interconnect", "互联网大厂面试题", "", "", NONE),
+    # -- perf: acceleration and optimization
+    ("speedup", "A 3x speedup for diffusion sampling", "", "", P),
+    ("accelerating", "Accelerating PyTorch training", "", "", P),
+    ("optimizing", "Optimizing inference of ViT", "", "", P),
+    ("benchmark", "Benchmarking LLM inference servers", "", "", P),
+    ("profiling", "Profiling PyTorch with the profiler", "", "", P),
+    ("tracing", "Performance tracing with Perfetto", "", "", P),
+    ("latency", "Reducing latency of LLM APIs", "", "", P),
+    ("throughput", "Maximizing throughput of batch jobs", "", "", P),
+    ("tokens per second", "100 tokens per second on a laptop", "", "", P),
+    ("qps", "Scaling a recommender to 1M QPS", "", "", P),
+    # -- perf: kernels and attention
+    ("flashattention", "FlashAttention-2", "Faster attention with better parallelism", "", P),
+    ("pagedattention", "PagedAttention", "", "", P),
+    ("fused kernel", "Fused kernels for layer norm", "", "", P),
+    # -- perf: quantization and compression for speed or memory
+    ("int8", "INT8 inference", "", "", P),
+    ("gptq", "GPTQ", "Post-training quantization for generative transformers", "", P),
+    ("awq", "AWQ: activation-aware weight quantization", "", "", P),
+    ("fp8", "FP8 training", "", "", P),
+    ("pruning", "Structured pruning for faster inference", "", "", P),
+    ("distillation", "Distilling BERT for faster inference", "", "", P),
+    # -- perf: parallel and distributed training efficiency
+    ("data parallel", "Data parallelism vs. tensor parallelism", "", "", P),
+    ("pipeline parallel", "Pipeline parallelism explained", "", "", P),
+    ("zero", "ZeRO: memory optimizations toward training trillion parameter models", "", "", P),
+    ("fsdp", "Getting started with FSDP", "", "", P),
+    ("megatron", "Megatron-LM", "Training multi-billion parameter language models", "", P),
+    ("zero-offload", "ZeRO-Offload", "Billion-scale model training with CPU offloading", "", P),
+    # -- perf: inference serving
+    ("vllm", "vLLM", "", "", P),
+    ("continuous batching", "Continuous batching for LLM inference", "", "", P),
+    ("speculative decoding", "Speculative decoding", "", "", P),
+    ("kv cache", "KV cache explained", "", "", P),
+    # -- perf: compilers for speed
+    ("xla", "XLA: optimizing compiler for ML", "", "", P),
+    ("tvm", "Apache TVM", "An end to end ML compiler framework", "", P),
+    ("dl compiler", "A survey of deep learning compilers", "", "", P),
+    ("torch.compile", "torch.compile", "", "", P),
+    ("tensorrt", "TensorRT", "", "", P),
+    # -- perf: memory efficiency, energy
+    ("oom", "Fixing CUDA OOM errors", "", "", HP),
+    ("memory footprint", "Reducing memory footprint of training", "", "", P),
+    ("energy", "Energy-efficient inference", "", "", P),
+    ("tflops", "Reaching 300 TFLOPS in a matmul", "", "", P),
+    ("功耗", "降低推理功耗", "", "", P),
+    # -- perf in Chinese
+    ("加速", "大模型推理加速", "", "", P),
+    ("性能", "PyTorch 性能调优指南", "", "", P),
+    ("优化", "CUDA 算子优化", "", "", HP),
+    ("吞吐", "提高吞吐的技巧", "", "", P),
+    ("延迟", "降低首字延迟", "", "", P),
+    ("显存", "显存不够怎么办", "", "", H),
+    ("显存优化", "大模型训练的显存优化", "", "", HP),
+    ("算子", "算子开发入门", "", "", P),
+    ("并行", "张量并行与流水线并行", "", "", P),
+    ("分布式训练效率", "提升分布式训练效率", "", "", P),
+    ("量化", "大模型量化", "", "", P),
+    ("剪枝", "模型剪枝加速推理", "", "", P),
+    ("蒸馏", "用蒸馏降低推理延迟", "", "", P),
+    ("压缩", "模型压缩与内存优化", "", "", P),
+    ("基准", "推理基准测试", "", "", P),
+    # -- perf in plain English (the words the issue found missing)
+    ("speed up", "Speed up your pandas code", "", "", P),
+    ("runtime performance", "Improving runtime performance of Python", "", "", P),
+    ("inference arithmetic", "Transformer inference arithmetic", "", "", P),
+    ("launch overhead", "Cutting kernel launch overhead", "", "", P),
+    ("data locality", "Data locality in loop nests", "", "", P),
+    ("low latency", "Low-latency inference", "", "", P),
+    ("tokens/s", "Llama at 500 tokens/s", "", "", P),
+    ("memory-efficient", "Memory-efficient attention", "", "", P),
+    ("false sharing", "False sharing and cache lines", "", "", HP),
+    ("性能评测", "推理框架性能评测", "", "", P),
+    ("内存优化", "Python 内存优化", "", "", P),
+    ("cpu 缓存", "CPU 缓存与伪共享", "", "", HP),
+    ("a cuda heading names the topic", "Notes on occupancy", "", "CUDA", HP),
+    # -- not perf: loose words, quality benchmarks, markdown, agents
+    ("markdown", "Markdown syntax guide", "", "", NONE),
+    ("fast tagline", "Fastify", "Fast and low overhead web framework", "", NONE),
+    ("quality benchmark", "MMLU", "A benchmark of language understanding", "", NONE),
+    ("textbooks", "Textbooks Are All You Need", "", "", NONE),
+    ("parameter-efficient", "Parameter-efficient fine-tuning with adapters", "", "", NONE),
+    ("optimizer", "Adam: a method for stochastic optimization", "", "", NONE),
+    ("quant trading", "量化交易入门", "", "", NONE),
+    ("dataset distillation", "Dataset distillation", "", "", NONE),
+    ("parallel corpus", "A parallel corpus for translation", "", "", NONE),
+    ("efficient as a tagline", "Notes app", "A simple and efficient tool for notes", "", NONE),
+    ("quality evaluation", "大模型能力评测", "", "", NONE),
+    ("real-time as a feature", "Real-time chat app", "", "", NONE),
+    ("data profiling", "pandas-profiling", "Data quality profiling for data frames", "", NONE),
+    ("a jupyter kernel", "Kernel Detection", "A Jupyter plugin to find kernels", "", NONE),
+    ("chip maker's model", "Breeze-7B", "A language model from MediaTek Research", "", NONE),
+    ("docker datacenter", "Docker Datacenter", "Container management for teams", "", NONE),
+    ("shared memory ipc", "Boost.Interprocess", "Shared memory between processes", "", NONE),
+    ("diffusion in a gpu section", "Diffusion models explained", "", "GPU", NONE),
+    # compression or distributed training as a topic is its own subject (the compression tag,
+    # the seed labels): perf needs speed or memory said
+    ("pruning alone", "模型剪枝", "", "", NONE),
+    ("distillation alone", "知识蒸馏", "", "", NONE),
+    ("distributed training alone", "分布式训练入门", "", "", NONE),
+    ("compiler infrastructure alone", "MLIR tutorial", "", "", NONE),
+    ("cloud api named after a chip maker", "g1", "Reasoning chains on a hosted API", "", NONE),
+]
+
+
+@pytest.mark.parametrize(
+    ("concept", "title", "description", "section", "expected"),
+    ROWS,
+    ids=[row[0] for row in ROWS],
+)
+def test_the_standard_concept_by_concept(
+    tagger: Tagger, concept: str, title: str, description: str, section: str, expected: set[str]
+) -> None:
+    assert tags(tagger, title, description, section) == expected, concept
