@@ -197,3 +197,9 @@ def is_harmful_move(old: str, new: str) -> HarmfulMove | None:
     if new_home and not old_home:
         return HarmfulMove.SITE_ROOT if o_host == n_host else HarmfulMove.OTHER_HOME
     return None
+
+
+def redirect_to_root(source: str, target: str) -> bool:
+    """True when following the permanent redirect `source` → `target` would be harmful (see
+    `is_harmful_move`): the checker counts it as a soft 404, never as a move."""
+    return is_harmful_move(source, target) is not None

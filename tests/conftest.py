@@ -28,6 +28,11 @@ def cli():  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _no_env_db(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CURATOR_DB", raising=False)
+    # Never the internet: no GitHub API from a CI runner's token, and Wayback lookups go to
+    # a closed loopback port (refused by the SSRF guard unless a test allows private).
+    for name in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_API_URL", "GITHUB_GRAPHQL_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CURATOR_WAYBACK_URL", "http://127.0.0.1:9")
     monkeypatch.setattr(sys, "argv", ["curator"])
 
 

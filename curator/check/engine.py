@@ -47,6 +47,57 @@ async def run_checks(
 ) -> None:
     """Check each distinct URL once; see the module docstring."""
     unique = list(dict.fromkeys(urls))
+    if config.github is not None:
+        from curator.check.github import repo_link
+
+        web = config.github.web_origins
+        repos = [u for u in unique if repo_link(u, web) is not None]
+        if repos:
+            others = [u for u in unique if repo_link(u, web) is None]
+            await asyncio.gather(
+                _run_pages(others, config, on_result, stop, resolver),
+                _run_github(repos, config, on_result, stop, resolver),
+            )
+            return
+    await _run_pages(unique, config, on_result, stop, resolver)
+
+
+async def _run_github(
+    urls: Sequence[str],
+    config: CheckConfig,
+    on_result: OnResult,
+    stop: asyncio.Event | None,
+    resolver: Resolver | None,
+) -> None:
+    """Repository links through the GraphQL API (check/github.py), then the deep links
+    of repositories that exist as pages."""
+    from curator.check.github import GraphQLChecker
+
+    assert config.github is not None
+    hosts = HostPool(config, resolver)
+    rest: list[str] = []
+
+    async def ask() -> None:
+        client = hosts.client(host_key(config.github.graphql_url) if config.github else "")
+        rest.extend(await GraphQLChecker(config, client).check(urls, on_result))
+
+    try:
+        await _until_stopped(ask(), stop)
+    finally:
+        await hosts.aclose()
+    if rest and not (stop is not None and stop.is_set()):
+        await run_local(rest, config, on_result, stop, resolver)
+
+
+async def _run_pages(
+    unique: Sequence[str],
+    config: CheckConfig,
+    on_result: OnResult,
+    stop: asyncio.Event | None,
+    resolver: Resolver | None,
+) -> None:
+    if not unique:
+        return
     n_hosts = len({host_key(u) for u in unique})
     workers = 1 if resolver is not None else worker_count(config, len(unique), n_hosts)
     if workers > 1:

@@ -2,7 +2,7 @@
 
 Input: the option texts (and curator.toml's `[check.headers]`, which `merge_headers` puts
 under them). Output: host → {header name: value} for `CheckConfig.headers`
-(sent only to that exact host, like tokens: never across a redirect to another host), or
+(sent only to that exact host: never across a redirect to another host), or
 InputError (exit 2) for a malformed header, a header the transport must set itself, or
 a value with line breaks (which would smuggle a header into the request).
 """

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING
 
 from curator.check.state import PASSING, StateRecord, title_drifted, transition
 from curator.check.store import record_of
-from curator.check.types import FetchResult, LinkState, Outcome
+from curator.check.types import FetchResult, LinkState, Outcome, RepoFacts
 from curator.store.dbapi import Connection, connect, path_of, transaction
+from curator.store.repofacts import FactRow, upsert_facts
 from curator.store.results import ResultRow, insert_results
-from curator.store.urlstate import StateRow, states_of, upsert_states
+from curator.store.urlstate import StateRow, archive_lookups, states_of, upsert_states
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -41,6 +42,9 @@ class Stored:
     since: datetime | None  # first_failure_at
     title: str | None
     title_drift: bool
+    last_ok_at: datetime | None = None
+    archived_url: str | None = None  # "" once a lookup found no copy
+    outcome: Outcome | None = None
 
 
 _Item = tuple[int, FetchResult, datetime]
@@ -161,8 +165,10 @@ def store_batch(
     joins the history but does not move its state, which already went past it."""
     results: list[ResultRow] = []
     states: list[StateRow] = []
+    facts: list[FactRow] = []
     stored: dict[int, Stored] = {}
     rows = states_of(conn, [uid for uid, _, _ in batch])
+    looked_up = archive_lookups(conn, list(rows))
     for uid, res, at in batch:
         row = rows.get(uid)
         last = row.last_checked_at if row is not None else None
@@ -182,10 +188,13 @@ def store_batch(
                 res.error,
                 res.title,
                 res.description,
+                res.reason,
             )
         )
         if stale:
             continue
+        if res.repo is not None:
+            facts.append(_fact_row(uid, res.repo, at))
         if res.refused:  # refusing is our policy, not news about the URL
             record = record_of(row) or StateRecord()
         else:
@@ -213,12 +222,39 @@ def store_batch(
                 title,
                 description,
                 drift,
+                res.reason if not res.refused else (row.reason if row else None),
             )
         )
-        stored[uid] = Stored(record.state, record.first_failure_at, title, drift)
+        stored[uid] = Stored(
+            record.state,
+            record.first_failure_at,
+            title,
+            drift,
+            record.last_ok_at,
+            looked_up.get(uid),
+            res.outcome,
+        )
     insert_results(conn, results)
     upsert_states(conn, states)
+    upsert_facts(conn, facts)
     return stored
+
+
+def _fact_row(uid: int, repo: RepoFacts, at: datetime) -> FactRow:
+    return FactRow(
+        uid,
+        repo.name_with_owner,
+        repo.url,
+        repo.archived,
+        repo.disabled,
+        repo.fork,
+        repo.stars,
+        repo.pushed_at,
+        repo.description,
+        repo.license,
+        repo.language,
+        at,
+    )
 
 
 def _titles(row: StateRow | None, res: FetchResult) -> tuple[str | None, str | None, bool]:

@@ -9,8 +9,12 @@ Format: JSON lines. Line 1 is the header: `{"format": "curator-check-results",
 "version": 1, "run_key", "shard", "started_at", "finished_at", "status", "counts",
 "confirm_runs", "confirm_days", "arguments"}`. Every further line is one checked URL:
 `{"url", "normalized", "checked_at", "outcome", "status", "final_url", "redirects":
-[{"url", "status"}], "elapsed_ms", "attempts", "error", "title", "description"}`. Times are
-ISO 8601 with an offset. The normalized URL is what `merge` matches in its database.
+[{"url", "status"}], "elapsed_ms", "attempts", "error", "title", "description", "reason",
+"repo"}`; `reason` is why a page that answered is gone (soft-404, parked) or a detail
+(fragment-missing), `repo` what the GitHub API said of a repository link (`{"name_with_owner",
+"url", "archived", "disabled", "fork", "stars", "pushed_at", "description", "license",
+"language"}`) or null; both may be absent (files of older versions). Times are ISO 8601
+with an offset. The normalized URL is what `merge` matches in its database.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from curator.check.types import FetchResult, Hop, Outcome
+from curator.check.types import FetchResult, Hop, Outcome, RepoFacts
 from curator.errors import InputError
 from curator.store.kinds import RunStatus
 from curator.util.fsutil import atomic_write_text
@@ -82,7 +86,44 @@ def _record_json(r: ResultRecord) -> dict[str, Any]:
         "error": res.error,
         "title": res.title,
         "description": res.description,
+        "reason": res.reason,
+        "repo": _repo_json(res.repo) if res.repo is not None else None,
     }
+
+
+def _repo_json(repo: RepoFacts) -> dict[str, Any]:
+    return {
+        "name_with_owner": repo.name_with_owner,
+        "url": repo.url,
+        "archived": repo.archived,
+        "disabled": repo.disabled,
+        "fork": repo.fork,
+        "stars": repo.stars,
+        "pushed_at": repo.pushed_at.isoformat() if repo.pushed_at else None,
+        "description": repo.description,
+        "license": repo.license,
+        "language": repo.language,
+    }
+
+
+def _repo_of(data: Any, where: str) -> RepoFacts | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: repo must be a JSON object or null")
+    pushed = data.get("pushed_at")
+    return RepoFacts(
+        name_with_owner=str(data["name_with_owner"]),
+        url=str(data["url"]),
+        archived=bool(data.get("archived")),
+        disabled=bool(data.get("disabled")),
+        fork=bool(data.get("fork")),
+        stars=int(data.get("stars") or 0),
+        pushed_at=_time(pushed, where, "repo.pushed_at") if pushed is not None else None,
+        description=data.get("description"),
+        license=data.get("license"),
+        language=data.get("language"),
+    )
 
 
 def write_results_file(path: Path, header: RunHeader, records: Iterable[ResultRecord]) -> None:
@@ -148,6 +189,8 @@ def _record_of(data: Any, where: str) -> ResultRecord:
             error=data.get("error"),
             attempts=int(data.get("attempts") or 1),
             elapsed_ms=int(data.get("elapsed_ms") or 0),
+            reason=data.get("reason"),
+            repo=_repo_of(data.get("repo"), where),
         )
         normalized = str(data["normalized"])
     except (KeyError, TypeError, ValueError) as exc:

@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
-from curator.check import results, store
+from curator.check import fragments, results, store
 from curator.check.resultsfile import ResultRecord, RunHeader, write_results_file
 from curator.check.sharding import Shard
+from curator.check.state import PASSING
 from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
-from curator.check.types import CheckConfig, FetchResult, Outcome
+from curator.check.types import ArchiveLookup, CheckConfig, FetchResult, LinkState, Outcome
 from curator.errors import ExitCode, InputError
+from curator.store import sources
 from curator.store.current import open_current
 from curator.store.dbapi import connect, path_of, transaction
 from curator.store.kinds import RunStatus
@@ -94,6 +96,9 @@ class CheckOptions:
     base_url: str | None = None
     now: datetime | None = None  # a fixed clock (tests, simulations); else the real time
     only_urls: frozenset[str] | None = None  # normalized URLs to keep (`--diff`)
+    archive_lookup: ArchiveLookup = ArchiveLookup.BROKEN
+    check_fragments: bool = False  # `page#frag` against the page, `#anchor` against the list
+    wayback_url: str = "https://archive.org"  # the availability API's base
     shard: Shard | None = None  # only the hosts this shard owns (`--shard I/N`)
     run_key: str | None = None  # shared by the shards of one run (`--run-id`)
     results_out: Path | None = None  # also write the results to this file (for `merge`)
@@ -118,6 +123,8 @@ class CheckOptions:
             "timeout": c.timeout,
             "retries": c.retries,
             "allow_private": c.allow_private,
+            "archive_lookup": self.archive_lookup.value,
+            "check_fragments": self.check_fragments,
             "now": self.now.isoformat() if self.now else None,
             "shard": str(self.shard) if self.shard else None,
         }
@@ -173,6 +180,31 @@ class _Run:
         self.results: dict[str, FetchResult] = {}
         self.checked_at: dict[str, datetime] = {}
         self.writer: results.ResultWriter | None = None
+        self.fragments: dict[int, set[str]] = {}  # url id → fragments its links ask for
+        self.fragment_results: dict[int, FetchResult] = {}  # url id → with fragment-missing
+
+    def fragment_urls(self) -> frozenset[str]:
+        """Request URLs whose page must be read for its anchors."""
+        return frozenset(
+            key
+            for key, whos in self.requests.items()
+            if any(isinstance(w, store.Target) and w.url_id in self.fragments for w in whos)
+        )
+
+    def _with_fragments(self, url_id: int, result: FetchResult) -> FetchResult:
+        wanted = self.fragments.get(url_id)
+        if not wanted or result.anchors is None or result.outcome not in PASSING:
+            return result
+        gone = fragments.missing(wanted, result.anchors)
+        if not gone:
+            return result
+        detailed = replace(
+            result,
+            reason=fragments.MISSING,
+            error="no anchor " + ", ".join(f"#{f}" for f in gone),
+        )
+        self.fragment_results[url_id] = detailed
+        return detailed
 
     def _want(
         self, url: str, who: store.Target | store.LocalLink, normalized: str | None = None
@@ -189,7 +221,7 @@ class _Run:
         assert self.writer is not None
         for who in self.requests[key]:
             if isinstance(who, store.Target):
-                self.writer.submit(who.url_id, result, at)
+                self.writer.submit(who.url_id, self._with_fragments(who.url_id, result), at)
         self.progress.update(result)
 
 
@@ -314,6 +346,8 @@ async def _select_and_run(
             local=(),
         )
     run = _Run(options, plan, progress)
+    if options.check_fragments:
+        options = _prepare_fragments(db, run, options)
     run_key = options.run_key
     if run_key is None and options.results_out is not None:
         run_key = uuid.uuid4().hex  # `merge` needs a key to recognise results it has
@@ -322,6 +356,8 @@ async def _select_and_run(
     progress.start(len(run.requests))
     try:
         signame = await _drive(run, db, run_id, engine_fn, options)
+        if signame is None and options.archive_lookup is not ArchiveLookup.OFF:
+            await _lookup_archives(run, db, options)
     except BaseException:
         store.finish_run(
             db, run_id, {"checked": len(run.results)}, RunStatus.FAILED, options.clock()
@@ -352,12 +388,72 @@ async def _select_and_run(
     return summary
 
 
+def _prepare_fragments(db: Where, run: _Run, options: CheckOptions) -> CheckOptions:
+    """Load which fragments links ask for, report the lists' own `#anchor` links that
+    point nowhere, and have the pages of `page#frag` links read for their anchors."""
+    from curator.store import fragments as stored
+
+    with contextlib.closing(connect(db)) as conn, transaction(conn):
+        source_id = sources.source_id(conn, options.source)
+        run.fragments = stored.web_fragments(conn, source_id)
+        anchors = stored.anchor_links(conn, source_id)
+        texts = stored.source_texts(conn, {a.source_id for a in anchors})
+    found: dict[int, frozenset[str]] = {}
+    missing: dict[tuple[int, str], list[str]] = {}
+    for a in anchors:
+        if a.source_id not in found:
+            found[a.source_id] = fragments.list_anchors(texts.get(a.source_id, ("", ""))[1])
+        if fragments.missing({stored.fragment_of(a.href)}, found[a.source_id]):
+            missing.setdefault((a.source_id, a.href), []).append(a.location)
+    for (sid, href), where in missing.items():
+        run.local_reports.append(
+            UrlReport(
+                href,
+                Outcome.LOCAL,
+                error=f"no heading or anchor {href} in {texts.get(sid, ('?', ''))[0]}",
+                locations=tuple(where),
+                reason=fragments.MISSING,
+            )
+        )
+    config = replace(options.config, fragment_urls=run.fragment_urls())
+    return replace(options, config=config)
+
+
+async def _lookup_archives(run: _Run, db: Where, options: CheckOptions) -> None:
+    """Ask the Wayback Machine once for each newly broken link (every gone one with
+    `--archive-lookup all`) and store what it has."""
+    from curator.check import wayback
+    from curator.store.snapshots import save_archived_urls
+
+    assert run.writer is not None
+    stored = run.writer.stored
+    urls = {
+        who.url_id: who.url
+        for whos in run.requests.values()
+        for who in whos
+        if isinstance(who, store.Target)
+    }
+    every_gone = options.archive_lookup is ArchiveLookup.ALL
+    wanted = [
+        (uid, urls[uid], s.last_ok_at)
+        for uid, s in stored.items()
+        if s.archived_url is None
+        and uid in urls
+        and (s.state is LinkState.BROKEN or (every_gone and s.outcome is Outcome.GONE))
+    ]
+    found = await wayback.lookup_all(wanted, options.config, options.wayback_url)
+    save_archived_urls(db, found)
+    for uid, url in found.items():
+        stored[uid] = replace(stored[uid], archived_url=url)
+
+
 def _records(run: _Run) -> list[ResultRecord]:
     """What `--results-out` writes: each checked web URL once, in the order checked."""
     out: list[ResultRecord] = []
     for key, result in run.results.items():
         target = next((w for w in run.requests[key] if isinstance(w, store.Target)), None)
         if target is not None:
+            result = run.fragment_results.get(target.url_id, result)
             out.append(ResultRecord(target.normalized, run.checked_at[key], result))
     return out
 
@@ -376,6 +472,8 @@ def _summarize(
     for key, result in run.results.items():
         for who in run.requests[key]:
             s = stored.get(who.url_id) if isinstance(who, store.Target) else None
+            if isinstance(who, store.Target):
+                result = run.fragment_results.get(who.url_id, result)
             reports.append(
                 UrlReport(
                     url=result.url if isinstance(who, store.LocalLink) else who.url,
@@ -391,6 +489,8 @@ def _summarize(
                     locations=who.locations,
                     title_drift=s.title_drift if s else False,
                     since=s.since if s else None,
+                    reason=result.reason,
+                    archived_url=(s.archived_url or None) if s else None,
                 )
             )
     not_checked: list[tuple[store.Target, Outcome, str | None]]

@@ -100,12 +100,16 @@ def interleave(urls: Sequence[str], key: Callable[[str], str]) -> list[str]:
 
 
 def config_to_wire(config: CheckConfig) -> dict[str, Any]:
-    return dataclasses.asdict(config)
+    # Workers fetch pages only: the GitHub API (and its token) stays in the parent.
+    data = dataclasses.asdict(dataclasses.replace(config, github=None))
+    data["fragment_urls"] = sorted(config.fragment_urls)
+    return data
 
 
 def config_from_wire(data: dict[str, Any]) -> CheckConfig:
     names = {f.name for f in dataclasses.fields(CheckConfig)}
-    return CheckConfig(**{k: v for k, v in data.items() if k in names})
+    config = CheckConfig(**{k: v for k, v in data.items() if k in names})
+    return dataclasses.replace(config, fragment_urls=frozenset(config.fragment_urls))
 
 
 def result_to_wire(result: FetchResult) -> list[Any]:
@@ -122,11 +126,14 @@ def result_to_wire(result: FetchResult) -> list[Any]:
         result.error,
         result.attempts,
         result.elapsed_ms,
+        result.reason,
+        None if result.anchors is None else sorted(result.anchors),
     ]
 
 
 def result_from_wire(data: list[Any]) -> FetchResult:
-    url, outcome, status, final_url, redirects, title, description, error, attempts, ms = data
+    url, outcome, status, final_url, redirects, title, description, error, attempts, ms = data[:10]
+    reason, anchors = data[10:12]
     return FetchResult(
         url,
         Outcome(outcome),
@@ -138,6 +145,8 @@ def result_from_wire(data: list[Any]) -> FetchResult:
         error,
         attempts,
         ms,
+        reason=reason,
+        anchors=None if anchors is None else frozenset(anchors),
     )
 
 

@@ -25,7 +25,7 @@ from curator.store.kinds import RunKind, RunStatus
 from curator.store.links import local_groups, web_groups
 from curator.store.results import last_elapsed_ms
 from curator.store.sources import has_sources, source_id, source_paths
-from curator.store.urlstate import StateRow, states_of
+from curator.store.urlstate import StateRow, archived_urls, states_of
 from curator.urls import host_of_normalized
 
 if TYPE_CHECKING:
@@ -221,6 +221,8 @@ class StatusRow:
     title: str | None
     title_drift: bool
     locations: tuple[str, ...]
+    reason: str | None = None  # soft-404, parked, fragment-missing
+    archived_url: str | None = None
 
 
 _STATE_ORDER = {s: i for i, s in enumerate([LinkState.BROKEN, LinkState.FLAKY, LinkState.SUSPECT])}
@@ -235,6 +237,7 @@ def load_status(
     locations = _Locations(db)
     out: list[StatusRow] = []
     rows = states_of(db, list(groups))
+    archived = archived_urls(db, list(rows))
     for uid, row in rows.items():
         state = LinkState(row.state)
         if wanted is not None and state.value not in wanted:
@@ -253,6 +256,8 @@ def load_status(
                 row.title,
                 row.title_drift,
                 locations(groups[uid].where),
+                row.reason,
+                archived.get(uid),
             )
         )
     if wanted is not None and LinkState.UNCHECKED.value in wanted:

@@ -38,6 +38,8 @@ class UrlReport:
     locations: tuple[str, ...] = ()
     title_drift: bool = False
     since: datetime | None = None  # first_failure_at
+    reason: str | None = None  # why an answering page is gone: soft-404, parked
+    archived_url: str | None = None  # a Wayback Machine copy of a broken link
 
     @property
     def broken(self) -> bool:
@@ -56,6 +58,9 @@ class UrlReport:
             "elapsed_ms": self.elapsed_ms,
             "state": self.state.value if self.state else None,
             "locations": list(self.locations),
+            "reason": self.reason,
+            "title_drift": self.title_drift,
+            "archived_url": self.archived_url,
         }
 
 
@@ -117,7 +122,9 @@ def problems(summary: CheckSummary) -> list[UrlReport]:
     """Results worth a human's look, worst first: confirmed broken, gone, other failures,
     moves, title drift. Unchecked relative links are only counted."""
     found = [
-        r for r in summary.results if r.outcome not in _NOT_PROBLEMS or r.broken or r.title_drift
+        r
+        for r in summary.results
+        if r.outcome not in _NOT_PROBLEMS or r.broken or r.title_drift or r.reason
     ]
     rank = {o: i for i, o in enumerate(_SEVERITY)}
     return sorted(found, key=lambda r: (not r.broken, rank.get(r.outcome, 99), r.url))

@@ -8,9 +8,23 @@ re-exported here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from curator.store.kinds import LinkState as LinkState
 from curator.store.kinds import Outcome as Outcome
+
+if TYPE_CHECKING:
+    from curator.check.http.ghauth import GitHubApi
+
+
+class ArchiveLookup(StrEnum):
+    """Which gone links get a Wayback Machine lookup after a check (check/wayback.py)."""
+
+    BROKEN = "broken"  # confirmed broken (default)
+    ALL = "all"  # every gone one
+    OFF = "off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +35,22 @@ class Hop:
 
 # How the error of a result the SSRF guard refused begins (outcome `invalid`).
 REFUSED = "refused: "
+
+
+@dataclass(frozen=True, slots=True)
+class RepoFacts:
+    """What the GitHub API says of a repository (check/github.py)."""
+
+    name_with_owner: str
+    url: str
+    archived: bool = False
+    disabled: bool = False
+    fork: bool = False
+    stars: int = 0
+    pushed_at: datetime | None = None
+    description: str | None = None
+    license: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +67,10 @@ class FetchResult:
     error: str | None = None
     attempts: int = 1
     elapsed_ms: int = 0
+    repo: RepoFacts | None = None  # a GitHub repository link checked through the API
+    # Why a page that answered is `gone` (soft-404, parked) or a detail (fragment-missing).
+    reason: str | None = None
+    anchors: frozenset[str] | None = None  # id/name values, for URLs in `fragment_urls`
 
     @property
     def refused(self) -> bool:
@@ -55,8 +89,14 @@ class CheckConfig:
     max_retry_after: float = 60.0
     allow_private: bool = False
     user_agent: str = "curator-linkcheck/0.1 (+https://github.com/curator)"
-    # host → token; sent only to that exact host, never across a redirect to another host.
-    tokens: dict[str, str] = field(default_factory=dict)
+    # The GitHub API token and endpoints (repo links checked through GraphQL); never
+    # attached to page fetches.
+    github: GitHubApi | None = None
+    github_wait: float = 60.0  # seconds a low API rate limit may be waited out
+    # Compare 2xx HTML pages with one probe per host of a path that cannot exist.
+    soft404: bool = True
+    # URLs whose page is read past </head> (up to max_body) for its id/name anchors.
+    fragment_urls: frozenset[str] = frozenset()
     # host → {header name: value} (`check --header`, curator.toml [check.headers."host"]);
     # sent only to that exact host too.
     headers: dict[str, dict[str, str]] = field(default_factory=dict)

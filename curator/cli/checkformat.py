@@ -48,6 +48,8 @@ def headline(summary: CheckSummary) -> str:
 
 def _problem_line(r: UrlReport) -> str:
     bits = [f"{r.outcome.value:<10}", f"{r.status or '-':>3}", r.url]
+    if r.reason:
+        bits.append(f"[{r.reason}]")
     if r.final_url and r.outcome is Outcome.REDIRECTED:
         bits.append(f"-> {r.final_url}")
     if r.state in (LinkState.BROKEN, LinkState.FLAKY, LinkState.SUSPECT):
@@ -56,6 +58,8 @@ def _problem_line(r: UrlReport) -> str:
         bits.append(f"[title drift: {r.title!r}]")
     if r.error:
         bits.append(f"({r.error})")
+    if r.archived_url:
+        bits.append(f"archived copy: {r.archived_url}")
     if r.locations:
         bits.append(" ".join(r.locations))
     return " ".join(bits)
@@ -100,8 +104,12 @@ def render_markdown(summary: CheckSummary) -> str:
             note = r.error or ""
             if r.outcome is Outcome.REDIRECTED and r.final_url:
                 note = f"moved to <{r.final_url}>"
+            if r.reason:
+                note = f"{r.reason}: {note}" if note else r.reason
             if r.title_drift:
                 note = (note + "; " if note else "") + f"title drift: {r.title}"
+            if r.archived_url:
+                note = (note + "; " if note else "") + f"archived copy: <{r.archived_url}>"
             out.append(
                 f"| <{r.url}> | {r.outcome.value} | {r.status or ''} | "
                 f"{r.state.value if r.state else ''} | {_md(', '.join(r.locations))} | "
@@ -191,6 +199,8 @@ def status_json(rows: Sequence[StatusRow]) -> str:
             "final_url": r.final_url,
             "title": r.title,
             "title_drift": r.title_drift,
+            "reason": r.reason,
+            "archived_url": r.archived_url,
             "locations": list(r.locations),
         }
         for r in rows
@@ -205,8 +215,12 @@ def status_table(rows: Sequence[StatusRow]) -> Table:
     for r in rows:
         last = f"{r.last_outcome.value if r.last_outcome else '-'} {r.last_status or ''}".strip()
         url = r.url + (f" -> {r.final_url}" if r.final_url else "")
+        if r.reason:
+            last += f" ({r.reason})"
         if r.title_drift:
-            url += " (title drift)"
+            url += f" (title drift: {r.title})"
+        if r.archived_url:
+            url += f"\n💀 archived copy: {r.archived_url}"
         table.add_row(
             r.state.value,
             f"{r.since:%Y-%m-%d %H:%M}" if r.since else "",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from curator.check.summary import CheckSummary, FailOn
-from curator.check.types import LinkState
+from curator.check.types import ArchiveLookup, LinkState
 from curator.cli.checkformat import CheckFormat
 from curator.cli.common import (
     DbOption,
@@ -130,6 +130,27 @@ def check_cmd(
             "--diff", metavar="REF", help="Only links on lines added since git REF (pull requests)."
         ),
     ] = None,
+    archive_lookup: Annotated[
+        ArchiveLookup,
+        typer.Option(
+            help="Look up a Wayback Machine copy for links confirmed broken, or all gone ones."
+        ),
+    ] = ArchiveLookup.BROKEN,
+    no_archive_lookup: Annotated[
+        bool, typer.Option("--no-archive-lookup", help="Look up no archived copies.")
+    ] = False,
+    check_fragments: Annotated[
+        bool,
+        typer.Option(
+            "--check-fragments", help="Check #anchors: of pages, and of the lists themselves."
+        ),
+    ] = False,
+    github_wait: Annotated[
+        float,
+        typer.Option(
+            min=0, help="Seconds to wait for a GitHub API rate-limit reset (else not checked)."
+        ),
+    ] = 60.0,
     user_agent: Annotated[
         str | None,
         typer.Option("--user-agent", help="User-Agent header to send (default: curator's own)."),
@@ -165,9 +186,13 @@ def check_cmd(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Check web links that are due; record results and each URL's state."""
+    """Check web links that are due; record results and each URL's state.
+
+    With $GITHUB_TOKEN (or $GH_TOKEN), github.com repository links are checked through the
+    GraphQL API (archived, renamed, gone), up to 100 repositories a request."""
     from curator.check.headers import merge_headers, parse_headers
     from curator.check.headers import user_agent as agent
+    from curator.check.http.ghauth import api_from_env
     from curator.check.runner import CheckOptions, run_check
     from curator.check.sharding import default_run_key, parse_shard
     from curator.check.summary import CheckInterrupted
@@ -190,7 +215,6 @@ def check_cmd(
     confirm_days = _pick(confirm_days, file.confirm_days, dflt["confirm_days"])
     if settings.in_use:
         _apply_file_decisions(db, settings)
-    token = os.environ.get("GITHUB_TOKEN", "").strip()
     config = CheckConfig(
         concurrency=concurrency,
         per_host=per_host,
@@ -202,8 +226,9 @@ def check_cmd(
             if user_agent is not None
             else settings.check.user_agent or CHECK_DEFAULTS["user_agent"]
         ),
-        tokens={"github.com": token, "api.github.com": token} if token else {},
         headers=merge_headers(settings.check.headers, parse_headers(header or ())),
+        github=api_from_env(),
+        github_wait=github_wait,
     )
     options = CheckOptions(
         config=config,
@@ -218,6 +243,9 @@ def check_cmd(
         base_url=base_url,
         now=parse_time(now) if now else None,
         only_urls=_diff_urls(diff) if diff else None,
+        archive_lookup=ArchiveLookup.OFF if no_archive_lookup else archive_lookup,
+        check_fragments=check_fragments,
+        wayback_url=(os.environ.get("CURATOR_WAYBACK_URL") or "https://archive.org").rstrip("/"),
         shard=parse_shard(shard) if shard is not None else None,
         run_key=(run_id or "").strip() or default_run_key(os.environ),
         results_out=results_out,
@@ -285,6 +313,13 @@ def status_cmd(
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = (
         TableFormat.TABLE
     ),
+    repos: Annotated[
+        bool,
+        typer.Option("--repos", help="GitHub repositories archived, renamed or stale instead."),
+    ] = False,
+    stale_after: Annotated[
+        str, typer.Option(help="With --repos: stale after this long without a push.")
+    ] = "365d",
     db: DbOption = None,
 ) -> None:
     """What is broken, flaky or suspect, since when, and where (file:line)."""
@@ -292,6 +327,9 @@ def status_cmd(
     from curator.cli import checkformat as report
     from curator.store.history import has_checked
 
+    if repos:
+        _status_repos(stale_after, fmt, db)
+        return
     states = set(state or ()) | ({LinkState.BROKEN} if broken else set())
     with read_session(open_engine(db, must_exist=True)) as session:
         rows = load_status(session, states or None, source=source)
@@ -302,6 +340,20 @@ def status_cmd(
         out.print(report.status_table(rows))
     if never:  # an empty table would read as "all fine"
         err.print(NOT_CHECKED, markup=False, highlight=False)
+
+
+def _status_repos(stale_after: str, fmt: TableFormat, db: str | None) -> None:
+    from curator.cli.format import repos_json, repos_table
+    from curator.store.repofacts import load_repos
+    from curator.util.when import parse_duration
+
+    limit = parse_duration(stale_after)
+    with read_session(open_engine(db, must_exist=True)) as session:
+        rows = [r for r in load_repos(session, now(), limit) if r.notable]
+    if fmt is TableFormat.JSON:
+        echo(repos_json(rows))
+    else:
+        out.print(repos_table(rows))
 
 
 exclude_app = typer.Typer(

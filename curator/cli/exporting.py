@@ -36,6 +36,9 @@ def export_cmd(
     taxonomy: Annotated[
         Path | None, typer.Option("--taxonomy", help="Taxonomy file (canonical categories).")
     ] = None,
+    stars: Annotated[
+        bool, typer.Option("--stars", help="Show GitHub repositories' star counts.")
+    ] = False,
     base_url: Annotated[
         str | None,
         typer.Option(
@@ -68,6 +71,7 @@ def export_cmd(
         rules,
         taxonomy,
         base_url=base_url,
+        stars=stars,
     )
     for f in result.files:
         echo(f"{f.path}: {'written' if f.written else 'unchanged'}\n")

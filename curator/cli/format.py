@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from curator.store.fixes import FixBatch
     from curator.store.linklist import StoredLink
     from curator.store.queries import Duplicate, EntryView, Stats
+    from curator.store.repofacts import RepoRow
     from curator.util.config import SettingView
 
 
@@ -373,3 +374,31 @@ def settings_text(path: Path | None, views: Sequence[SettingView]) -> str:
         )
         lines.append(f"{v.key} = {value}  # {v.origin}\n")
     return "".join(lines)
+
+
+def repos_json(rows: Iterable[RepoRow]) -> str:
+    return to_json(
+        [
+            {
+                "url": r.link,
+                "name_with_owner": r.name_with_owner,
+                "new_url": r.url if r.renamed else None,
+                "archived": r.archived,
+                "disabled": r.disabled,
+                "renamed": r.renamed,
+                "stale": r.stale,
+                "pushed_at": r.pushed_at.isoformat() if r.pushed_at else None,
+                "stars": r.stars,
+            }
+            for r in rows
+        ]
+    )
+
+
+def repos_table(rows: Sequence[RepoRow]) -> Table:
+    table = Table(title=f"{len(rows)} GitHub repositories archived, renamed or stale")
+    for name in ("url", "what", "stars"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        table.add_row(r.link, r.describe(), str(r.stars))
+    return table

@@ -62,6 +62,8 @@ def link_md(text: str, link: OutLink, depth: int, escape: Callable[[str], str] =
     marker = MARKERS.get(link.status)
     if marker:
         out += f" {marker}"
+    if link.mark:
+        out += link.mark
     if link.status is LinkStatus.BROKEN and link.archived:
         out += f" [archived copy]({md_url(link.archived)})"
     return out

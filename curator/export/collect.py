@@ -5,7 +5,9 @@ rules (for the legend) and the output directory (relative links are rewritten to
 from there). Output: `ExportData`: entries in
 source order, each once (an entry found in several lists or sections carries the others
 in `also_in`), with canonical category, tags, link status from the last check
-(`url_state`), and the snapshot `changes.py` compares with the previous export.
+(`url_state`; a gone reason such as soft-404 or parked after 💀), GitHub repository facts
+(`repo_fact`: 🗄️ archived, 💤 no push in a year, the repository's description for an entry
+the list gave none), and the snapshot `changes.py` compares with the previous export.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -28,6 +30,7 @@ from curator.export.owncats import own_categories
 from curator.export.sources import source_filename
 from curator.store.entries import broken_urls_linked, live_entries_in_order, live_main_and_sub_links
 from curator.store.kinds import RunKind
+from curator.store.repofacts import RepoMark, marks_by_url
 from curator.store.runs import last_finished
 from curator.store.sources import SourceRow, sources_by_name
 from curator.store.tags import name_combinations, tagged_with_origin, tags_by_name
@@ -38,6 +41,7 @@ from curator.util.jsoncache import JsonCache
 if TYPE_CHECKING:
     from curator.store.dbapi import Db
 
+STALE_AFTER = timedelta(days=365)  # a repository without a push this long is 💤
 PUNCT_ONLY = re.compile(r"^[\s,，、;；:：/|·.-]*$")
 # Separators between the items of a description or note ("a, b、c；d").
 _SEP = re.compile(r"(\s*[,，、;；|·]\s*)")
@@ -59,6 +63,7 @@ class OutLink(NamedTuple):
     relative: bool  # target is a path from the export root (prefix "../" one level down)
     status: LinkStatus = LinkStatus.NONE
     archived: str | None = None
+    mark: str = ""  # after the status marker: 🗄️ archived / 💤 stale repository, gone reason
 
 
 class Occurrence(NamedTuple):
@@ -139,6 +144,7 @@ class _State(NamedTuple):
     final_url: str | None
     archived_url: str | None
     title: str | None
+    reason: str | None
 
 
 def _status(state: _State | None) -> tuple[LinkStatus, str | None, str | None]:
@@ -302,6 +308,17 @@ def _tags(
     return tagged, reasons, vetoed
 
 
+def _count(n: int) -> str:
+    """1234 → 1.2k, as GitHub shows stars."""
+    return f"{n / 1000:.1f}k".replace(".0k", "k") if n >= 1000 else str(n)
+
+
+def _repo_description(repos: dict[int, RepoMark], link: _Link | None) -> str:
+    """The repository's own description, for an entry the list gave none."""
+    repo = repos.get(link.url_id) if link is not None and link.url_id is not None else None
+    return (repo.description or "") if repo is not None else ""
+
+
 def collect(
     db: Db,
     taxonomy: Taxonomy,
@@ -309,9 +326,13 @@ def collect(
     out_dir: Path,
     with_reasons: bool = True,
     base_url: str | None = None,
+    *,
+    now: datetime | None = None,
+    stars: bool = False,
 ) -> ExportData:
     """Everything exports show; `with_reasons=False` leaves the tag reasons out (cheaper);
-    `base_url` publishes relative links as absolute URLs under it."""
+    `base_url` publishes relative links as absolute URLs under it; `stars`: GitHub
+    repositories show their star count; `now` dates the 💤 mark."""
     sources = {s.id: s for s in sources_by_name(db)}
     paths = _Paths(out_dir, sources, base_url)
     rows, links, archives = _load(db)
@@ -319,6 +340,7 @@ def collect(
     rows.sort(key=lambda e: names[e.source_id])  # stable: positions stay in order
     ids = {e.id for e in rows}
     states = {r[0]: _State(*r[1:]) for r in state_summaries(db)}
+    repos = marks_by_url(db, now or datetime.now(UTC), STALE_AFTER)
     tagged, reasons, vetoed = _tags(db, ids, with_reasons)
     pinned = overrides(db)
     # Archive links the lists put next to a URL, shown after 💀 when the check knows none.
@@ -336,7 +358,15 @@ def collect(
         if status is LinkStatus.BROKEN and archived is None:
             archived = known.get(lk.url_id) if lk.url_id is not None else None
         target, relative = paths.target(sid, lk.href, lk.kind)
-        return OutLink(lk.text, lk.href, canonical or target, relative, status, archived)
+        mark = ""
+        if status is LinkStatus.BROKEN and state is not None and state.reason:
+            mark = f" ({state.reason})"
+        repo = repos.get(lk.url_id) if lk.url_id is not None else None
+        if repo is not None:
+            mark += (" 🗄️" if repo.archived else "") + (" 💤" if repo.stale else "")
+            if stars:
+                mark += f" ★ {_count(repo.stars)}"
+        return OutLink(lk.text, lk.href, canonical or target, relative, status, archived, mark)
 
     # The loops below run once per entry: locals, and the common cases (one occurrence,
     # a plain web link without check state) first.
@@ -424,7 +454,8 @@ def collect(
                 title or "(untitled)",
                 fetched,
                 main,
-                _without_labels(first.description, labels) if labels else first.description,
+                (_without_labels(first.description, labels) if labels else first.description)
+                or _repo_description(repos, main_link),
                 _notes(first.notes, labels) if first.notes else (),
                 subs,
                 first.columns,

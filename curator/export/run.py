@@ -74,6 +74,7 @@ def export_all(
     taxonomy: Path | None = None,
     now: datetime | None = None,
     base_url: str | None = None,
+    stars: bool = False,
 ) -> ExportResult:
     ruleset = load_rules(rules)
     tax = load_taxonomy(taxonomy)
@@ -89,7 +90,14 @@ def export_all(
         )
     with read_session(engine) as session:
         data = collect(
-            session, tax, ruleset, out_dir, with_reasons=fmt is ExportFormat.JSON, base_url=base_url
+            session,
+            tax,
+            ruleset,
+            out_dir,
+            with_reasons=fmt is ExportFormat.JSON,
+            base_url=base_url,
+            now=now,
+            stars=stars,
         )
         ch = changes_mod.compute(session, data)
         if fmt is ExportFormat.MD:

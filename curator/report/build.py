@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from curator.check.runner import CheckOptions
@@ -30,6 +31,7 @@ from curator.store import results
 from curator.store.connect import read_session
 from curator.store.kinds import RunKind, RunStatus
 from curator.store.links import url_spellings
+from curator.store.repofacts import load_repos
 from curator.store.runs import RunRow, runs_of_kind
 from curator.store.urlstate import StateRow, archived_urls, states_of
 from curator.urls import is_harmful_move
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 LAST_RUN = "last-run"
 _DEFAULTS = CheckOptions()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+STALE_AFTER = timedelta(days=365)  # a repository without a push this long is listed
 
 
 def _run_info(group: Sequence[RunRow]) -> RunInfo:
@@ -129,6 +132,8 @@ def _item(
         title=row.title,
         error=error,
         locations=locations,
+        reason=row.reason,
+        title_drift=row.title_drift,
     )
 
 
@@ -194,6 +199,11 @@ def _build(db: Db, since: str, scope: Scope) -> Report:
     states = states_of(db, candidates)
     candidates = [uid for uid in candidates if uid in states]
     stored_archives = archived_urls(db, candidates)
+    repos = {
+        r.url_id: r.describe()
+        for r in load_repos(db, latest_at or _EPOCH, STALE_AFTER)
+        if r.url_id in live and (r.archived or r.disabled or r.stale)
+    }
     failed_before: set[int] = set()
     if baseline_at is not None:
         failing = [o.value for o in FAILING]
@@ -208,6 +218,8 @@ def _build(db: Db, since: str, scope: Scope) -> Report:
         or uid in gone_from_lists
         or states[uid].state != LinkState.OK.value
         or states[uid].last_outcome == Outcome.REDIRECTED.value
+        or states[uid].title_drift
+        or uid in repos
     ]
     errors = results.last_errors(db, interesting)
     if baseline_at is not None:
@@ -238,6 +250,10 @@ def _build(db: Db, since: str, scope: Scope) -> Report:
         item = _item(states[uid], url, before, errors.get(uid), where, archived)
         if target is not None:
             section = _section_of(item)
+            if section is None and uid in repos:
+                item, section = replace(item, repo=repos[uid]), Section.REPOS
+            elif section is None and item.title_drift:
+                section = Section.TITLE_DRIFT
         else:
             section = Section.FIXED if before is LinkState.BROKEN else None
         if section is not None:

@@ -11,7 +11,8 @@ body's hidden digest marker is compared with the new report's; the same report t
 makes no write. Rate limits (403/429 with `retry-after`, or `x-ratelimit-remaining: 0` with
 `x-ratelimit-reset`) are waited out and retried; a 403 that is not a rate limit is a
 missing permission and raises `GitHubError` (exit 2) saying which permission is needed.
-The token is only ever sent to the API base: pagination links to another origin are refused.
+The token is only ever sent to the API base (http/ghauth.py: https, or http on loopback):
+redirects are not followed and pagination links to another origin are refused.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from curator.check.http.ghauth import base_allowed
 from curator.errors import GitHubError
 from curator.report.render import REPORT_MARK, IssueReport, split_marker
 
@@ -96,6 +98,11 @@ class GitHub:
         if not token:
             raise GitHubError(
                 "GITHUB_TOKEN is not set: add `env: GITHUB_TOKEN: ${{ github.token }}` to the step"
+            )
+        if not base_allowed(base_url):
+            raise GitHubError(
+                f"GitHub API base {base_url!r}: the token goes only over https "
+                "(or plain http to a loopback test server)"
             )
         self.repo = repo
         self._base = base_url.rstrip("/")

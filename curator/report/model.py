@@ -40,6 +40,8 @@ class Section(StrEnum):
     SOFT_404 = "soft_404"  # "moved" to a home or login page: urls.is_harmful_move
     SUSPECT = "suspect"  # failing, not (yet) confirmed: never fails the job
     FLAKY = "flaky"
+    REPOS = "repos"  # GitHub repositories archived, disabled or without a recent push
+    TITLE_DRIFT = "title_drift"  # the page answers, but its title changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,9 @@ class ReportItem:
     title: str | None
     error: str | None
     locations: tuple[str, ...]  # "path:line", 1-based
+    reason: str | None = None  # why an answering page is gone: soft-404, parked
+    title_drift: bool = False
+    repo: str | None = None  # what is notable about a GitHub repository (archived, stale)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +76,9 @@ class ReportItem:
             "title": self.title,
             "error": self.error,
             "locations": list(self.locations),
+            "reason": self.reason,
+            "title_drift": self.title_drift,
+            "repo": self.repo,
         }
 
     @classmethod
@@ -88,6 +96,9 @@ class ReportItem:
             title=data.get("title"),
             error=data.get("error"),
             locations=tuple(data.get("locations") or ()),
+            reason=data.get("reason"),
+            title_drift=bool(data.get("title_drift")),
+            repo=data.get("repo"),
         )
 
 

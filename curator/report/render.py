@@ -39,6 +39,8 @@ TITLES = {
     Section.SOFT_404: "Redirected to a home or login page (likely gone; not a move)",
     Section.SUSPECT: "Failing, not confirmed yet (does not fail the job)",
     Section.FLAKY: "Flaky (alternating; does not fail the job)",
+    Section.REPOS: "GitHub repositories archived or without a recent push",
+    Section.TITLE_DRIFT: "Title changed (the page may have been replaced)",
 }
 _COLUMNS = {
     Section.NEWLY_BROKEN: ("Link", "Where", "Last result", "Broken since", "Archived copy"),
@@ -49,8 +51,19 @@ _COLUMNS = {
     Section.SOFT_404: ("Link", "Lands on", "Where"),
     Section.SUSPECT: ("Link", "Where", "Last result", "Failing since"),
     Section.FLAKY: ("Link", "Where", "Last result"),
+    Section.REPOS: ("Link", "What", "Where"),
+    Section.TITLE_DRIFT: ("Link", "Title now", "Where"),
 }
-_FOLDED = frozenset({Section.REDIRECTED, Section.SOFT_404, Section.SUSPECT, Section.FLAKY})
+_FOLDED = frozenset(
+    {
+        Section.REDIRECTED,
+        Section.SOFT_404,
+        Section.SUSPECT,
+        Section.FLAKY,
+        Section.REPOS,
+        Section.TITLE_DRIFT,
+    }
+)
 _SHOWN_OUTCOMES = ("ok", "redirected", "gone", "blocked", "transient", "timeout", "invalid")
 
 
@@ -117,7 +130,9 @@ def _where(item: ReportItem) -> str:
 def _result(item: ReportItem) -> str:
     outcome = item.outcome.value if item.outcome else "unchecked"
     text = f"{item.status} {outcome}" if item.status else outcome
-    if item.error and not item.status:
+    if item.reason:
+        text += f" ({_text(item.reason, 30)})"
+    elif item.error and not item.status:
         text += f": {_text(item.error, 60)}"
     return text
 
@@ -139,6 +154,10 @@ def _row(section: Section, item: ReportItem, now: datetime | None) -> str:
         cells = [_link(item.url), _link(item.final_url or ""), _where(item)]
     elif section is Section.SUSPECT:
         cells = [_cell_link(item), _where(item), _result(item), _since(item.since, now)]
+    elif section is Section.REPOS:
+        cells = [_link(item.url), _text(item.repo), _where(item)]
+    elif section is Section.TITLE_DRIFT:
+        cells = [_link(item.url), _text(item.title), _where(item)]
     else:
         cells = [_cell_link(item), _where(item), _result(item)]
     return "| " + " | ".join(cells) + " |"
@@ -162,6 +181,8 @@ def _summary_lines(report: Report) -> list[str]:
             (Section.SOFT_404, "redirected to a home or login page"),
             (Section.SUSPECT, "failing, not confirmed yet"),
             (Section.FLAKY, "flaky"),
+            (Section.REPOS, "repositories archived or stale"),
+            (Section.TITLE_DRIFT, "titles changed"),
         )
         if n[s]
     ]

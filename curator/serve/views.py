@@ -5,9 +5,10 @@ soft 404, moved), each with its recent history, file:line locations and the entr
 link to it; entry search results; the taxonomy's category names. Config: `HISTORY` (checks
 shown per URL), `SEARCH_LIMIT`.
 
-Sections: a URL goes into the first that fits: its state (broken, flaky, suspect), then a
-title that drifted from the one it had (a parked page or a soft 404 answering 200), then a
-permanent redirect whose target the lists could use instead.
+Sections: a URL goes into the first that fits: a last check that found a soft 404 or a
+parked domain (`reason`: a page that answers, judged gone by a heuristic a human may want
+to overrule, whatever its state), its state (broken, flaky, suspect), then a permanent
+redirect whose target the lists could use instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from enum import StrEnum
 from sqlmodel import Session
 
 from curator.check.exclusions import ExclusionMatcher, list_exclusions
+from curator.check.http.softpages import PARKED, SOFT_404
 from curator.check.store import StatusRow, load_status
 from curator.check.types import LinkState, Outcome
 from curator.store.queries import EntryView, list_entries
@@ -45,7 +47,7 @@ _TITLES = {
     Section.BROKEN: "Broken (confirmed)",
     Section.FLAKY: "Flaky",
     Section.SUSPECT: "Suspect (failing, not yet confirmed)",
-    Section.SOFT_404: "Soft 404 or parked (the page title changed)",
+    Section.SOFT_404: "Soft 404 or parked (the page answers, but not with the page)",
     Section.MOVED: "Moved permanently",
 }
 _BY_STATE = {
@@ -69,13 +71,14 @@ class TriageItem:
     locations: tuple[str, ...]
     history: tuple[HistoryPoint, ...]
     entries: tuple[EntryRef, ...]
+    reason: str | None = None  # soft-404, parked, fragment-missing
 
 
 def _section_of(row: StatusRow) -> Section | None:
+    if row.reason in (SOFT_404, PARKED):
+        return Section.SOFT_404
     if row.state in _BY_STATE:
         return _BY_STATE[row.state]
-    if row.title_drift:
-        return Section.SOFT_404
     if row.last_outcome is Outcome.REDIRECTED and row.final_url:
         return Section.MOVED
     return None
@@ -99,7 +102,7 @@ def triage(session: Session, now: datetime | None = None) -> dict[Section, list[
             TriageItem(
                 s, r.url, r.state, r.last_outcome, r.last_status, r.since, r.last_checked_at,
                 r.final_url, r.title, r.locations, tuple(past.get(r.url, ())),
-                tuple(entries.get(r.url, ())),
+                tuple(entries.get(r.url, ())), r.reason,
             )
         )  # fmt: skip
     return out

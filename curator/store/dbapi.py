@@ -45,7 +45,7 @@ BUSY_TIMEOUT_MS = 60_000
 # every SQLite writer takes the write lock with BEGIN IMMEDIATE: imports, tagging, checks
 # and upgrades then queue instead of interleaving their max(id)+1 allocations.
 WRITE_LOCK_KEY = 0x637572  # "cur"
-SCHEMA_HEAD = "0004"  # the newest Alembic revision in migrations/versions/
+SCHEMA_HEAD = "0005"  # the newest Alembic revision in migrations/versions/
 _MAGIC = b"SQLite format 3\x00"
 
 

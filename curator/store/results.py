@@ -33,6 +33,7 @@ class ResultRow(NamedTuple):
     error: str | None
     title: str | None
     description: str | None
+    reason: str | None = None  # soft-404, parked, fragment-missing
 
 
 COLUMNS: tuple[str, ...] = ResultRow._fields
@@ -49,7 +50,7 @@ def insert_results(conn: Connection, rows: Sequence[ResultRow]) -> None:
             (
                 r.url_id, r.run_id, sql_time(r.checked_at), r.status, r.outcome, r.final_url,
                 json.dumps(r.redirects) if r.redirects else "[]", r.elapsed_ms, r.attempts,
-                r.error, r.title, r.description,
+                r.error, r.title, r.description, r.reason,
             )
             for r in rows
         ],

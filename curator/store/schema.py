@@ -133,6 +133,7 @@ class CheckResult(SQLModel, table=True):
     error: str | None = None
     title: str | None = None
     description: str | None = None
+    reason: str | None = None  # soft-404, parked, fragment-missing
 
 
 class UrlState(SQLModel, table=True):
@@ -151,6 +152,25 @@ class UrlState(SQLModel, table=True):
     description: str | None = None
     title_drift: bool = False
     archived_url: str | None = None
+    reason: str | None = None  # of the last result: soft-404, parked, fragment-missing
+
+
+class RepoFact(SQLModel, table=True):
+    """What the GitHub API said of a repository link at its last check (check/github.py)."""
+
+    __tablename__ = "repo_fact"
+    url_id: int = Field(foreign_key="url.id", primary_key=True)
+    name_with_owner: str
+    url: str
+    archived: bool = False
+    disabled: bool = False
+    fork: bool = False
+    stars: int = 0
+    pushed_at: datetime | None = None
+    description: str | None = None
+    license: str | None = None
+    language: str | None = None
+    checked_at: datetime
 
 
 class Tag(SQLModel, table=True):

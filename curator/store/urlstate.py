@@ -18,7 +18,8 @@ from curator.store.kinds import Outcome
 
 
 class StateRow(NamedTuple):
-    """A `url_state` row, every column but `archived_url` (curate/archives.py's own)."""
+    """A `url_state` row, every column but `archived_url` (set by the check's Wayback
+    lookup, store/snapshots.py; read with `archive_lookups`)."""
 
     url_id: int
     state: str  # a LinkState
@@ -33,6 +34,7 @@ class StateRow(NamedTuple):
     title: str | None
     description: str | None
     title_drift: bool
+    reason: str | None = None  # of the last result: soft-404, parked, fragment-missing
 
 
 COLUMNS: tuple[str, ...] = StateRow._fields
@@ -52,10 +54,10 @@ def states_of(db: Db, url_ids: Sequence[int]) -> dict[int, StateRow]:
         sql = _SELECT + f"({', '.join('?' * len(chunk))})"
         for r in fetch_all(db, sql, chunk):
             uid, state, outcome, status, first_failure, failures, flips = r[:7]
-            ok_at, checked_at, final_url, title, description, drift = r[7:]
+            ok_at, checked_at, final_url, title, description, drift, reason = r[7:]
             rows[uid] = StateRow(
                 uid, state, outcome, status, t(first_failure), failures, flips, t(ok_at),
-                t(checked_at), final_url, title, description, bool(drift),
+                t(checked_at), final_url, title, description, bool(drift), reason,
             )  # fmt: skip
     return rows
 
@@ -69,7 +71,7 @@ def upsert_states(conn: Connection, rows: Sequence[StateRow]) -> None:
             (
                 r.url_id, r.state, r.last_outcome, r.last_status, t(r.first_failure_at),
                 r.consecutive_failures, r.flips, t(r.last_ok_at), t(r.last_checked_at),
-                r.final_url, r.title, r.description, r.title_drift,
+                r.final_url, r.title, r.description, r.title_drift, r.reason,
             )
             for r in rows
         ],
@@ -123,14 +125,31 @@ def archived_urls(db: Db, url_ids: Sequence[int]) -> dict[int, str]:
     return found
 
 
-# (url_id, state, last_outcome, final_url, archived_url, title)
-StateSummary = tuple[int, str, str | None, str | None, str | None, str | None]
+def archive_lookups(db: Db, url_ids: Sequence[int]) -> dict[int, str]:
+    """`url_state.archived_url` of those of `url_ids` looked up already: a copy's URL, or
+    "" when the lookup found none (a URL never looked up is left out)."""
+    found: dict[int, str] = {}
+    for chunk in in_chunks(url_ids):
+        found.update(
+            fetch_all(
+                db,
+                "SELECT url_id, archived_url FROM url_state WHERE archived_url IS NOT NULL"
+                f" AND url_id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return found
+
+
+# (url_id, state, last_outcome, final_url, archived_url, title, reason)
+StateSummary = tuple[int, str, str | None, str | None, str | None, str | None, str | None]
 
 
 def state_summaries(db: Db) -> list[StateSummary]:
     """What exports show of every URL's state, as plain tuples."""
     return fetch_all(
-        db, "SELECT url_id, state, last_outcome, final_url, archived_url, title FROM url_state"
+        db,
+        "SELECT url_id, state, last_outcome, final_url, archived_url, title, reason FROM url_state",
     )
 
 

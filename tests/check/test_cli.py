@@ -126,6 +126,9 @@ def test_json_report_shape_and_content(tmp_path: Path, server: tuple[str, list[s
         "elapsed_ms",
         "state",
         "locations",
+        "reason",
+        "title_drift",
+        "archived_url",
     }
     assert all(set(r) == keys for r in data["results"])
     by_url = {r["url"]: r for r in data["results"]}
@@ -287,13 +290,15 @@ def test_text_output_and_github_token(
     seen = {}
 
     def fake_run_check(engine, options, **kw):  # type: ignore[no-untyped-def]
-        seen["tokens"] = options.config.tokens
+        seen["github"] = options.config.github
         raise runner.InputError("stop here")
 
     monkeypatch.setattr(runner, "run_check", fake_run_check)
     monkeypatch.setenv("GITHUB_TOKEN", "t0k")
     assert run_cli("check", "--db", db).code == 2
-    assert seen["tokens"] == {"github.com": "t0k", "api.github.com": "t0k"}
+    assert seen["github"].token == "t0k"
+    assert seen["github"].api_url == "https://api.github.com"
+    assert seen["github"].graphql_url == "https://api.github.com/graphql"
 
 
 def test_terminal_gets_a_summary_table(

@@ -118,6 +118,10 @@ class Handler(socketserver.BaseRequestHandler):
         else:
             self.send(200, b"<html><head><title>Finally</title></head></html>")
 
+    def route_parked(self, path: str) -> None:
+        sedo = b'<script src="https://sedoparking.com/frmpark/p.js"></script>'
+        self.send(200, b"<html><head><title>for sale</title>" + sedo + b"</head></html>")
+
     def route_hugeheader(self, path: str) -> None:
         self.send(200, b"<title>x</title>", extra=f"X-Huge: {'h' * (1 << 20)}\r\n")
 
@@ -284,13 +288,14 @@ def test_stop_returns_promptly_and_reports_only_finished_checks(server: LiveServ
 
 def test_sharded_run_matches_in_process_run(server: LiveServer) -> None:
     """Two worker processes, split by host (127.0.0.1 and localhost)."""
-    paths = ["/ok", "/gbk", "/big5", "/missing", "/loop/a"]
+    paths = ["/ok", "/gbk", "/big5", "/missing", "/loop/a", "/parked"]
     urls = [server.url(p, h) for p in paths for h in ("127.0.0.1", "localhost")]
     sharded = run(urls, cfg(workers=2, shard_min_urls=0))
     local = run(urls, cfg(workers=1))
-    summary = {u: (r.outcome, r.title, r.status) for u, r in sharded.items()}
-    assert summary == {u: (r.outcome, r.title, r.status) for u, r in local.items()}
-    assert summary[server.url("/gbk", "localhost")] == (Outcome.OK, GBK_TITLE, 200)
+    summary = {u: (r.outcome, r.title, r.status, r.reason) for u, r in sharded.items()}
+    assert summary == {u: (r.outcome, r.title, r.status, r.reason) for u, r in local.items()}
+    assert summary[server.url("/parked", "localhost")][::3] == (Outcome.GONE, "parked")
+    assert summary[server.url("/gbk", "localhost")] == (Outcome.OK, GBK_TITLE, 200, None)
     assert summary[server.url("/missing", "localhost")][0] is Outcome.GONE
 
 

@@ -18,6 +18,7 @@ import respx
 
 from curator.check.engine import HostPool, run_checks
 from curator.check.http.fetch import Fetcher
+from curator.check.http.ghauth import GitHubApi
 from curator.check.types import CheckConfig, FetchResult, Hop, Outcome
 from tests.support.respx_checker import CheckerMocker
 
@@ -417,23 +418,17 @@ def test_non_html_body_is_not_read(mock: respx.MockRouter) -> None:
     assert r.outcome is Outcome.OK and r.title is None and stream.pulled == 0
 
 
-def test_token_goes_only_to_its_host_and_never_across_a_redirect(
+def test_pages_never_carry_the_github_token_not_even_github_com_or_its_api(
     mock: respx.MockRouter,
 ) -> None:
-    api = redirect(mock, "https://api.github.com/repos/a/b", 301, "https://api.github.com/r/1")
-    api2 = redirect(mock, "https://api.github.com/r/1", 302, "https://codeload.github.com/x")
-    other = mock.get("https://codeload.github.com/x").respond(200)
-    r = check("https://api.github.com/repos/a/b", tokens={"api.github.com": "s3cret"})
-    assert r.outcome is Outcome.OK
-    assert api.calls.last.request.headers["authorization"] == "Bearer s3cret"
-    assert api2.calls.last.request.headers["authorization"] == "Bearer s3cret"
-    assert "authorization" not in other.calls.last.request.headers
-
-
-def test_token_for_github_com_is_not_sent_to_a_subdomain(mock: respx.MockRouter) -> None:
-    route = mock.get("https://gist.github.com/x").respond(200)
-    check("https://gist.github.com/x", tokens={"github.com": "s3cret"})
-    assert "authorization" not in route.calls.last.request.headers
+    api = GitHubApi("s3cret")
+    page = redirect(mock, "http://github.com/a/b", 301, "https://github.com/a/b")
+    https_page = mock.get("https://github.com/a/b").respond(200)
+    api_page = mock.get("https://api.github.com/repos/a/b").respond(200)
+    assert check("http://github.com/a/b", github=api).outcome is Outcome.REDIRECTED
+    assert check("https://api.github.com/repos/a/b", github=api).outcome is Outcome.OK
+    for route in (page, https_page, api_page):
+        assert "authorization" not in route.calls.last.request.headers
 
 
 def test_no_cookie_is_ever_sent_back(mock: respx.MockRouter) -> None:

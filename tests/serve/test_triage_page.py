@@ -234,3 +234,30 @@ def test_a_non_loopback_bind_without_a_token_is_refused(tmp_path: Path) -> None:
     assert res.stderr.startswith("Error: --host 0.0.0.0: serving on a non-loopback address")
     assert res.stderr.count("\n") == 1
     assert not db.exists()
+
+
+def test_soft_404s_and_parked_pages_are_listed_by_the_checks_reason(tmp_path: Path) -> None:
+    """A deep link sent to the site root is a soft 404 (gone, with its reason): it is listed
+    under soft-404, not under its state; a page that merely answers is not listed at all."""
+    with serve_site() as site:
+        site.status.update({"/docs/guide": 301, "/": 200, "/ok": 200})
+        site.location["/docs/guide"] = site.url("/")
+        md = tmp_path / "list.md"
+        md.write_text(
+            f"# Tools\n\n- [Guide]({site.url('/docs/guide')}) - docs\n"
+            f"- [Fine]({site.url('/ok')}) - alive\n",
+            encoding="utf-8",
+        )
+        db = tmp_path / "curator.db"
+        assert run_cli("import", md, "--db", db).code == 0
+        res = run_cli("check", "--allow-private", "--retries", "0", "--db", db)
+        assert res.code == 0, res.stderr
+    assert _rows(db, "SELECT reason FROM url_state WHERE reason IS NOT NULL") == [("soft-404",)]
+    with serving(db) as base:
+        status, html, _ = _request(base + "/")
+    assert status == 200
+    m = re.search(r'<table class="section-soft-404">(.*?)</table>', html, re.S)
+    assert m is not None, html
+    assert site.url("/docs/guide") in m.group(1) and "list.md:3" in m.group(1)
+    assert '<span class="reason">soft-404</span>' in m.group(1)
+    assert "section-suspect" not in html and site.url("/ok") not in html

@@ -65,7 +65,7 @@ def test_edits_after_import_get_fresh_ids(pg_url: str) -> None:
     _run("import", SEEDS["study"], "--db", pg_url)
     rows = json.loads(_run("list", "--format", "json", "--db", pg_url))
     old = next(e["url"] for e in rows if (e["url"] or "").startswith("http"))
-    _run("set-url", old, "https://example.org/a-new-home", "--db", pg_url)
+    _run("set-url", old, "https://example.org/a-new-home", "--db-only", "--db", pg_url)
     _run("tag", "add", str(rows[0]["id"]), "perf", "--db", pg_url)
     _run("import", SEEDS["frameworks"], "--db", pg_url)  # max(id)+1 after the ORM's row
     with psycopg.connect(pg_url) as conn:

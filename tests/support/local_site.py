@@ -10,20 +10,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class Site:
     """Unknown paths answer 404; `requested` records every path asked for, `headers` the
-    request headers last sent for each path (names lower-cased); `location` adds a Location
-    header (for 301s)."""
+    request headers last sent for each path (names lower-cased), `all_headers` those of every
+    request in order; `location` adds a Location header (for 301s)."""
 
     def __init__(self) -> None:
         self.status: dict[str, int] = {}
         self.location: dict[str, str] = {}
         self.requested: list[str] = []
         self.headers: dict[str, dict[str, str]] = {}
+        self.all_headers: list[dict[str, str]] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 site.requested.append(self.path)
                 site.headers[self.path] = {k.lower(): v for k, v in self.headers.items()}
+                site.all_headers.append(site.headers[self.path])
                 code = site.status.get(self.path, 404)
                 body = f"<html><head><title>Page {self.path}</title></head></html>".encode()
                 self.send_response(code)

@@ -76,7 +76,7 @@ def test_every_key_is_loaded_typed_and_relative_to_the_file(tmp_path: Path) -> N
     cfg = load_config(root / "docs" / "deep")  # found from a subdirectory
     assert cfg.path == root / "curator.toml" and cfg.table == ()
     assert cfg.lists == ("README.md", "lists/*.md")
-    assert cfg.db == root / "data" / "links.db"
+    assert cfg.db == str(root / "data" / "links.db")
     c = cfg.check
     assert (c.concurrency, c.per_host, c.timeout, c.retries) == (16, 2, 7.5, 1)
     assert (c.max_age, c.confirm_runs, c.confirm_days) == ("12h", 3, 4.0)
@@ -156,3 +156,9 @@ def test_lists_globs_and_curator_config_env(
     monkeypatch.setenv("CURATOR_CONFIG", str(other))
     with pytest.raises(ConfigError, match="matches no file"):
         list_paths(load_config(root))
+
+
+def test_db_may_be_a_postgresql_url(tmp_path: Path) -> None:
+    (tmp_path / "curator.toml").write_text('db = "postgresql://team@db.internal/lists"\n')
+    # a URL is kept as written (a path would be made relative to the file)
+    assert load_config(tmp_path).db == "postgresql://team@db.internal/lists"

@@ -65,8 +65,10 @@ async def read_head(
     cap: int,
     buf: bytearray,
     drain_limit: int = 0,
+    whole: bool = False,
 ) -> None:
-    """Fill `buf` with the page up to `</head>` or `cap`, whichever comes first.
+    """Fill `buf` with the page up to `</head>` or `cap`, whichever comes first (with
+    `whole`, up to `cap`: fragment checks need the body's ids).
 
     `buf` belongs to the caller so that what arrived before a stall or a broken connection
     is kept. When the whole body is known to be at most `drain_limit` bytes, the rest is
@@ -87,7 +89,7 @@ async def read_head(
             buf += decoder.feed(raw)
         except zlib.error:
             end = len(buf)  # corrupt compressed data: keep what decoded cleanly
-        if end < 0:
+        if end < 0 and not whole:
             end = _head_end(buf, scan_from)
         if end < 0 and decoder.remaining <= 0:
             end = len(buf)
@@ -95,6 +97,12 @@ async def read_head(
             del buf[end:]
             if not drain_rest:
                 break
+
+
+def head_length(buf: bytes | bytearray) -> int:
+    """Bytes of `buf` before `</head>` or `<body>` (all of it when neither is there)."""
+    end = _head_end(bytearray(buf), 0)
+    return len(buf) if end < 0 else end
 
 
 def _small(headers: Mapping[str, str], limit: int) -> bool:

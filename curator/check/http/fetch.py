@@ -2,7 +2,7 @@
 
 Input: a URL and a `Hosts` registry (per-host client and gate, global slots) from
 engine.py. Output: one `FetchResult`. Config: `CheckConfig` (timeout, retries, backoff_base,
-max_redirects, max_retry_after, max_body, allow_private, tokens); `sleep`, `clock` and
+max_redirects, max_retry_after, max_body, allow_private, headers); `sleep`, `clock` and
 `jitter` are injectable so tests need not wait.
 
 Choices: each hop is a streaming GET (a page's title needs the body; HEAD first would
@@ -15,7 +15,8 @@ over; another one from the host within that window pauses the whole host (every 
 waits), as a server limiting the client rather than one URL answers every request so. A
 waiting job gives its global slot back meanwhile, so the rest of the run keeps going. Each
 attempt has an overall deadline of `timeout`, since httpx's read timeout restarts with every
-trickled byte. The guard runs before every hop; tokens go only to their exact host.
+trickled byte. The guard runs before every hop. Pages never carry a token (a GitHub token
+goes only to the API, through check/github.py; see http/ghauth.py).
 """
 
 from __future__ import annotations
@@ -24,17 +25,18 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import httpx
 
-from curator.check import classify
-from curator.check.http import body, guard
+from curator.check import classify, fragments
+from curator.check.http import body, guard, softpages
 from curator.check.http.titles import PageMeta, charset_from_content_type, extract_meta
 from curator.check.http.transport import HostClient
 from curator.check.types import REFUSED, CheckConfig, FetchResult, Hop, Outcome
+from curator.urls import redirect_to_root
 
 # What classify.py and body.py read of a response's headers.
 _KEPT_HEADERS = frozenset(
@@ -50,6 +52,7 @@ _KEPT_HEADERS = frozenset(
     }
 )
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+PASSING_OUTCOMES = (Outcome.OK, Outcome.REDIRECTED)
 DRAIN_LIMIT = 64 * 1024  # bodies this small may be read to the end to keep the connection
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -119,6 +122,7 @@ class _Answer:
     status: int
     headers: dict[str, str]
     meta: PageMeta = _NO_META
+    head: bytes | None = None  # what was read of a 2xx HTML body
 
 
 @dataclass(slots=True)
@@ -159,15 +163,66 @@ class Fetcher:
     sleep: Sleep = asyncio.sleep
     clock: Callable[[], float] = time.monotonic
     jitter: Callable[[], float] = random.random
-    _tokens: dict[str, str] = field(init=False)
+    # Origin → the run's probe of a path that cannot exist there (soft 404s).
+    _probes: dict[str, asyncio.Future[softpages.Page | None]] = field(default_factory=dict)
     _headers: dict[str, dict[str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self._tokens = {h.lower(): t for h, t in self.config.tokens.items()}
         self._headers = {h.lower(): hs for h, hs in self.config.headers.items()}
 
     async def check(self, url: str) -> FetchResult:
         """Check `url`; call with one of `hosts.slots` held (given back during waits)."""
+        whole = url in self.config.fragment_urls
+        result, answer = await self._follow(url, whole)
+        if whole and answer is not None and answer.head is not None:
+            result = replace(result, anchors=fragments.page_anchors(answer.head))
+        if result.outcome is Outcome.REDIRECTED and redirect_to_root(url, result.final_url or url):
+            return replace(
+                result,
+                outcome=Outcome.GONE,
+                reason=softpages.SOFT_404,
+                error="permanent redirect of a deep link to the site root or a login page",
+            )
+        if answer is None or answer.head is None or result.outcome not in PASSING_OUTCOMES:
+            return result
+        size = body.head_length(answer.head) if whole else len(answer.head)
+        page = softpages.Page(url, result.final_url or url, result.title, size)
+        if softpages.parked(page, answer.head):
+            return replace(
+                result, outcome=Outcome.GONE, reason=softpages.PARKED, error="parked domain"
+            )
+        if self.config.soft404 and not softpages.is_root(url):
+            probe = await self._probe(page.final_url)
+            if probe is not None and softpages.matches_probe(page, probe):
+                return replace(
+                    result,
+                    outcome=Outcome.GONE,
+                    reason=softpages.SOFT_404,
+                    error=f"looks like what the host serves for a missing page ({probe.url})",
+                )
+        return result
+
+    async def _probe(self, url: str) -> softpages.Page | None:
+        """What `url`'s host answers for a path that cannot exist (once per origin and
+        run; None when it answers honestly with an error)."""
+        end = url.find("/", url.find("//") + 2)
+        key = url if end < 0 else url[:end]  # the origin, as spelt: cheap, once per page
+        task = self._probes.get(key)
+        if task is None:
+            task = self._probes[key] = asyncio.ensure_future(self._run_probe(url))
+        elif task.done():
+            return task.result()  # every page after the first: no await, no shield
+        return await asyncio.shield(task)
+
+    async def _run_probe(self, url: str) -> softpages.Page | None:
+        target = softpages.probe_url(url)
+        result, answer = await self._follow(target)
+        if answer is None or answer.head is None or not 200 <= (result.status or 0) < 300:
+            return None
+        return softpages.Page(target, result.final_url or target, result.title, len(answer.head))
+
+    async def _follow(self, url: str, whole: bool = False) -> tuple[FetchResult, _Answer | None]:
+        """Follow `url`'s redirects by hand; the result and the final answer, if any."""
         start = self.clock()
         hops: list[Hop] = []
         seen: set[tuple[str, str, int | None, bytes]] = set()
@@ -188,56 +243,63 @@ class Fetcher:
         while True:
             reason = guard.refusal(current, self.config.allow_private)
             if reason:
-                return result(Outcome.INVALID, error=f"{REFUSED}{reason}")
+                return result(Outcome.INVALID, error=f"{REFUSED}{reason}"), None
             try:
                 parsed = parsed or httpx.URL(current)
             except (httpx.InvalidURL, ValueError) as exc:
-                return result(Outcome.INVALID, error=f"malformed URL: {exc}")
+                return result(Outcome.INVALID, error=f"malformed URL: {exc}"), None
             seen.add(_loop_key(parsed))
-            hop = await self._hop(parsed)
+            hop = await self._hop(parsed, whole)
             retries += hop.attempts - 1
             if hop.error is not None:
-                return result(hop.error.outcome, error=hop.error.message)
+                return result(hop.error.outcome, error=hop.error.message), None
             assert hop.answer is not None
             status, headers = hop.answer.status, hop.answer.headers
             if status in classify.REDIRECT_STATUSES and not classify.is_bot_wall(status, headers):
                 location = headers.get("location")
                 if not location:
-                    return result(Outcome.INVALID, status=status, error="redirect without Location")
+                    return result(
+                        Outcome.INVALID, status=status, error="redirect without Location"
+                    ), None
                 hops.append(Hop(current, status))
                 permanent = permanent and status in classify.PERMANENT_STATUSES
                 try:
                     parsed = parsed.join(location)
                 except (httpx.InvalidURL, ValueError) as exc:
-                    return result(Outcome.INVALID, status=status, error=f"bad Location: {exc}")
+                    return result(
+                        Outcome.INVALID, status=status, error=f"bad Location: {exc}"
+                    ), None
                 target = str(parsed)
                 if _loop_key(parsed) in seen:
-                    return result(Outcome.INVALID, status=status, error=f"redirect loop: {target}")
+                    return result(
+                        Outcome.INVALID, status=status, error=f"redirect loop: {target}"
+                    ), None
                 if len(hops) > self.config.max_redirects:
                     return result(
                         Outcome.INVALID,
                         status=status,
                         error=f"too many redirects (more than {self.config.max_redirects})",
-                    )
+                    ), None
                 current = target
                 continue
             outcome = classify.outcome_for_status(status, headers, permanent and bool(hops))
-            return result(
+            done = result(
                 outcome,
                 status=status,
                 title=hop.answer.meta.title,
                 description=hop.answer.meta.description,
                 error=None if outcome in (Outcome.OK, Outcome.REDIRECTED) else f"HTTP {status}",
             )
+            return done, hop.answer
 
-    async def _hop(self, url: httpx.URL) -> _Hop:
+    async def _hop(self, url: httpx.URL, whole: bool = False) -> _Hop:
         """One URL (no redirects followed) with retries; GET, then HEAD on 405/501."""
         host = url.host.lower()
         attempt = 0
         while True:
             attempt += 1
             try:
-                answer = await self._attempt(url, host, "GET")
+                answer = await self._attempt(url, host, "GET", whole)
                 if answer.status in classify.METHOD_REJECTED:
                     head = await self._attempt(url, host, "HEAD")
                     if head.status not in classify.METHOD_REJECTED:
@@ -282,14 +344,13 @@ class Fetcher:
         finally:
             await self.hosts.slots.acquire()
 
-    async def _attempt(self, url: httpx.URL, host: str, method: str) -> _Answer:
+    async def _attempt(
+        self, url: httpx.URL, host: str, method: str, whole: bool = False
+    ) -> _Answer:
         gate = self.hosts.gate(host)
         while (left := gate.pause_left()) > 0:
             await self._idle(left)
         headers = dict(self._headers.get(host, ()))
-        token = self._tokens.get(host)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
         try:
             async with gate:
                 client = self.hosts.client(host)
@@ -297,7 +358,7 @@ class Fetcher:
                 async with asyncio.timeout_at(deadline):
                     response = await client.open(method, url, headers)
                 try:
-                    return await self._read(response, method, deadline)
+                    return await self._read(response, method, deadline, whole)
                 finally:
                     await response.aclose()
                     # httpx links a response and its stream both ways; cutting the link
@@ -306,7 +367,9 @@ class Fetcher:
         finally:
             self.hosts.released(host)
 
-    async def _read(self, response: httpx.Response, method: str, deadline: float) -> _Answer:
+    async def _read(
+        self, response: httpx.Response, method: str, deadline: float, whole: bool = False
+    ) -> _Answer:
         headers = kept_headers(response.headers.raw)
         content_type = headers.get("content-type", "")
         head: bytearray | None = None
@@ -319,14 +382,17 @@ class Fetcher:
         try:
             async with asyncio.timeout_at(deadline):
                 if head is not None:
-                    await body.read_head(response, headers, self.config.max_body, head, DRAIN_LIMIT)
+                    await body.read_head(
+                        response, headers, self.config.max_body, head, DRAIN_LIMIT, whole
+                    )
                 elif not 200 <= response.status_code < 300:
                     # Error pages and redirects are small: reading them keeps the connection.
                     # Other 2xx content (PDFs, archives) is never read.
                     await body.drain(response, headers, DRAIN_LIMIT)
         except (TimeoutError, httpx.TransportError):
             pass  # the status is in; a body that stalls or breaks later does not change it
-        meta = (
-            extract_meta(bytes(head), charset_from_content_type(content_type)) if head else _NO_META
-        )
-        return _Answer(response.status_code, headers, meta)
+        meta = _NO_META
+        if head:
+            page_head = bytes(head[: body.head_length(head)]) if whole else bytes(head)
+            meta = extract_meta(page_head, charset_from_content_type(content_type))
+        return _Answer(response.status_code, headers, meta, bytes(head) if head else None)
