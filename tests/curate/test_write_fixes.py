@@ -6,7 +6,6 @@ Redirects come from a real `curator check --allow-private` against a site on 127
 from __future__ import annotations
 
 import json
-
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
