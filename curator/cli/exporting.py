@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-if TYPE_CHECKING:
-    pass
-
-
-from curator.cli.common import DbOption, app, echo, err, open_engine, read_session
+from curator.cli.common import DbOption, app, echo, err, load_config, open_engine, read_session
 from curator.util.words import counted
 
 
 @app.command("export")
 def export_cmd(
-    out_dir: Annotated[Path, typer.Option("--out", help="Output directory.")] = Path("exports"),
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output directory (default: [export] out, else exports)."),
+    ] = None,
     sources: Annotated[
         bool, typer.Option("--sources", help="Only the round-trip copies of the imported lists.")
     ] = False,
@@ -37,8 +36,9 @@ def export_cmd(
         Path | None, typer.Option("--taxonomy", help="Taxonomy file (canonical categories).")
     ] = None,
     stars: Annotated[
-        bool, typer.Option("--stars", help="Show GitHub repositories' star counts.")
-    ] = False,
+        bool | None,
+        typer.Option("--stars/--no-stars", help="Show GitHub repositories' star counts."),
+    ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
@@ -50,10 +50,16 @@ def export_cmd(
     db: DbOption = None,
 ) -> None:
     """Regenerate the exports: category, tag and source pages, index and CHANGES.md."""
+    # Flags win over curator.toml's [export] keys, which win over the defaults.
+    settings = load_config()
+    out_dir = out_dir or settings.export.out or Path("exports")
+    taxonomy = taxonomy or settings.export.taxonomy
+    base_url = base_url or settings.export.base_url
+    stars = stars if stars is not None else bool(settings.export.stars)
     if sources:
         from curator.export.sources import export_sources
 
-        with read_session(open_engine(db, must_exist=True)) as session:
+        with read_session(open_engine(db, settings, must_exist=True)) as session:
             results = export_sources(session, out_dir)
         for r in results:
             state = "written" if r.written else "unchanged"
@@ -65,7 +71,7 @@ def export_cmd(
     if fmt not in {f.value for f in ExportFormat}:
         raise InputError(f"--format must be md, json or csv, not {fmt!r}")
     result = export_all(
-        open_engine(db, must_exist=True),
+        open_engine(db, settings, must_exist=True),
         out_dir,
         ExportFormat(fmt),
         rules,

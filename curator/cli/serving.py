@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from curator.cli.common import DbOption, app, db_path, err
+from curator.cli.common import DbOption, app, db_path, err, load_config
 
 
 @app.command("serve")
@@ -31,4 +31,12 @@ def serve_cmd(
     def ready(url: str) -> None:
         err.print(f"serving {url} (Ctrl-C stops)", markup=False, highlight=False)
 
-    serve(resolve_db(db_path(db)), host=host, port=port, token=token, on_ready=ready)
+    settings = load_config()
+    serve(
+        resolve_db(db_path(db, settings)),
+        host=host,
+        port=port,
+        token=token,
+        on_ready=ready,
+        config=settings,
+    )

@@ -161,6 +161,14 @@ def accept_move(db: Db, url: str) -> Fix:
 
     The one place a file-writing fix (`apply-redirects --write`) plugs in for the page:
     it edits the DB in `db`'s transaction; `files` names what it wrote to disk."""
+    old, new = move_to_accept(db, url)
+    done = set_url(db, old, new)
+    return Fix(old, new, done.entries)
+
+
+def move_to_accept(db: Db, url: str) -> tuple[str, str]:
+    """(the URL as the lists write it, its new URL) for the permanent redirect the last
+    check saw for `url`; an error when there is none, or when it would be harmful."""
     norm = normalize(url)
     moved = redirect_of(db, norm)
     if moved is None or not moved.final_url.strip():
@@ -168,5 +176,7 @@ def accept_move(db: Db, url: str) -> Fix:
     old, new = moved.url, moved.final_url.strip()
     if normalize(new) == norm:
         raise InputError(f"{url} redirects to the same URL once normalized: nothing to change")
-    done = set_url(db, old, new)
-    return Fix(old, new, done.entries)
+    harm = is_harmful_move(old, new)
+    if harm is not None:
+        raise InputError(f"{url} {harm.value}: a likely soft 404, not a move")
+    return old, new

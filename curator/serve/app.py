@@ -3,10 +3,13 @@
 Input: a DB path, the address to bind, an optional access token. Output: pages (GET, never
 a change): `/` broken, flaky, suspect, soft-404 and moved links with their history and
 file:line; `/entries?q=` a search over entries. Changes (POST only, each with a CSRF
-token): `/accept-move` (`curate.edits.accept_move`, what `apply-redirects` does for one
-URL), `/exclude` (`check.exclusions.add_exclusion`, with reason and expiry), `/tag`
+token): `/accept-move` (`export.writeback.fix_url` in write mode: what `apply-redirects
+--write` does, for one URL: the DB, the list file on disk, the fix log), `/exclude`
+(`check.exclusions.add_exclusion`, with reason and expiry), `/tag`
 (`curate.tagging.add_manual`/`remove_manual`), `/categorize` (`curate.taxonomy.categorize`):
-the same library calls as the CLI, each in one write transaction. Config: none.
+the same library calls as the CLI, each in one write transaction. Config: a loaded
+`curator.toml` (`Config`); when one is in use, exclusions, tags and categories are written
+into it as well, as the CLI does.
 
 Access: bound to a loopback address, anyone on this machine may use it, and requests must
 name a loopback host (no DNS rebinding); any other address needs a token, which each
@@ -34,14 +37,25 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from curator.check.exclusions import add_exclusion
-from curator.curate.edits import accept_move
+from curator.curate.edits import move_to_accept
 from curator.curate.tagging import add_manual, remove_manual
 from curator.curate.taxonomy import categorize, load_taxonomy
 from curator.errors import CuratorError, InputError
+from curator.export.writeback import FixMode, fix_url
 from curator.serve import views
 from curator.serve.security import Csrf, check_bind, is_loopback, token_matches
 from curator.store.connect import open_engine, read_session, write_session
 from curator.store.dbapi import Where
+from curator.store.decisions import main_url_of
+from curator.util.config import (
+    Config,
+    ExcludeRule,
+    edit_config,
+    load_config,
+    set_category,
+    set_exclusion,
+    set_manual_tag,
+)
 from curator.util.when import parse_time
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -96,9 +110,27 @@ def _back(form: dict[str, str], **message: str) -> RedirectResponse:
     return RedirectResponse(f"{back}{sep}{urlencode(message)}", status_code=303)
 
 
-def create_app(db: Where, *, host: str = "127.0.0.1", token: str | None = None) -> Starlette:
+def create_app(
+    db: Where,
+    *,
+    host: str = "127.0.0.1",
+    token: str | None = None,
+    config: Config | None = None,
+) -> Starlette:
     """The app for the DB at `db` (created or upgraded like any command's)."""
     check_bind(host, token)
+    settings = config if config is not None else load_config()
+
+    def in_file(
+        session: Any, entry_id: int, change: Callable[[str], Callable[[Any], None]]
+    ) -> None:
+        # The file is the record of a maintainer's decisions; decisions are kept per URL.
+        if not settings.in_use:
+            return
+        url = main_url_of(session, entry_id)
+        if url and url.startswith(("http://", "https://")):
+            edit_config(settings, change(url))
+
     engine: Engine = open_engine(db)
     csrf = Csrf()
     templates = _templates()
@@ -122,7 +154,7 @@ def create_app(db: Where, *, host: str = "127.0.0.1", token: str | None = None) 
         query = request.query_params.get("q", "")
         with read_session(engine) as session:
             found = views.search_entries(session, query)
-        names = load_taxonomy().names
+        names = load_taxonomy(settings.export.taxonomy).names
         return page(request, "entries.html", query=query, entries=found, categories=names)
 
     def change(action: Callable[[dict[str, str]], str]) -> Handler:
@@ -140,17 +172,22 @@ def create_app(db: Where, *, host: str = "127.0.0.1", token: str | None = None) 
 
     def do_accept_move(form: dict[str, str]) -> str:
         with write_session(engine) as session:
-            fix = accept_move(session, form.get("url", ""))
-        return f"{fix.old} -> {fix.new} ({fix.entries} entries)"
+            old, new = move_to_accept(session, form.get("url", ""))
+            outcome = fix_url(session, old, new, FixMode.WRITE, datetime.now(UTC))
+        entries = outcome.set_url.entries if outcome.set_url is not None else 0
+        files = ", ".join(f.path for f in outcome.files if f.written)
+        return f"{old} -> {new} ({entries} entries" + (f"; wrote {files})" if files else ")")
 
     def do_exclude(form: dict[str, str]) -> str:
         pattern = form.get("pattern", "")
         expires = form.get("expires", "").strip()
         until = parse_time(expires, "expires") if expires else None
         with write_session(engine) as session:
-            created = add_exclusion(
-                session, pattern, form.get("reason", "").strip(), until, datetime.now(UTC)
-            )
+            reason = form.get("reason", "").strip()
+            created = add_exclusion(session, pattern, reason, until, datetime.now(UTC))
+            if settings.in_use:
+                rule = ExcludeRule(pattern.strip(), reason, until)
+                edit_config(settings, lambda table: set_exclusion(table, rule))
         return f"{'added' if created else 'updated'} exclusion {pattern.strip()}"
 
     def _entry_id(form: dict[str, str]) -> int:
@@ -164,14 +201,19 @@ def create_app(db: Where, *, host: str = "127.0.0.1", token: str | None = None) 
         remove = form.get("op") == "remove"
         with write_session(engine) as session:
             r = (remove_manual if remove else add_manual)(session, entry_id, tag)
+            if r.changed:
+                in_file(
+                    session, entry_id, lambda url: lambda tb: set_manual_tag(tb, url, tag, remove)
+                )
         verb = "removed" if remove else "added"
         return f"{verb} tag {r.tag} on #{r.entry_id} {r.title}" if r.changed else "no change"
 
     def do_categorize(form: dict[str, str]) -> str:
         entry_id, category = _entry_id(form), form.get("category", "").strip()
-        taxonomy = load_taxonomy()
+        taxonomy = load_taxonomy(settings.export.taxonomy)
         with write_session(engine) as session:
             r = categorize(session, taxonomy, entry_id, category or None)
+            in_file(session, entry_id, lambda url: lambda tb: set_category(tb, url, r.category))
         return f"#{r.entry_id} {r.title}: {r.category or f'back to {r.computed}'}"
 
     middleware = []
@@ -198,12 +240,13 @@ def serve(
     port: int = 8765,
     token: str | None = None,
     on_ready: Callable[[str], None] | None = None,
+    config: Config | None = None,
 ) -> None:
     """Serve until interrupted. Refuses a non-loopback `host` without `token` before it
     opens anything."""
     import uvicorn
 
-    app = create_app(db, host=host, token=token)
+    app = create_app(db, host=host, token=token, config=config)
     if on_ready is not None:
         shown = f"[{host}]" if ":" in host else host
         on_ready(f"http://{shown}:{port}/")

@@ -41,7 +41,7 @@ _CHECK = (
 )
 _EXCLUDE = ("pattern", "reason", "expires")
 _TAGS = ("rules", "manual", "vetoes")
-_EXPORT = ("out", "base_url", "taxonomy")
+_EXPORT = ("out", "base_url", "taxonomy", "stars")
 _DURATION = re.compile(r"^\s*\d+(\.\d+)?\s*[smhdw]?\s*$", re.I)
 
 # What `curator check` uses when neither a flag nor the file says: shown by `config show`.
@@ -92,6 +92,7 @@ class ExportSettings:
     out: Path | None = None
     base_url: str | None = None
     taxonomy: Path | None = None
+    stars: bool | None = None  # show GitHub repositories' star counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +328,13 @@ def _tags(r: _Reader, t: dict[str, Any], rel: Callable[[str, Any], Path]) -> Tag
     )
 
 
+def _flag(r: _Reader, key: str, value: Any) -> bool:
+    # `typed` refuses bools where numbers are wanted (True is an int); here one is wanted.
+    if not isinstance(value, bool):
+        raise r.fail(key, f"must be true or false, not {value!r}")
+    return value
+
+
 def _export(r: _Reader, t: dict[str, Any], rel: Callable[[str, Any], Path]) -> ExportSettings:
     r.keys("export.", t, _EXPORT)
     base_url = r.typed("export.base_url", t["base_url"], str, "a URL") if "base_url" in t else None
@@ -336,6 +344,7 @@ def _export(r: _Reader, t: dict[str, Any], rel: Callable[[str, Any], Path]) -> E
         out=rel("export.out", t["out"]) if "out" in t else None,
         base_url=base_url,
         taxonomy=rel("export.taxonomy", t["taxonomy"]) if "taxonomy" in t else None,
+        stars=_flag(r, "export.stars", t["stars"]) if "stars" in t else None,
     )
 
 
@@ -393,6 +402,7 @@ def merged_settings(config: Config, flags: Mapping[str, Any] | None = None) -> l
     add("export.out", config.export.out, Path("exports"))
     add("export.base_url", config.export.base_url, None)
     add("export.taxonomy", config.export.taxonomy, "data/taxonomy.toml, else the bundled one")
+    add("export.stars", config.export.stars, False)
     return views
 
 

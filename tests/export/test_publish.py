@@ -253,3 +253,18 @@ def test_fragments_tags_and_counts_of_the_fixture(fixture_db: Path) -> None:
     # No section of the fixture maps to the bundled taxonomy, so the list's own headings
     # are the categories (Guides, Shared, Speed), each counted in the plural.
     assert "6 entries in 3 categories, 0 tags" in r.stdout and "in 3 categories (" in readme
+
+
+def test_export_keys_of_curator_toml(fixture_db: Path) -> None:
+    """[export] out and base_url from the maintainer's file; a flag still wins."""
+    base = "https://github.com/OWNER/REPO/blob/main/"
+    Path("curator.toml").write_text(f'[export]\nout = "site"\nbase_url = "{base}"\nstars = true\n')
+    r = run_cli("export", "--db", fixture_db)
+    assert r.code == 0, r.stderr
+    text = "".join(p.read_text(encoding="utf-8") for p in Path("site").glob("*.md"))
+    assert f"[Intro]({base}lists/docs/intro.md)" in text
+    assert not Path("exports").exists()
+    r = run_cli("export", "--db", fixture_db, "--out", "other")
+    assert r.code == 0 and (Path("other") / "README.md").exists()
+    shown = run_cli("config", "show")
+    assert "export.stars = true" in shown.stdout and "export.out" in shown.stdout

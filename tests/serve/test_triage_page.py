@@ -130,6 +130,7 @@ def test_page_in_a_browser_accepts_a_move_excludes_a_link_and_retags(
         pytest.skip("no /usr/bin/chromium (Debian package `chromium`): no browser to drive")
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip package playwright")
     old, new, gone = (checked.site.url(p) for p in ("/old", "/new", "/gone"))
+    original = checked.md.read_text(encoding="utf-8").splitlines()
     with serving(checked.db) as base, sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -142,7 +143,8 @@ def test_page_in_a_browser_accepts_a_move_excludes_a_link_and_retags(
 
             moved.get_by_role("button", name="Accept move").click()
             page.wait_for_selector("#message")
-            assert f"{old} -> {new} (1 entries)" in page.inner_text("#message")
+            message = page.inner_text("#message")
+            assert f"{old} -> {new} (1 entries; wrote " in message and "list.md" in message
             assert page.locator("table.section-moved").count() == 0
 
             row = page.locator("table.section-suspect tr", has_text=gone)
@@ -183,13 +185,13 @@ def test_page_in_a_browser_accepts_a_move_excludes_a_link_and_retags(
         " WHERE entry.title = 'Fine' AND tag.origin = 'manual'",
     ) == [("perf", "manual")]
     assert _rows(db, "SELECT canonical FROM category_override") == [("hardware",)]
-    # The accepted move reaches the list file: the round-trip export changes that line only.
-    out = tmp_path / "out"
-    assert run_cli("export", "--sources", "--out", out, "--db", db).code == 0
-    exported = (out / "sources" / "list.md").read_text(encoding="utf-8").splitlines()
-    original = checked.md.read_text(encoding="utf-8").splitlines()
-    assert [i for i, (a, b) in enumerate(zip(original, exported, strict=True)) if a != b] == [2]
-    assert f"[Mover]({new})" in exported[2]
+    # The accepted move is written into the list file itself (as `apply-redirects --write`
+    # does): that line only, and importing the file again changes nothing.
+    written = checked.md.read_text(encoding="utf-8").splitlines()
+    assert [i for i, (a, b) in enumerate(zip(original, written, strict=True)) if a != b] == [2]
+    assert f"[Mover]({new})" in written[2]
+    again = run_cli("import", checked.md, "--db", db)
+    assert again.code == 0 and "unchanged" in again.stdout, again.stdout + again.stderr
 
 
 def test_a_post_without_the_csrf_token_is_refused(checked: Lists) -> None:
@@ -261,3 +263,33 @@ def test_soft_404s_and_parked_pages_are_listed_by_the_checks_reason(tmp_path: Pa
     assert site.url("/docs/guide") in m.group(1) and "list.md:3" in m.group(1)
     assert '<span class="reason">soft-404</span>' in m.group(1)
     assert "section-suspect" not in html and site.url("/ok") not in html
+
+
+def test_decisions_made_on_the_page_go_into_curator_toml(checked: Lists, tmp_path: Path) -> None:
+    """With a curator.toml in use, the page records exclusions and tags in it (comments
+    kept), as `curator exclude add` and `curator tag add` do."""
+    from starlette.testclient import TestClient
+
+    from curator.serve.app import create_app
+    from curator.util.config import load_config
+
+    toml = tmp_path / "curator.toml"
+    toml.write_text("# decisions of this list's maintainers\n[check]\ntimeout = 20\n")
+    app = create_app(checked.db, config=load_config(tmp_path))
+    gone = checked.site.url("/gone")
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        html = client.get("/entries?q=Fine").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', html)
+        assert csrf is not None
+        entry = re.search(r'data-entry="(\d+)"', html)
+        assert entry is not None
+        form = {"csrf": csrf.group(1), "back": "/"}
+        r = client.post("/exclude", data={**form, "pattern": gone, "reason": "dead for good"})
+        assert r.status_code in (200, 303) and "error" not in str(r.url)
+        r = client.post("/tag", data={**form, "entry_id": entry.group(1), "tag": "perf"})
+        assert r.status_code in (200, 303) and "error" not in str(r.url)
+    text = toml.read_text()
+    assert text.startswith("# decisions of this list's maintainers")  # comments kept
+    cfg = load_config(tmp_path)
+    assert [(e.pattern, e.reason) for e in cfg.exclude] == [(gone, "dead for good")]
+    assert any("perf" in tags for tags in cfg.tags.manual.values()), text
