@@ -49,7 +49,7 @@ def _env() -> dict[str, str]:
     return {**env, "PYTHONPATH": str(ROOT)}
 
 
-def _run_shards(db_of: list[Path], extra: list[list[str]]) -> None:
+def _run_shards(db_of: list[Path] | list[str], extra: list[list[str]]) -> None:
     procs = [
         subprocess.Popen(
             [*CURATOR, *CHECK, "--db", str(db), *more],
@@ -219,3 +219,35 @@ def test_merge_refuses_a_bad_file_and_writes_nothing(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         state = conn.execute("SELECT state, last_status FROM url_state").fetchall()
     assert state == [("suspect", 404)]
+
+
+def test_four_shards_on_one_postgresql_db(
+    sim: tuple[WebSim, Path], tmp_path: Path, pg_url: str
+) -> None:
+    """The team set-up: four shard processes writing to one shared PostgreSQL DB give the
+    outcomes of one unsharded run, each URL checked once, per-host limit held."""
+    import psycopg
+
+    server, base = sim
+    expected = _unsharded(server, base, tmp_path)
+    copied = run_cli("db", "copy", _copy(base, tmp_path / "to-pg.db"), pg_url)
+    assert copied.code == 0, copied.stderr
+    server.reset()
+    shards_args = [["--shard", f"{i}/4", "--run-id", "pg-7"] for i in range(1, 5)]
+    _run_shards([pg_url] * 4, shards_args)
+    peaks = server.peak_in_flight()
+    assert max(peaks.values()) <= PER_HOST, peaks
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute(
+            "SELECT url.normalized, check_result.outcome FROM check_result"
+            " JOIN url ON url.id = check_result.url_id JOIN run ON run.id = check_result.run_id"
+            " WHERE run.run_key = 'pg-7'"
+        ).fetchall()
+        shards = conn.execute(
+            "SELECT shard, status FROM run WHERE run_key = 'pg-7' ORDER BY shard"
+        ).fetchall()
+    assert dict(rows) == expected
+    assert set(Counter(u for u, _ in rows).values()) == {1}, "a URL was checked by two shards"
+    assert shards == [(f"{i}/4", "done") for i in range(1, 5)]
+    rep = run_cli("report", "--format", "json", "--db", pg_url)
+    assert rep.code == 0 and json.loads(rep.stdout)["check_runs"] == 1, rep.stderr
