@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from curator.errors import DatabaseError
 from curator.store.target import DEFAULT_DB, DbKind, DbTarget, parse_db_target
@@ -198,8 +198,11 @@ INSERT_CHUNK = 200
 IN_CHUNK = 500
 
 
-def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    """`ids` in slices short enough for one `IN (?, ...)` list each."""
+_Key = TypeVar("_Key", int, str)
+
+
+def in_chunks(ids: Sequence[_Key]) -> Iterator[Sequence[_Key]]:
+    """`ids` (ids or URLs) in slices short enough for one `IN (?, ...)` list each."""
     for i in range(0, len(ids), IN_CHUNK):
         yield ids[i : i + IN_CHUNK]
 

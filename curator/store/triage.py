@@ -12,9 +12,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from curator.store.dbapi import IN_CHUNK, Db, fetch_all, from_sql_time
+from curator.store.dbapi import Db, fetch_all, from_sql_time, in_chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +31,10 @@ class EntryRef:
     source: str
 
 
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[i : i + IN_CHUNK] for i in range(0, len(items), IN_CHUNK)]
-
-
-def _time(value: Any) -> datetime | None:
-    return from_sql_time(value) if isinstance(value, str) else value
-
-
 def history(db: Db, urls: Sequence[str], limit: int = 6) -> dict[str, list[HistoryPoint]]:
     """The last `limit` checks of each URL, newest first."""
     out: dict[str, list[HistoryPoint]] = defaultdict(list)
-    for chunk in _chunks(list(urls)):
+    for chunk in in_chunks(list(urls)):
         rows = fetch_all(
             db,
             "SELECT url.url, check_result.checked_at, check_result.outcome,"
@@ -55,14 +46,14 @@ def history(db: Db, urls: Sequence[str], limit: int = 6) -> dict[str, list[Histo
         )
         for url, at, outcome, status, error in rows:
             if len(out[url]) < limit:
-                out[url].append(HistoryPoint(_time(at), outcome, status, error))
+                out[url].append(HistoryPoint(from_sql_time(at), outcome, status, error))
     return dict(out)
 
 
 def entries_linking(db: Db, urls: Sequence[str]) -> dict[str, list[EntryRef]]:
     """Live entries with a link to each URL (any spelling that normalizes to it)."""
     out: dict[str, list[EntryRef]] = defaultdict(list)
-    for chunk in _chunks(list(urls)):
+    for chunk in in_chunks(list(urls)):
         rows = fetch_all(
             db,
             "SELECT DISTINCT url.url, entry.id, entry.title, source.name FROM url"

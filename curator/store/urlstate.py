@@ -111,18 +111,8 @@ def redirect_of(db: Db, normalized: str) -> Redirected | None:
 
 
 def archived_urls(db: Db, url_ids: Sequence[int]) -> dict[int, str]:
-    """`url_state.archived_url` where one is set."""
-    found: dict[int, str] = {}
-    for chunk in in_chunks(url_ids):
-        found.update(
-            fetch_all(
-                db,
-                "SELECT url_id, archived_url FROM url_state WHERE archived_url IS NOT NULL"
-                f" AND archived_url != '' AND url_id IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-        )
-    return found
+    """`url_state.archived_url` where one is set (a lookup that found a copy)."""
+    return {k: v for k, v in archive_lookups(db, url_ids).items() if v}
 
 
 def archive_lookups(db: Db, url_ids: Sequence[int]) -> dict[int, str]:
