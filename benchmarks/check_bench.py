@@ -212,6 +212,43 @@ def median(ms: list[Measure]) -> Measure:
     )
 
 
+def generate_lists(bench_dir: Path, data: Path, port: int, sizes: list[int]) -> None:
+    """gen_urls.py's lists of `sizes` URLs (with ground truth) into `data`."""
+    subprocess.run(
+        [
+            *(sys.executable, str(bench_dir / "gen_urls.py"), "--out", str(data)),
+            *("--hosts", HOSTS, "--port", str(port), *map(str, sizes)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def start_websim(
+    bench_dir: Path, work: Path, port: int, latency_ms: int, budget: int
+) -> subprocess.Popen[bytes]:
+    """websim on HOSTS:`port`, returned once it says it is ready (it stops by itself after
+    `budget` seconds); SystemExit if it does not start within 20 s."""
+    ready = work / "websim.ready"
+    ready.unlink(missing_ok=True)
+    websim = subprocess.Popen(
+        [
+            *(sys.executable, str(bench_dir / "websim.py"), "--hosts", HOSTS),
+            *("--port", str(port), "--latency-ms", str(latency_ms)),
+            *("--max-seconds", str(budget), "--ready-file", str(ready)),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while not ready.exists():
+        if websim.poll() is not None or time.monotonic() > deadline:
+            websim.terminate()
+            raise SystemExit("websim did not start")
+        time.sleep(0.05)
+    return websim
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--sizes", default="1000,5000,20000", help="comma-separated list sizes")
@@ -234,31 +271,9 @@ def main() -> None:
     lychee = not args.no_lychee and (BIN / "lychee").exists()
     budget = 600 + sum(sizes) // 20 * args.runs * (2 if lychee else 1)
 
-    subprocess.run(
-        [
-            *(sys.executable, str(args.bench_dir / "gen_urls.py"), "--out", str(data)),
-            *("--hosts", HOSTS, "--port", str(port), *map(str, sizes)),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    ready = work / "websim.ready"
-    ready.unlink(missing_ok=True)
-    websim = subprocess.Popen(
-        [
-            *(sys.executable, str(args.bench_dir / "websim.py"), "--hosts", HOSTS),
-            *("--port", str(port), "--latency-ms", str(args.latency_ms)),
-            *("--max-seconds", str(budget), "--ready-file", str(ready)),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    generate_lists(args.bench_dir, data, port, sizes)
+    websim = start_websim(args.bench_dir, work, port, args.latency_ms, budget)
     try:
-        deadline = time.monotonic() + 20
-        while not ready.exists():
-            if websim.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("websim did not start")
-            time.sleep(0.05)
         cli = has_check_command()
         mode = "`curator check --allow-private` (CLI, import + check)" if cli else "run_checks()"
         print(f"websim on {HOSTS}:{port}, latency {args.latency_ms} ms; curator via {mode}")

@@ -57,7 +57,9 @@ from check_bench import (  # noqa: E402
     Verdict,
     curator_gone,
     free_port,
+    generate_lists,
     reset,
+    start_websim,
     verdict,
 )
 
@@ -260,30 +262,8 @@ def main() -> None:
     websim: subprocess.Popen[bytes] | None = None
     server = None
     try:
-        subprocess.run(
-            [
-                *(sys.executable, str(args.bench_dir / "gen_urls.py"), "--out", str(data)),
-                *("--hosts", HOSTS, "--port", str(port), *map(str, sizes)),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        ready = work / "websim.ready"
-        ready.unlink(missing_ok=True)
-        websim = subprocess.Popen(
-            [
-                *(sys.executable, str(args.bench_dir / "websim.py"), "--hosts", HOSTS),
-                *("--port", str(port), "--latency-ms", str(args.latency_ms)),
-                *("--max-seconds", str(budget), "--ready-file", str(ready)),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while not ready.exists():
-            if websim.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("websim did not start")
-            time.sleep(0.05)
+        generate_lists(args.bench_dir, data, port, sizes)
+        websim = start_websim(args.bench_dir, work, port, args.latency_ms, budget)
         server = load_pg().start_server()
         print(f"websim on {HOSTS}:{port}, latency {args.latency_ms} ms; PostgreSQL {server.bindir}")
         print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f}")
