@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from curator.check.fragments import judged, list_anchors, missing, page_anchors
 from tests.support.cli import run_cli
+from tests.support.routed_site import serve
 
 DOC = (
     "<html><head><title>Doc</title></head><body>"
@@ -21,29 +18,9 @@ DOC = (
 )
 
 
-@contextmanager
-def serve_doc() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = DOC.encode() if self.path == "/doc" else b"<html><head></head></html>"
-            self.send_response(200 if self.path in ("/doc", "/") else 404)
-            self.send_header("content-type", "text/html")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def _doc_site(path: str) -> tuple[int, dict[str, str], str]:
+    body = DOC if path == "/doc" else "<html><head></head></html>"
+    return (200 if path in ("/doc", "/") else 404), {}, body
 
 
 def test_anchor_sets_and_what_is_judged() -> None:
@@ -57,7 +34,7 @@ def test_anchor_sets_and_what_is_judged() -> None:
 
 
 def test_check_fragments_in_pages_and_in_the_list(tmp_path: Path) -> None:
-    with serve_doc() as base:
+    with serve(_doc_site) as (base, _hits):
         md = tmp_path / "list.md"
         md.write_text(
             "# List\n\n## Local heading\n\n"

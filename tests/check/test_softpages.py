@@ -4,10 +4,6 @@ against local servers (one per behaviour, so each is its own origin with its own
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,43 +11,11 @@ import pytest
 from curator.check.http.softpages import Page, matches_probe, parked, says_missing
 from curator.urls import redirect_to_root
 from tests.support.cli import run_cli
-
-Route = Callable[[str], tuple[int, dict[str, str], str]]
+from tests.support.routed_site import serve
 
 
 def _html(title: str, extra: str = "") -> str:
     return f"<html><head><title>{title}</title>{extra}</head><body>x</body></html>"
-
-
-@contextmanager
-def serve(route: Route) -> Iterator[tuple[str, list[str]]]:
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            status, headers, body = route(self.path)
-            data = body.encode()
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def soft_site(path: str) -> tuple[int, dict[str, str], str]:
