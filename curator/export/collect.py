@@ -251,12 +251,16 @@ def _notes(notes: str, labels: frozenset[str]) -> tuple[str, ...]:
     if not notes:
         return ()
     out = []
+    # Longest label first: "github" must not eat the start of "github.io" or "githubdaily".
+    ordered = sorted(labels, key=len, reverse=True)
     for line in notes.splitlines():
         rest = line
-        for t in labels:
+        for t in ordered:
             rest = rest.replace(t, "")
         if line.strip() and not PUNCT_ONLY.match(rest):
-            out.append(_without_labels(line.strip(), labels))
+            kept = _without_labels(line.strip(), labels)
+            if kept.strip():
+                out.append(kept)
     return tuple(out)
 
 

@@ -113,6 +113,16 @@ def count_problems(out: Path) -> list[str]:
     return bad
 
 
+def empty_items(out: Path) -> list[str]:
+    """List items with nothing in them ("  - "): a note line left empty."""
+    return [
+        f"{p.name}: {n}"
+        for p in sorted([*out.glob("*.md"), *out.glob("tags/*.md")])
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.fullmatch(r"\s*[-*]\s*", line)
+    ]
+
+
 def from_lines(out: Path) -> list[str]:
     return [
         f"{p.name}: {line}"
@@ -138,6 +148,7 @@ def test_the_demo_exports_are_ready_to_publish(demo: Path) -> None:
     assert broken_relative_links(demo) == []
     assert repeated_link_texts(demo) == []
     assert from_lines(demo) == []
+    assert empty_items(demo) == []
     assert count_problems(demo) == []
     # The Diffusion series: the three parts are links, not also a "第一篇, 第二篇" text.
     hardware = (demo / "hardware.md").read_text(encoding="utf-8")
@@ -153,6 +164,7 @@ def test_the_committed_exports_are_ready_to_publish() -> None:
     assert broken_relative_links(out) == []
     assert repeated_link_texts(out) == []
     assert from_lines(out) == []
+    assert empty_items(out) == []
     assert count_problems(out) == []
 
 
