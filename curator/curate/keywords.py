@@ -117,6 +117,8 @@ class KeywordIndex:
             if stems
             else None
         )
+        # Most texts hold no stem at all: one C-speed search of the plain stems says so.
+        self.stem_gate = re.compile("|".join(map(re.escape, stems))) if stems else None
         self.stem_keys = [
             (stem, tuple((t.rule, t.negative) for t in self.stems[stem])) for stem in stems
         ]
@@ -170,7 +172,7 @@ class KeywordIndex:
                         if len(window) == n and window[-1] in lasts and window[:-1] == init:
                             found[key] = term_text
                             break
-        if self.stem_rx is not None and any(stem in low for stem, _ in self.stem_keys):
+        if self.stem_rx is not None and self.stem_gate is not None and self.stem_gate.search(low):
             for m in self.stem_rx.finditer(low):
                 word = m.group(0)
                 for stem, keys in self.stem_keys:

@@ -76,6 +76,10 @@ class Rule:
     # Keywords in the entry's own words (title, description, notes, columns) that cancel
     # this rule: a heading is only a hint, and the entry's words can point elsewhere.
     unless_entry: tuple[str, ...] = ()
+    # Keywords of which the entry's own words must contain one for this rule to fire: a
+    # word that names the thing only in some company ("pruning" is perf when it is done to
+    # a model, "mobile" is hardware when a model runs there, not when an app targets it).
+    with_entry: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,9 @@ class RuleSet:
     tags: tuple[TagInfo, ...]
     rules: tuple[Rule, ...]
     stop: tuple[str, ...] = ()  # phrases blanked out before matching
+    # [taglines]: speed words blanked where they sit in a list of a product's virtues.
+    tagline_speed: tuple[str, ...] = ()
+    tagline_virtues: tuple[str, ...] = ()
 
     def info(self, name: str) -> TagInfo:
         for t in self.tags:
@@ -176,12 +183,17 @@ def check_tag_name(name: str, where: str = "tag") -> str:
 def load_rules(path: Path | None = None) -> RuleSet:
     path = resolve_config(path, "tags.toml")
     data = read_toml(path)
-    unknown = set(data) - {"tags", "rules", "stop"}
+    unknown = set(data) - {"tags", "rules", "stop", "taglines"}
     if unknown:
         raise InputError(
-            f"{path}: unknown top-level keys {sorted(unknown)} (use tags, rules, stop)"
+            f"{path}: unknown top-level keys {sorted(unknown)} (use tags, rules, stop, taglines)"
         )
     stop = _strings(data.get("stop", []), f"{path}: stop")
+    taglines = data.get("taglines") or {}
+    if not isinstance(taglines, dict) or set(taglines) - {"speed", "virtues"}:
+        raise InputError(f"{path}: [taglines] takes only speed = [...] and virtues = [...]")
+    speed = _strings(taglines.get("speed", []), f"{path}: taglines.speed")
+    virtues = _strings(taglines.get("virtues", []), f"{path}: taglines.virtues")
     tags: list[TagInfo] = []
     for name, meta in (data.get("tags") or {}).items():
         check_tag_name(name, f"{path}: [tags.{name}]")
@@ -196,7 +208,16 @@ def load_rules(path: Path | None = None) -> RuleSet:
         where = f"{path}: rule #{i + 1}"
         if not isinstance(raw, dict):
             raise InputError(f"{where} must be a table ([[rules]])")
-        bad = set(raw) - {"name", "tag", "fields", "keywords", "patterns", "unless", "unless_entry"}
+        bad = set(raw) - {
+            "name",
+            "tag",
+            "fields",
+            "keywords",
+            "patterns",
+            "unless",
+            "unless_entry",
+            "with_entry",
+        }
         if bad:
             raise InputError(f"{where}: unknown keys {sorted(bad)}")
         tag = check_tag_name(str(raw.get("tag", "")), f"{where}: tag")
@@ -220,13 +241,14 @@ def load_rules(path: Path | None = None) -> RuleSet:
                 raise InputError(f"{where}: bad pattern {p!r} ({exc})") from exc
         unless = _strings(raw.get("unless", []), f"{where}: unless")
         unless_entry = _strings(raw.get("unless_entry", []), f"{where}: unless_entry")
-        rules.append(Rule(name, tag, fields, keywords, patterns, unless, unless_entry))
+        with_entry = _strings(raw.get("with_entry", []), f"{where}: with_entry")
+        rules.append(Rule(name, tag, fields, keywords, patterns, unless, unless_entry, with_entry))
         if tag not in known:
             tags.append(TagInfo(tag))
             known.add(tag)
     if not rules:
         raise InputError(f"{path}: no [[rules]]")
-    return RuleSet(str(path), tuple(tags), tuple(rules), stop)
+    return RuleSet(str(path), tuple(tags), tuple(rules), stop, speed, virtues)
 
 
 def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -243,6 +265,33 @@ def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
         right = r"(?![a-z0-9])" if phrase[-1].isascii() and phrase[-1].isalnum() else ""
         parts.append(left + body + right)
     return re.compile("|".join(parts))
+
+
+def _alternation(phrases: tuple[str, ...]) -> str:
+    """Phrases as one regex group on lowercased text, longest first, words on word
+    boundaries and any spaces or hyphens between them."""
+    bodies = [
+        r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", p.lower()) if w)
+        for p in sorted(phrases, key=len, reverse=True)
+    ]
+    return r"(?<![a-z0-9])(?:" + "|".join(bodies) + r")(?![a-z0-9])"
+
+
+def tagline_pattern(
+    speed: tuple[str, ...], virtues: tuple[str, ...]
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None:
+    """Regexes (on lowercased text) for a coordination of two or more adjectives ("simple,
+    fast and reliable"), for its speed words, and for its virtue words. A speed word in a
+    list of virtues is a tagline; speed words listed only with each other ("fast and
+    memory-efficient") say what the item is for."""
+    if not speed or not virtues:
+        return None
+    s, v = _alternation(speed), _alternation(virtues)
+    # "the fastest and most interactive": intensifiers ride along with the word they lift.
+    item = f"(?:(?:most|more|very|highly|extremely|super|really|truly)\\s+)?(?:{s}|{v})"
+    glue = r"\s*(?:,|;|/|&|\+|\band\b|\bor\b)\s*(?:(?:and|&)\s+)?"
+    chain = re.compile(f"{item}(?:{glue}{item})+")
+    return chain, re.compile(s), re.compile(v)
 
 
 # -- matching -------------------------------------------------------------------------
@@ -302,6 +351,25 @@ def _gate(
 
 Hit = tuple[Field, str]  # (field, matched text) of a rule that fired
 STOP_RULE = -1  # the rule number of stop phrases in the keyword index
+# A text's keyword matches for the fields, its lowercased form, the text with its stop
+# phrases blanked, and the entry-level keywords (unless_entry, with_entry) found in it.
+_Memo = tuple[dict[tuple[int, bool], str], str, str, tuple[int, ...]]
+
+
+NOTE_LINES = 6
+
+
+def _opening(notes: str) -> str:
+    """The first lines of an entry's notes. A short note is a remark about the item; a
+    long one is a digest or an outline of its contents, whose body mentions everything in
+    passing (a paper's digest says GPUs are parallel; that is not what the paper is about)."""
+    if notes.count("\n") < NOTE_LINES:
+        return notes
+    return "\n".join(notes.split("\n", NOTE_LINES)[:NOTE_LINES])
+
+
+def _span(m: re.Match[str]) -> tuple[int, int]:
+    return m.span()
 
 
 class _Plan(NamedTuple):
@@ -330,13 +398,16 @@ class Tagger:
     _cache: dict[tuple[str, ...], dict[int, Hit]] = field(init=False)
     # Keyword matches per text: descriptions and notes repeat ("论文", a list's two versions).
     # Value → (matches, lowercased text, text with the stop phrases blanked).
-    _matches: dict[str, tuple[dict[tuple[int, bool], str], str, str]] = field(init=False)
+    _matches: dict[str, _Memo] = field(init=False)
     _reasons: dict[str, str] = field(init=False)
     _names: list[tuple[str, str]] = field(init=False)  # (tag, rule name) per rule
     _plans: dict[Field, _Plan] = field(init=False)
     _stop: re.Pattern[str] | None = field(init=False)
     _stop_gate: re.Pattern[str] | None = field(init=False)  # a word of each stop phrase
+    _taglines: tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None = field(init=False)
     _vetoable: frozenset[int] = field(init=False)  # rules with unless_entry keywords
+    _conditional: frozenset[int] = field(init=False)  # rules with with_entry keywords
+    _rule_count: int = field(init=False)
 
     def __post_init__(self) -> None:
         self._stop = stop_pattern(self.ruleset.stop)
@@ -344,14 +415,25 @@ class Tagger:
         self._stop_gate = re.compile("|".join(re.escape(k) for k in sorted(keys))) if keys else None
         # unless_entry keywords ride in the one index as rule n + i (no field wants them):
         # the entry's texts are scanned once, and the veto reads the memo.
-        n = len(self.ruleset.rules)
+        n = self._rule_count = len(self.ruleset.rules)
         terms: list[Term] = [
             Term(k, n + i, False) for i, r in enumerate(self.ruleset.rules) for k in r.unless_entry
         ]
         self._vetoable = frozenset(t.rule - n for t in terms)
+        # with_entry keywords likewise, as rule 2n + i.
+        needs = [
+            Term(k, 2 * n + i, False)
+            for i, r in enumerate(self.ruleset.rules)
+            for k in r.with_entry
+        ]
+        self._conditional = frozenset(t.rule - 2 * n for t in needs)
+        terms += needs
         # Stop phrases too, as rule -1: a text is blanked and scanned again only when the
         # scan found one (few texts), not searched for them first (every text).
         terms += [Term(phrase, STOP_RULE, False) for phrase in self.ruleset.stop]
+        self._taglines = tagline_pattern(self.ruleset.tagline_speed, self.ruleset.tagline_virtues)
+        if self._taglines is not None:
+            terms += [Term(word, STOP_RULE, False) for word in self.ruleset.tagline_speed]
         self._domains = defaultdict(list)
         patterns: dict[Field, list[tuple[int, list[tuple[str | None, re.Pattern[str]]]]]] = (
             defaultdict(list)
@@ -406,34 +488,44 @@ class Tagger:
         return found
 
     def _unstopped(self, value: str) -> str:
-        """The value with its stop phrases blanked by spaces of the same length (reasons
-        still quote the text as written)."""
-        stop = self._stop
-        if stop is None:
-            return value
+        """The value with its stop phrases and tagline speed words blanked by spaces of
+        the same length (reasons still quote the text as written)."""
         low = value.lower()
-        if self._stop_gate is not None and not self._stop_gate.search(low):
-            return value
-        if len(low) != len(value):  # lowercasing moved positions: match case-insensitively
-            rx = re.compile(stop.pattern, re.IGNORECASE)
-            return rx.sub(lambda m: " " * len(m.group(0)), value)
-        spans = [m.span() for m in stop.finditer(low)]
+        if len(low) != len(value):  # lowercasing moved positions: keep them aligned
+            low = "".join(c.lower() if len(c.lower()) == 1 else c for c in value)
+        spans: list[tuple[int, int]] = []
+        stop = self._stop
+        if stop is not None and (self._stop_gate is None or self._stop_gate.search(low)):
+            spans += [m.span() for m in stop.finditer(low)]
+        if self._taglines is not None:
+            chain, speed, virtue = self._taglines
+            for m in chain.finditer(low):
+                text = m.group(0)
+                if virtue.search(text):
+                    start = m.start()
+                    spans += [(start + a, start + b) for a, b in map(_span, speed.finditer(text))]
         for a, b in spans:
             value = value[:a] + " " * (b - a) + value[b:]
         return value
 
-    def _memo(self, value: str) -> tuple[dict[tuple[int, bool], str], str, str]:
+    def _memo(self, value: str) -> _Memo:
         memo = self._matches.get(value)
         if memo is None:
             found, low = self._index.matches(value)
+            text = value
             if (STOP_RULE, False) in found:
                 text = self._unstopped(value)
-                found, low = self._index.matches(text)
+                if text != value:
+                    found, low = self._index.matches(text)
                 found.pop((STOP_RULE, False), None)
-                memo = (found, low, text)
-            else:
-                memo = (found, low, value)
-            self._matches[value] = memo
+            # Keywords of unless_entry / with_entry (rule numbers n and up) are kept apart:
+            # no field wants them, only the entry-level check reads them.
+            n = self._rule_count
+            entry: tuple[int, ...] = ()
+            if found and max(found)[0] >= n:  # one C-level pass for the common "none"
+                entry = tuple(j for j, _ in found if j >= n)
+                found = {k: v for k, v in found.items() if k[0] < n}
+            memo = self._matches[value] = (found, low, text, entry)
         return memo
 
     def _value(self, first: dict[int, Hit], plan: _Plan, value: str) -> None:
@@ -441,7 +533,7 @@ class Tagger:
         fld, keywords, url, wanted, pats, gate = plan
         low: str | None = None
         if keywords:
-            found, low, value = self._memo(value)
+            found, low, value, _ = self._memo(value)
         elif url:
             found = self._url_scan(value)
         else:
@@ -513,7 +605,7 @@ class Tagger:
         if item.description:
             self._value(first, plans[Field.DESCRIPTION], item.description)
         if item.notes:
-            self._value(first, plans[Field.NOTES], item.notes)
+            self._value(first, plans[Field.NOTES], _opening(item.notes))
         for i, hit in self._category(item.category).items():
             first.setdefault(i, hit)
         if item.urls:
@@ -544,19 +636,28 @@ class Tagger:
                 for i in self._host_rules(host):
                     if i not in first:
                         first[i] = (Field.HOST, host)
-        if self._vetoable and not self._vetoable.isdisjoint(first):
-            self._veto_by_entry(first, item)
+        if (self._vetoable and not self._vetoable.isdisjoint(first)) or (
+            self._conditional and not self._conditional.isdisjoint(first)
+        ):
+            self._check_entry(first, item)
         return first
 
-    def _veto_by_entry(self, first: dict[int, Hit], item: TagInput) -> None:
-        """Drop the rules whose `unless_entry` keywords are in the entry's own words."""
-        n = len(self.ruleset.rules)
-        own = [item.title, item.description, item.notes, *(cell for _, cell in item.columns)]
+    def _check_entry(self, first: dict[int, Hit], item: TagInput) -> None:
+        """Drop the rules whose `unless_entry` keywords are in the entry's own words, and
+        those whose `with_entry` keywords are not."""
+        n = self._rule_count
+        own = [item.title, item.description, _opening(item.notes)]
+        own += [cell for _, cell in item.columns]
+        present: set[int] = set()
         for text in own:
             if text:
-                for j, _ in self._memo(text)[0]:
-                    if j >= n:
+                for j in self._memo(text)[3]:
+                    if j >= 2 * n:
+                        present.add(j - 2 * n)
+                    elif j >= n:
                         first.pop(j - n, None)
+        for i in self._conditional - present:
+            first.pop(i, None)
 
     def hits(self, item: TagInput) -> list[TagHit]:
         """One hit per rule that fires (first matching field value), in rule order."""
