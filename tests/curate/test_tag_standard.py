@@ -206,6 +206,37 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("distributed training alone", "分布式训练入门", "", "", NONE),
     ("compiler infrastructure alone", "MLIR tutorial", "", "", NONE),
     ("cloud api named after a chip maker", "g1", "Reasoning chains on a hosted API", "", NONE),
+    # -- words that name the thing only in some company (`with_entry`)
+    ("a notebook kernel", "Matlab Kernel", "Run Matlab in notebooks", "", NONE),
+    ("a fused kernel", "Fused softmax", "A kernel that fuses softmax into attention", "", P),
+    ("a model-quality benchmark", "Benchmarking LLMs for summarization", "", "", NONE),
+    ("a speed benchmark", "serve-bench", "Benchmark of serving latency and throughput", "", P),
+    ("optimization of training", "Direct Preference Optimization", "", "", NONE),
+    ("optimization of inference", "Optimizing LLM inference", "", "", P),
+    ("a model on a phone", "LLM inference on smartphones", "", "", H),
+    ("an app for phones", "Framework7", "A UI framework for mobile devices", "", NONE),
+    ("a dnn accelerator", "Eyeriss", "An energy-efficient accelerator for deep CNNs", "", HP),
+    ("a startup accelerator", "Y Combinator", "A startup accelerator program", "", NONE),
+    ("peripheral i/o on a board", "pigpio", "GPIO and PWM control on the Raspberry Pi", "", NONE),
+    # -- taglines: a speed word in a list of virtues is not the item's point
+    ("virtues", "gogu", "A comprehensive, reusable and efficient utility library", "", NONE),
+    ("most interactive", "cointop", "The fastest and most interactive crypto TUI", "", NONE),
+    ("speed with speed", "vllm", "A high-throughput and memory-efficient serving engine", "", P),
+    ("better and faster", "SkyLadder: Better and Faster Pretraining", "", "", P),
+    ("the user's speed", "jump", "Navigate faster by learning your habits", "", NONE),
+    # -- a paper's title says its point; a tool's name does not
+    ("fast in a paper title", "Fast Synchronous LLM Reinforcement Learning", "", "", P),
+    ("real-time detection", "DETRs Beat YOLOs on Real-time Object Detection", "", "", P),
+    ("fast.ai is a name", "fast.ai Code-First Intro to NLP", "", "", NONE),
+    # -- quantization and its relatives, for speed or memory
+    ("binary networks", "XNOR-Net: ImageNet classification with binary networks", "", "", P),
+    ("low bits", "Training LLMs in 1.58 bits", "", "", P),
+    ("robust quantized nets", "Certified robustness of quantized networks", "[bnn]", "", NONE),
+    # -- computer architecture
+    ("register file", "Register file virtualization for GPUs", "", "", H),
+    ("processing in memory", "Processing-in-memory for recommendation", "", "", H),
+    ("hpc spelled out", "Introduction to High Performance Computing", "", "", HP),
+    ("a scene's occupancy", "Occupancy networks for 3D reconstruction", "", "", NONE),
 ]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from curator.curate.keywords import KeywordIndex, Term
 from curator.curate.rules import Tagger, TagInput, load_rules
+from curator.errors import InputError
 from tests.support.cli import ROOT, run_cli
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -237,3 +238,61 @@ def test_sub_link_texts_and_url_path_words_are_fields_rules_can_use(tmp_path: Pa
     # The host is not a path word; a sub-link text is not the title.
     plain = TagInput("x", urls=("https://faster.example/",), links=("notes",))
     assert tagger.hits(plain) == []
+
+
+def test_with_entry_makes_a_rule_wait_for_a_second_word_in_the_entry(tmp_path: Path) -> None:
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        '[[rules]]\nname = "kern"\ntag = "perf"\nfields = ["title"]\nkeywords = ["kernel"]\n'
+        'with_entry = ["GPU", "fused"]\n',
+        encoding="utf-8",
+    )
+    tagger = Tagger(load_rules(rules))
+    assert tagger.hits(TagInput("Matlab kernel", "for notebooks")) == []
+    # The second word may sit in any of the entry's own fields, not in a heading.
+    hit = tagger.hits(TagInput("A softmax kernel", "fused into attention"))
+    assert [(h.rule, h.field, h.matched) for h in hit] == [("kern", "title", "kernel")]
+    assert tagger.hits(TagInput("A softmax kernel", "", "", ("GPU",))) == []
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[[rules]]\ntag = "a"\nfields = ["title"]\nkeywords = ["b"]\nwith_entry = "c"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="with_entry must be a list"):
+        load_rules(bad)
+
+
+def test_taglines_blank_a_speed_word_among_virtues_and_keep_speed_among_speed(
+    tmp_path: Path,
+) -> None:
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        '[taglines]\nspeed = ["fast", "efficient", "low-latency"]\n'
+        'virtues = ["simple", "reliable"]\n\n'
+        '[[rules]]\nname = "speed"\ntag = "perf"\nfields = ["description"]\n'
+        'keywords = ["fast", "efficient"]\n',
+        encoding="utf-8",
+    )
+    tagger = Tagger(load_rules(rules))
+    assert tagger.tag(TagInput("x", "A simple, fast and reliable web server")) == {}
+    assert tagger.tag(TagInput("x", "Simple and efficient notes")) == {}
+    assert tagger.tag(TagInput("x", "Very simple and highly efficient")) == {}
+    kept = tagger.tag(TagInput("x", "A fast and low-latency web server"))
+    assert [h.matched for h in kept["perf"]] == ["fast"]
+    # Outside the list the same word still counts.
+    assert "perf" in tagger.tag(TagInput("x", "Simple to set up. Fast JSON parsing."))
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[taglines]\nspeedy = ["fast"]\n[[rules]]\ntag = "a"\nfields = ["title"]\n'
+        'keywords = ["b"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"\[taglines\] takes only"):
+        load_rules(bad)
+
+
+def test_a_long_digest_in_the_notes_counts_only_by_its_opening_lines(tagger: Tagger) -> None:
+    body = "\n".join(f"step {i}: tokens and labels" for i in range(8))
+    digest = f"Motivation\nNER with lattices\n{body}\nRNNs cannot use the GPU's parallelism"
+    assert "hardware" not in tagger.tag(TagInput("FLAT", "", digest))
+    assert "hardware" in tagger.tag(TagInput("yolo v7", "", "adds transformers\nruns on NV GPU"))
