@@ -1,9 +1,9 @@
 """Categories from a list's own headings, for lists the taxonomy knows nothing about.
 
 Input: the taxonomy and the category paths (headings) of one source list with their entry
-counts. Output: `own_categories()` → {path: CategoryInfo} for the paths that map to no
-taxonomy category, when they hold at least half of the list's entries (a Go or shell list
-against the deep-learning taxonomy), else {}. Such a list keeps its own sections as
+counts. Output: `own_categories()` → {path: CategoryInfo} for every path of a list whose unmapped
+paths hold at least half of its entries (a Go or shell list against the deep-learning
+taxonomy), else {}. Such a list keeps its own sections as
 categories instead of filing them under Miscellaneous: the first heading below the list's
 title (the heading every entry shares), named by its GitHub slug; inside a section holding
 most of the list, its subsections. Config: none; a list that should be mapped differently
@@ -49,6 +49,10 @@ def own_categories(
     unmapped = [p for p in distinct if taxonomy.classify(p).category == MISC]
     if 2 * sum(counts[p] for p in unmapped) < sum(counts.values()):
         return {}  # a list the taxonomy fits: its few stray sections stay in misc
+    # A list on another topic keeps all its headings: there the taxonomy's words mean other
+    # things (a Go list's "Web Frameworks" are not deep-learning frameworks, its "Hardware"
+    # is GPIO and Bluetooth libraries), so its mapped sections would be filed wrongly.
+    unmapped = distinct
     # The list's title is the heading every entry shares; its sections come next.
     depth = _common_prefix(distinct) if len(distinct) > 1 else max(len(distinct[0]) - 1, 0)
     total = sum(counts[p] for p in unmapped)

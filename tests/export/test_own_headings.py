@@ -92,3 +92,45 @@ def test_a_list_can_bring_its_own_taxonomy(tmp_path: Path) -> None:
     categories = {row[0]: int(row[1]) for row in table_rows(index, "Categories")}
     assert categories == {"[Shell tools](shell.md)": 5, "[Miscellaneous](misc.md)": 1}
     assert not (out / "prompts.md").exists()
+
+
+GO_LIST = """\
+# Awesome Gophers
+
+## Web Frameworks
+
+- [gin](https://github.com/gin-gonic/gin) - An HTTP web framework
+- [echo](https://github.com/labstack/echo) - Minimalist web framework
+
+## Hardware
+
+- [gobot](https://github.com/hybridgroup/gobot) - GPIO, drones and robots
+
+## Testing
+
+- [testify](https://github.com/stretchr/testify) - Assertions and mocks
+- [ginkgo](https://github.com/onsi/ginkgo) - BDD testing framework
+
+## Networking
+
+- [quic-go](https://github.com/quic-go/quic-go) - QUIC in pure Go
+- [gnet](https://github.com/panjf2000/gnet) - Event-driven networking
+"""
+
+
+def test_a_list_on_another_topic_keeps_even_the_headings_the_taxonomy_knows(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "go.md"
+    src.write_text(GO_LIST, encoding="utf-8")
+    db, out = tmp_path / "c.db", tmp_path / "exports"
+    assert run_cli("import", src, "--db", db).code == 0
+    assert run_cli("export", "--out", out, "--db", db).code == 0
+    index = (out / "README.md").read_text(encoding="utf-8")
+    titles = {re.sub(r"\]\(.*", "", row[0]).lstrip("[") for row in table_rows(index, "Categories")}
+    # "Web Frameworks" and "Hardware" are words of the deep-learning taxonomy, but in a Go
+    # list they are the list's own sections, not "Frameworks and tools" or GPUs and chips.
+    assert titles == {"Web Frameworks", "Hardware", "Testing", "Networking"}
+    assert not (out / "framework.md").exists() and not (out / "hardware.md").exists()
+    page = next(p for p in out.glob("hardware*.md"))
+    assert "[gobot](https://github.com/hybridgroup/gobot)" in page.read_text(encoding="utf-8")
