@@ -237,6 +237,13 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("processing in memory", "Processing-in-memory for recommendation", "", "", H),
     ("hpc spelled out", "Introduction to High Performance Computing", "", "", HP),
     ("a scene's occupancy", "Occupancy networks for 3D reconstruction", "", "", NONE),
+    (
+        "sass the stylesheet language",
+        "go-libsass",
+        "Go wrapper to the libsass Sass project",
+        "",
+        NONE,
+    ),
 ]
 
 

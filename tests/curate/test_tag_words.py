@@ -296,3 +296,17 @@ def test_a_long_digest_in_the_notes_counts_only_by_its_opening_lines(tagger: Tag
     digest = f"Motivation\nNER with lattices\n{body}\nRNNs cannot use the GPU's parallelism"
     assert "hardware" not in tagger.tag(TagInput("FLAT", "", digest))
     assert "hardware" in tagger.tag(TagInput("yolo v7", "", "adds transformers\nruns on NV GPU"))
+
+
+def test_compression_and_deployment_words_count_next_to_a_model(tagger: Tagger) -> None:
+    # A Go or shell list's "compression" is gzip, its "deploy" ships web apps.
+    assert tags_of(tagger, "pgzip", "Parallel gzip compression") & {"compression"} == set()
+    assert tags_of(tagger, "chi", "A lightweight HTTP router") & {"compression"} == set()
+    assert tags_of(tagger, "Capistrano", "Deploy web apps over SSH") & {"deployment"} == set()
+    assert tags_of(tagger, "zstd", "", "Compression") & {"compression"} == set()
+    # Next to a model, or as the field's own term, they are this tag's.
+    assert "compression" in tags_of(tagger, "Deep Compression", "Pruning deep neural networks")
+    assert "compression" in tags_of(tagger, "模型压缩-剪枝算法详解")
+    assert "compression" in tags_of(tagger, "Notes", "", "模型压缩")
+    assert "deployment" in tags_of(tagger, "BentoML", "Deploy ML models as a service")
+    assert "deployment" in tags_of(tagger, "ncnn", "A mobile inference engine")
