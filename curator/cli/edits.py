@@ -23,8 +23,8 @@ from curator.cli.common import (
 from curator.cli.format import TableFormat
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
+    from curator.curate.decisions import Recorded
+    from curator.curate.tagging import ManualTagResult
     from curator.export.writeback import FixMode, FixOutcome
     from curator.util.config import Config
 
@@ -191,44 +191,29 @@ def tag_cmd(
     )
 
 
-def _entry_url(session: Session, settings: Config, entry_id: int) -> str | None:
-    """The URL a decision about `entry_id` is kept under in the file (None: no file in
-    use; an entry without a URL is recorded in the DB only, with a note)."""
-    from curator.store.decisions import main_url_of
-
-    if not settings.in_use:
-        return None
-    url = main_url_of(session, entry_id)
-    if not url or not url.startswith(("http://", "https://")):
-        err.print(
-            f"note: entry {entry_id} has no web URL: kept in the DB only, not in {settings.path}",
-            markup=False,
-        )
-        return None
-    return url
-
-
-def _record_tag(session: Session, settings: Config, entry_id: int, tag: str, veto: bool) -> None:
-    from curator.util.config import edit_config, set_manual_tag
-
-    url = _entry_url(session, settings, entry_id)
-    if url is not None:
-        edit_config(settings, lambda table: set_manual_tag(table, url, tag, veto))
+def _noted(recorded: Recorded, settings: Config) -> None:
+    if recorded.skipped:
+        err.print(f"note: {recorded.skipped}, not in {settings.path}", markup=False)
 
 
 EntryIdArg = Annotated[int, typer.Argument(help="Entry id (see `curator list`).")]
 TagArg = Annotated[str, typer.Argument(help="Tag name, e.g. perf.")]
 
 
-@tag_app.command("add")
-def tag_add_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
-    """Tag an entry by hand (wins over rules, survives re-import)."""
-    from curator.curate.tagging import add_manual
+def _tag(entry_id: int, tag: str, db: str | None, *, veto: bool) -> ManualTagResult:
+    from curator.curate.decisions import tag_entry
 
     settings = load_config()
     with write_session(open_engine(db, settings)) as session:
-        r = add_manual(session, entry_id, tag)
-        _record_tag(session, settings, entry_id, tag, veto=False)
+        r, recorded = tag_entry(session, settings, entry_id, tag, veto=veto)
+    _noted(recorded, settings)
+    return r
+
+
+@tag_app.command("add")
+def tag_add_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
+    """Tag an entry by hand (wins over rules, survives re-import)."""
+    r = _tag(entry_id, tag, db, veto=False)
     state = "tagged" if r.changed else "already tagged"
     echo(f"{r.entry_id} {r.title}: {state} {r.tag} (manual)\n")
 
@@ -236,12 +221,7 @@ def tag_add_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
 @tag_app.command("remove")
 def tag_remove_cmd(entry_id: EntryIdArg, tag: TagArg, db: DbOption = None) -> None:
     """Remove a tag by hand; the rules will not add it back to this entry."""
-    from curator.curate.tagging import remove_manual
-
-    settings = load_config()
-    with write_session(open_engine(db, settings)) as session:
-        r = remove_manual(session, entry_id, tag)
-        _record_tag(session, settings, entry_id, tag, veto=True)
+    r = _tag(entry_id, tag, db, veto=True)
     state = "removed" if r.changed else "already removed"
     echo(f"{r.entry_id} {r.title}: {state} {r.tag} (rules will not re-add it)\n")
 
@@ -261,19 +241,19 @@ def categorize_cmd(
     db: DbOption = None,
 ) -> None:
     """Put one entry in a canonical category, whatever its headings say."""
-    from curator.curate.taxonomy import categorize, load_taxonomy
+    from curator.curate.decisions import categorize_entry
+    from curator.curate.taxonomy import load_taxonomy
     from curator.errors import InputError
-    from curator.util.config import edit_config, set_category
 
     if (category is None) == (not clear):
         raise InputError("give a CATEGORY, or --clear to remove the override")
     settings = load_config()
     tax = load_taxonomy(taxonomy or settings.export.taxonomy)
     with write_session(open_engine(db, settings)) as session:
-        r = categorize(session, tax, entry_id, None if clear else category)
-        url = _entry_url(session, settings, entry_id)
-        if url is not None:
-            edit_config(settings, lambda table: set_category(table, url, r.category))
+        r, recorded = categorize_entry(
+            session, settings, tax, entry_id, None if clear else category
+        )
+    _noted(recorded, settings)
     if r.category is None:
         echo(f"{r.entry_id} {r.title}: override cleared, category {r.computed} (from headings)\n")
     else:

@@ -1,22 +1,33 @@
-"""Decisions from `curator.toml` applied to the DB: exclusions (mirrored), manual tags and
-vetoes, category overrides (per URL, applied to every live entry with that main URL).
+"""A maintainer's decisions, both ways between `curator.toml` and the DB.
 
-Input: a `Db` in a write transaction, the loaded `Config`, the time. Output: `DecisionsApplied`
-(what changed, and the URLs that no live entry has). The file is the source of truth: run
-on import, check and tag. Config: `Config.exclude`, `Config.tags`, `Config.categories`,
-`Config.export.taxonomy`.
+From the file: `apply_decisions()` applies exclusions (mirrored), manual tags and vetoes,
+category overrides (per URL, to every live entry with that main URL); it runs on import,
+check and tag, and returns `DecisionsApplied` (what changed, and the URLs no live entry
+has). Into the file: `tag_entry()`, `categorize_entry()` and `exclude_links()` make one
+decision in the DB and, when a config file is in use, record it there too (by the entry's
+main URL); the CLI and the triage page both call them. Input: a `Db` in a write
+transaction, the loaded `Config`. The file is the source of truth.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from curator.curate.tagging import add_manual, remove_manual
-from curator.curate.taxonomy import categorize, load_taxonomy
-from curator.store.decisions import entries_at, mirror_exclusions
-from curator.util.config import Config
+from curator.check.exclusions import add_exclusion
+from curator.curate.tagging import ManualTagResult, add_manual, remove_manual
+from curator.curate.taxonomy import CategorizeResult, Taxonomy, categorize, load_taxonomy
+from curator.store.decisions import entries_at, main_url_of, mirror_exclusions
+from curator.util.config import (
+    Config,
+    ExcludeRule,
+    edit_config,
+    set_category,
+    set_exclusion,
+    set_manual_tag,
+)
 
 if TYPE_CHECKING:
     from curator.store.dbapi import Db
@@ -62,3 +73,60 @@ def apply_decisions(session: Db, config: Config, now: datetime) -> DecisionsAppl
                 categorize(session, taxonomy, eid, category)
                 categories += 1
     return DecisionsApplied(exclusions, tags, categories, tuple(sorted(set(unmatched))))
+
+
+# -- one decision, into the DB and the file ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """Whether a decision also went into the config file."""
+
+    url: str | None = None  # the URL it is kept under (None: not written)
+    skipped: str | None = None  # why an entry decision stayed in the DB only, if it did
+
+
+def _record(
+    db: Db, config: Config, entry_id: int, change: Callable[[str], Callable[[Any], None]]
+) -> Recorded:
+    """Write a decision about one entry into the file, keyed by its main web URL: the file
+    outlives the DB (re-imports, a fresh clone), and a URL names the entry in any list."""
+    if not config.in_use:
+        return Recorded()
+    url = main_url_of(db, entry_id)
+    if not url or not url.startswith(("http://", "https://")):
+        return Recorded(skipped=f"entry {entry_id} has no web URL: kept in the DB only")
+    edit_config(config, change(url))
+    return Recorded(url)
+
+
+def tag_entry(
+    db: Db, config: Config, entry_id: int, tag: str, *, veto: bool
+) -> tuple[ManualTagResult, Recorded]:
+    """Tag an entry by hand (or remove and veto the tag) and record it in the file."""
+    r = remove_manual(db, entry_id, tag) if veto else add_manual(db, entry_id, tag)
+    recorded = _record(
+        db, config, entry_id, lambda url: lambda t: set_manual_tag(t, url, tag, veto)
+    )
+    return r, recorded
+
+
+def categorize_entry(
+    db: Db, config: Config, taxonomy: Taxonomy, entry_id: int, category: str | None
+) -> tuple[CategorizeResult, Recorded]:
+    """Pin an entry to a category (None: clear the override) and record it in the file."""
+    r = categorize(db, taxonomy, entry_id, category)
+    recorded = _record(db, config, entry_id, lambda url: lambda t: set_category(t, url, r.category))
+    return r, recorded
+
+
+def exclude_links(
+    db: Db, config: Config, pattern: str, reason: str, until: datetime | None, now: datetime
+) -> tuple[bool, Recorded]:
+    """Add (True) or update an exclusion and record it in the file."""
+    created = add_exclusion(db, pattern, reason, until, now)
+    if not config.in_use:
+        return created, Recorded()
+    rule = ExcludeRule(pattern.strip(), reason, until)
+    edit_config(config, lambda table: set_exclusion(table, rule))
+    return created, Recorded(pattern.strip())

@@ -36,26 +36,16 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from curator.check.exclusions import add_exclusion
+from curator.curate.decisions import categorize_entry, exclude_links, tag_entry
 from curator.curate.edits import move_to_accept
-from curator.curate.tagging import add_manual, remove_manual
-from curator.curate.taxonomy import categorize, load_taxonomy
+from curator.curate.taxonomy import load_taxonomy
 from curator.errors import CuratorError, InputError
 from curator.export.writeback import FixMode, fix_url
 from curator.serve import views
 from curator.serve.security import Csrf, check_bind, is_loopback, token_matches
 from curator.store.connect import open_engine, read_session, write_session
 from curator.store.dbapi import Where
-from curator.store.decisions import main_url_of
-from curator.util.config import (
-    Config,
-    ExcludeRule,
-    edit_config,
-    load_config,
-    set_category,
-    set_exclusion,
-    set_manual_tag,
-)
+from curator.util.config import Config, load_config
 from curator.util.when import parse_time
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -121,16 +111,6 @@ def create_app(
     check_bind(host, token)
     settings = config if config is not None else load_config()
 
-    def in_file(
-        session: Any, entry_id: int, change: Callable[[str], Callable[[Any], None]]
-    ) -> None:
-        # The file is the record of a maintainer's decisions; decisions are kept per URL.
-        if not settings.in_use:
-            return
-        url = main_url_of(session, entry_id)
-        if url and url.startswith(("http://", "https://")):
-            edit_config(settings, change(url))
-
     engine: Engine = open_engine(db)
     csrf = Csrf()
     templates = _templates()
@@ -182,12 +162,9 @@ def create_app(
         pattern = form.get("pattern", "")
         expires = form.get("expires", "").strip()
         until = parse_time(expires, "expires") if expires else None
+        reason = form.get("reason", "").strip()
         with write_session(engine) as session:
-            reason = form.get("reason", "").strip()
-            created = add_exclusion(session, pattern, reason, until, datetime.now(UTC))
-            if settings.in_use:
-                rule = ExcludeRule(pattern.strip(), reason, until)
-                edit_config(settings, lambda table: set_exclusion(table, rule))
+            created, _ = exclude_links(session, settings, pattern, reason, until, datetime.now(UTC))
         return f"{'added' if created else 'updated'} exclusion {pattern.strip()}"
 
     def _entry_id(form: dict[str, str]) -> int:
@@ -200,11 +177,7 @@ def create_app(
         entry_id, tag = _entry_id(form), form.get("tag", "").strip()
         remove = form.get("op") == "remove"
         with write_session(engine) as session:
-            r = (remove_manual if remove else add_manual)(session, entry_id, tag)
-            if r.changed:
-                in_file(
-                    session, entry_id, lambda url: lambda tb: set_manual_tag(tb, url, tag, remove)
-                )
+            r, _ = tag_entry(session, settings, entry_id, tag, veto=remove)
         verb = "removed" if remove else "added"
         return f"{verb} tag {r.tag} on #{r.entry_id} {r.title}" if r.changed else "no change"
 
@@ -212,8 +185,7 @@ def create_app(
         entry_id, category = _entry_id(form), form.get("category", "").strip()
         taxonomy = load_taxonomy(settings.export.taxonomy)
         with write_session(engine) as session:
-            r = categorize(session, taxonomy, entry_id, category or None)
-            in_file(session, entry_id, lambda url: lambda tb: set_category(tb, url, r.category))
+            r, _ = categorize_entry(session, settings, taxonomy, entry_id, category or None)
         return f"#{r.entry_id} {r.title}: {r.category or f'back to {r.computed}'}"
 
     middleware = []
