@@ -261,3 +261,21 @@ def test_a_flag_wins_over_the_file(
     # ...and the flag overrides it.
     assert run_cli("check", "--allow-private", "--max-age", "0").code == 0
     assert len(seen) >= first + 2
+
+
+def test_a_decision_on_an_entry_without_a_web_url_stays_in_the_db_with_a_note(
+    project: Path,
+) -> None:
+    with (project / "kit.md").open("a", encoding="utf-8") as fh:
+        fh.write("- [Local notes](notes/gpu.md) - our own page.\n")
+    assert run_cli("import").code == 0
+    before = (project / "curator.toml").read_text(encoding="utf-8")
+    entry = rows(project / "state" / "links.db", "SELECT id FROM entry WHERE title = 'Local notes'")
+    r = run_cli("tag", "add", str(entry[0][0]), "gpu")
+    assert r.code == 0, r.stderr
+    assert "has no web URL: kept in the DB only, not in" in r.stderr
+    assert (project / "curator.toml").read_text(encoding="utf-8") == before
+    tags = rows(
+        project / "state" / "links.db", f"SELECT name FROM tag WHERE entry_id = {entry[0][0]}"
+    )
+    assert ("gpu",) in tags
