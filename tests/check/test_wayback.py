@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +15,7 @@ from curator.check.types import CheckConfig
 from curator.check.wayback import lookup_all, snapshot_of
 from tests.support.cli import run_cli
 from tests.support.local_site import serve_site
+from tests.support.routed_site import serve
 
 
 def _snapshot(url: str, ts: str) -> dict[str, object]:
@@ -46,31 +45,14 @@ def test_snapshot_of_keeps_only_live_snapshots() -> None:
 @contextmanager
 def serve_archive() -> Iterator[tuple[str, list[str]]]:
     """A fake availability API: a 2025 snapshot of whatever URL is asked about."""
-    calls: list[str] = []
 
-    class Archive(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            calls.append(self.path)
-            url = parse_qs(urlsplit(self.path).query)["url"][0]
-            body = json.dumps(_snapshot(url, "20250101000000")).encode()
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def route(path: str) -> tuple[int, dict[str, str], str]:
+        url = parse_qs(urlsplit(path).query)["url"][0]
+        body = json.dumps(_snapshot(url, "20250101000000"))
+        return 200, {"content-type": "application/json"}, body
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Archive)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", calls
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serve(route) as (base, calls):
+        yield base, calls
 
 
 def _run(db: Path, day: int, *extra: str) -> dict[str, dict[str, object]]:

@@ -6,14 +6,14 @@ server, and a file that tries to turn on `allow_private`."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.message import Message
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.routed_site import serve
 
 LIST = """# Kit
 
@@ -48,40 +48,22 @@ reason = "bot wall"
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[str, list[tuple[str, str, str | None, str | None]]]]:
-    seen: list[tuple[str, str, str | None, str | None]] = []
+def server() -> Iterator[tuple[str, list[tuple[str, Message]]]]:
+    """(base URL, [(path, request headers)] of every request)."""
+    seen: list[tuple[str, Message]] = []
+    with serve(lambda path: (200, {}, "<html><head><title>ok</title></head></html>"), seen) as (
+        base,
+        _,
+    ):
+        yield base, seen
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(
-                (
-                    self.headers.get("host", ""),
-                    self.path,
-                    self.headers.get("user-agent"),
-                    self.headers.get("x-api-key"),
-                )
-            )
-            body = b"<html><head><title>ok</title></head></html>"
-            self.send_response(200)
-            self.send_header("content-type", "text/html")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
 
-        do_HEAD = do_GET
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+def by_host(seen: list[tuple[str, Message]]) -> dict[str, tuple[str | None, str | None]]:
+    """Host → (user-agent, x-api-key) the checker sent it."""
+    return {
+        str(h.get("host", "")).split(":")[0]: (h.get("user-agent"), h.get("x-api-key"))
+        for _, h in seen
+    }
 
 
 @pytest.fixture
@@ -105,7 +87,7 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 def test_import_check_and_decisions_come_from_the_file(
-    project: Path, server: tuple[str, list[tuple[str, str, str | None, str | None]]]
+    project: Path, server: tuple[str, list[tuple[str, Message]]]
 ) -> None:
     seen = server[1]
     r = run_cli("import")
@@ -119,13 +101,13 @@ def test_import_check_and_decisions_come_from_the_file(
 
     r = run_cli("check", "--allow-private")
     assert r.code == 0, r.stdout + r.stderr
-    by_host = {host.split(":")[0]: (ua, key) for host, _, ua, key in seen}
-    assert by_host["127.0.0.1"] == ("kit-bot/2.0", "s3cret")
-    assert by_host["localhost"] == ("kit-bot/2.0", None)  # the header goes to its host only
+    hosts = by_host(seen)
+    assert hosts["127.0.0.1"] == ("kit-bot/2.0", "s3cret")
+    assert hosts["localhost"] == ("kit-bot/2.0", None)  # the header goes to its host only
 
 
 def test_header_and_user_agent_flags_win_over_the_file(
-    project: Path, server: tuple[str, list[tuple[str, str, str | None, str | None]]]
+    project: Path, server: tuple[str, list[tuple[str, Message]]]
 ) -> None:
     seen = server[1]
     assert run_cli("import").code == 0
@@ -140,10 +122,10 @@ def test_header_and_user_agent_flags_win_over_the_file(
         "localhost: X-Api-Key: other",
     )
     assert r.code == 0, r.stdout + r.stderr
-    by_host = {host.split(":")[0]: (ua, key) for host, _, ua, key in seen}
+    hosts = by_host(seen)
     # one header per name: the flag's value, not the file's (nor both joined)
-    assert by_host["127.0.0.1"] == ("flag-bot/3.0", "from-flag")
-    assert by_host["localhost"] == ("flag-bot/3.0", "other")
+    assert hosts["127.0.0.1"] == ("flag-bot/3.0", "from-flag")
+    assert hosts["localhost"] == ("flag-bot/3.0", "other")
 
 
 def test_allow_private_in_the_file_is_refused(project: Path) -> None:
@@ -243,7 +225,7 @@ def test_exclude_tag_and_categorize_write_into_the_file_keeping_comments(
 
 
 def test_a_flag_wins_over_the_file(
-    project: Path, server: tuple[str, list[tuple[str, str, str | None, str | None]]]
+    project: Path, server: tuple[str, list[tuple[str, Message]]]
 ) -> None:
     seen = server[1]
     config = project / "curator.toml"
