@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
 
+    from curator.curate.decisions import DecisionsApplied
     from curator.util.config import Config
 
 
@@ -109,6 +110,18 @@ FormatOption = Annotated[output.OutputFormat, typer.Option("--format", "-f", hel
 TableFormatOption = Annotated[
     output.TableFormat, typer.Option("--format", "-f", help="Output format.")
 ]
+
+
+def note_decisions(decided: DecisionsApplied, settings: Config) -> None:
+    """What mirroring curator.toml into the DB did that a maintainer should know."""
+    for url in decided.unmatched:
+        err.print(f"note: {url} (in {settings.path}) is in no list", markup=False)
+    if decided.dropped:
+        err.print(
+            f"note: {decided.dropped} hand tags, vetoes or categories are no longer in"
+            f" {settings.path}: dropped from the DB too",
+            markup=False,
+        )
 
 
 def now() -> datetime:

@@ -15,6 +15,7 @@ from curator.cli.common import (
     echo,
     err,
     load_config,
+    note_decisions,
     now,
     open_engine,
     read_session,
@@ -181,8 +182,9 @@ def tag_cmd(
     settings = load_config()
     ruleset = load_rules(rules or settings.tags.rules)
     with write_session(open_engine(db, settings)) as session:
-        apply_decisions(session, settings, now())
+        decided = apply_decisions(session, settings, now())
         r = apply_rules(session, ruleset)
+    note_decisions(decided, settings)
     counts = ", ".join(f"{t} {n}" for t, n in r.per_tag.items()) or "none"
     echo(
         f"{r.entries} entries tagged with {r.rules}: +{r.added} -{r.removed} ~{r.updated} "

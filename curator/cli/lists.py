@@ -26,6 +26,7 @@ from curator.cli.common import (
     echo,
     err,
     load_config,
+    note_decisions,
     now,
     open_engine,
     out,
@@ -63,8 +64,7 @@ def import_cmd(
     if settings.in_use:  # the file's decisions reach entries that were just imported
         with write_session(engine) as session:
             decided = apply_decisions(session, settings, now())
-        for url in decided.unmatched:
-            err.print(f"note: {url} (in {settings.path}) is in no list", markup=False)
+        note_decisions(decided, settings)
     for r in results:
         if r.skipped:
             sys.stderr.write(f"Warning: {r.path}: skipped, {r.skipped}\n")

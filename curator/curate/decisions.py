@@ -17,9 +17,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from curator.check.exclusions import add_exclusion
+from curator.curate.rules import Origin
 from curator.curate.tagging import ManualTagResult, add_manual, remove_manual
 from curator.curate.taxonomy import CategorizeResult, Taxonomy, categorize, load_taxonomy
-from curator.store.decisions import entries_at, main_url_of, mirror_exclusions
+from curator.store.categories import set_category_override
+from curator.store.decisions import (
+    category_overrides_with_urls,
+    entries_at,
+    hand_decisions,
+    main_url_of,
+    mirror_exclusions,
+)
+from curator.store.tags import delete_tags
 from curator.util.config import (
     Config,
     ExcludeRule,
@@ -39,6 +48,11 @@ class DecisionsApplied:
     tags: int  # manual tags and vetoes newly applied
     categories: int  # entries given a category override
     unmatched: tuple[str, ...]  # URLs in the file that no live entry has
+    dropped: int = 0  # hand tags, vetoes and overrides no longer in the file
+
+
+def _web(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("http://", "https://"))
 
 
 def apply_decisions(session: Db, config: Config, now: datetime) -> DecisionsApplied:
@@ -49,6 +63,7 @@ def apply_decisions(session: Db, config: Config, now: datetime) -> DecisionsAppl
     )
     unmatched: list[str] = []
     tags = 0
+    kept: set[tuple[int, str, bool]] = set()  # (entry, tag, veto) the file asks for
     for table, veto in ((config.tags.manual, False), (config.tags.vetoes, True)):
         for url, names in table.items():
             ids = entries_at(session, url)
@@ -62,7 +77,19 @@ def apply_decisions(session: Db, config: Config, now: datetime) -> DecisionsAppl
                         else add_manual(session, eid, name)
                     )
                     tags += r.changed
+                    kept.add((eid, name, veto))
+    # The file is the record: a hand decision on an entry it could name (a web URL) that it
+    # no longer holds was taken out of it (a reverted pull request), so it goes here too.
+    # Entries without a web URL cannot be in the file: their decisions stay DB-only.
+    stale = [
+        tid
+        for tid, eid, name, origin, url in hand_decisions(session)
+        if _web(url) and (eid, name, origin == Origin.REMOVED) not in kept
+    ]
+    delete_tags(session, stale)
+    dropped = len(stale)
     categories = 0
+    pinned: set[int] = set()
     if config.categories:
         taxonomy = load_taxonomy(config.export.taxonomy)
         for url, category in config.categories.items():
@@ -72,7 +99,12 @@ def apply_decisions(session: Db, config: Config, now: datetime) -> DecisionsAppl
             for eid in ids:
                 categorize(session, taxonomy, eid, category)
                 categories += 1
-    return DecisionsApplied(exclusions, tags, categories, tuple(sorted(set(unmatched))))
+                pinned.add(eid)
+    for eid, main in category_overrides_with_urls(session):
+        if _web(main) and eid not in pinned:
+            set_category_override(session, eid, None)
+            dropped += 1
+    return DecisionsApplied(exclusions, tags, categories, tuple(sorted(set(unmatched))), dropped)
 
 
 # -- one decision, into the DB and the file ------------------------------------------

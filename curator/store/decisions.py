@@ -60,3 +60,23 @@ def entries_at(db: Db, url: str) -> list[int]:
 def main_url_of(db: Db, entry_id: int) -> str | None:
     rows = fetch_all(db, "SELECT url FROM entry WHERE id = ?", (entry_id,))
     return str(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def hand_decisions(db: Db) -> list[tuple[int, int, str, str, str | None]]:
+    """(tag id, entry id, tag name, origin, the entry's main URL) of every manual tag and
+    veto on a live entry."""
+    return fetch_all(
+        db,
+        "SELECT tag.id, tag.entry_id, tag.name, tag.origin, entry.url FROM tag"
+        " JOIN entry ON entry.id = tag.entry_id"
+        " WHERE tag.origin IN ('manual', 'removed') AND entry.removed_at IS NULL",
+    )
+
+
+def category_overrides_with_urls(db: Db) -> list[tuple[int, str | None]]:
+    """(entry id, the entry's main URL) of every live entry with a category override."""
+    return fetch_all(
+        db,
+        "SELECT entry.id, entry.url FROM category_override"
+        " JOIN entry ON entry.id = category_override.entry_id WHERE entry.removed_at IS NULL",
+    )

@@ -261,3 +261,26 @@ def test_a_decision_on_an_entry_without_a_web_url_stays_in_the_db_with_a_note(
         project / "state" / "links.db", f"SELECT name FROM tag WHERE entry_id = {entry[0][0]}"
     )
     assert ("gpu",) in tags
+
+
+def test_a_hand_decision_taken_out_of_the_file_is_taken_out_of_the_db(project: Path) -> None:
+    with (project / "kit.md").open("a", encoding="utf-8") as fh:
+        fh.write("- [Local notes](notes/gpu.md) - our own page.\n")
+    assert run_cli("import").code == 0
+    db = project / "state" / "links.db"
+    local = rows(db, "SELECT id FROM entry WHERE title = 'Local notes'")[0][0]
+    assert run_cli("tag", "add", str(local), "gpu").code == 0  # DB only: no web URL
+    assert run_cli("categorize", "1", "hardware").code == 0
+    query = "SELECT entry_id, name, origin FROM tag WHERE origin != 'rule' ORDER BY entry_id"
+    assert rows(db, query) == [(1, "perf", "manual"), (local, "gpu", "manual")]
+    # A pull request reverts the file's decisions about the cutlass page.
+    toml = project / "curator.toml"
+    text = toml.read_text(encoding="utf-8")
+    base = text.split('"', 2)[1] if False else None  # noqa: F841 (keep the file as written)
+    kept = [ln for ln in text.splitlines() if "/cutlass" not in ln]
+    toml.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    r = run_cli("import")
+    assert r.code == 0, r.stderr
+    assert "2 hand tags, vetoes or categories are no longer in" in r.stderr
+    assert rows(db, query) == [(local, "gpu", "manual")]
+    assert rows(db, "SELECT entry_id FROM category_override") == []
