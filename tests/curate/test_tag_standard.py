@@ -237,13 +237,14 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("processing in memory", "Processing-in-memory for recommendation", "", "", H),
     ("hpc spelled out", "Introduction to High Performance Computing", "", "", HP),
     ("a scene's occupancy", "Occupancy networks for 3D reconstruction", "", "", NONE),
-    (
-        "sass the stylesheet language",
-        "go-libsass",
-        "Go wrapper to the libsass Sass project",
-        "",
-        NONE,
-    ),
+    ("sass the stylesheet language", "go-libsass", "A wrapper of the Sass library", "", NONE),
+    # -- "efficient": a computation's, or a paper's topic; a product's own word is a tagline
+    ("an efficient model release", "DeepSeek-V3", "An efficient open MoE model", "", NONE),
+    ("efficient data extraction", "Sparrow", "Efficient data extraction from documents", "", NONE),
+    ("efficient inference", "llm-engine", "Efficient inference of quantized LLMs", "", P),
+    ("memory-efficient", "xformers-lite", "Memory-efficient attention blocks", "", P),
+    ("more efficient", "Compressive Transformer", "A more efficient Transformer-XL", "", P),
+    ("efficient in a title", "Efficient Training of Language Models on GPU Clusters", "", "", HP),
 ]
 
 
