@@ -316,6 +316,10 @@ class PgConnection:
     def server_cursor(self) -> PgCursor:
         """A cursor whose result stays on the server until fetched (inside a transaction);
         named anew each time, so that two can be read side by side."""
+        # A cursor is planned for its first tenth by default (cursor_tuple_fraction):
+        # a stream reads every row, and that plan took 6 s for the selection of 18,000
+        # URLs on a freshly imported DB instead of 0.07 s.
+        self.raw.execute("SET LOCAL cursor_tuple_fraction = 1.0")
         return PgCursor(self.raw.cursor(name=f"curator_stream_{next(_CURSOR_NAMES)}"))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
