@@ -19,7 +19,8 @@ time is measured inside the check: each check runs through a small wrapper that 
 commit, the first one also opening the writer's connection) with perf_counter; it is
 the writer thread's wall time, so it includes waiting for the GIL while the event loop
 runs. Then the issue's ratios: PostgreSQL wall / SQLite wall at N=20,000 (target
-<= 1.10) and peak RSS of one check at N=100,000 / N=20,000 (target < 2x).
+<= 1.10) and peak RSS of one check at N=100,000 / N=20,000 (target < 2x; for the shards,
+the biggest of the four processes at each size).
 
 Config: `--sizes` (default 20000,100000), `--configs` (which of the three runs, default
 sqlite,postgresql,shards: `--configs sqlite` alone is the quick loop while working on the
