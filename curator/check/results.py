@@ -4,9 +4,11 @@ into `url_state`, in batches from a background thread.
 Input: the DB (a path, or an SQLAlchemy engine a caller holds), the run id, `--confirm-runs` and
 `--confirm-days`; `FetchResult`s submitted while the run goes on. Output: committed rows
 (one `BEGIN IMMEDIATE` transaction per ~200 results or per second, so an interrupt loses
-only requests still in flight) and `stored`, what the run's report needs of each URL.
+only requests still in flight) and `unarchived`, the links a Wayback lookup may want.
 Config: `batch_size`, `interval`. The thread has its own plain DBAPI connection; the
-SQL is store/results.py's and store/urlstate.py's.
+SQL is store/results.py's and store/urlstate.py's. Of what it stored, the writer keeps
+only what a Wayback lookup needs (`unarchived`); the run's report reads the rest back
+(check/reports.py), so the memory it holds grows with the run's gone links, not its size.
 """
 
 from __future__ import annotations
@@ -35,16 +37,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """What the run's report needs of what a committed result left in `url_state` (kept
-    for every URL of the run, so only that)."""
+    """What a Wayback lookup needs of a committed result that left its URL broken, or
+    was `gone`, and whose URL no lookup has answered yet."""
 
     state: LinkState
-    since: datetime | None  # first_failure_at
-    title: str | None
-    title_drift: bool
-    last_ok_at: datetime | None = None
-    archived_url: str | None = None  # "" once a lookup found no copy
-    outcome: Outcome | None = None
+    outcome: Outcome
+    last_ok_at: datetime | None  # the snapshot closest to it is asked for
 
 
 _Item = tuple[int, FetchResult, datetime]
@@ -79,7 +77,7 @@ class ResultWriter:
         self._hand_over = max(1, min(_HAND_OVER, batch_size))
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="curator-writer", daemon=True)
-        self.stored: dict[int, Stored] = {}
+        self.unarchived: dict[int, Stored] = {}  # url id → its result, in commit order
         self.batches = 0
         self.error: BaseException | None = None
 
@@ -147,8 +145,8 @@ class ResultWriter:
         if self._conn is None:
             self._conn = connect(self._path)
         with transaction(self._conn, write=True) as conn:
-            stored = store_batch(conn, self._run_id, batch, *self._confirm)
-        self.stored.update(stored)
+            unarchived = store_batch(conn, self._run_id, batch, *self._confirm)
+        self.unarchived.update(unarchived)
 
 
 def store_batch(
@@ -161,12 +159,13 @@ def store_batch(
     newer_only: bool = False,
 ) -> dict[int, Stored]:
     """Insert `batch`'s results and move each URL's state, inside the caller's write
-    transaction. `newer_only` (`curator merge`): a result older than the URL's last check
-    joins the history but does not move its state, which already went past it."""
+    transaction; return the URLs this left broken or found gone that have no archive
+    lookup yet (`Stored`). `newer_only` (`curator merge`): a result older than the URL's
+    last check joins the history but does not move its state, which already went past it."""
     results: list[ResultRow] = []
     states: list[StateRow] = []
     facts: list[FactRow] = []
-    stored: dict[int, Stored] = {}
+    unarchived: dict[int, Stored] = {}
     rows = states_of(conn, [uid for uid, _, _ in batch])
     looked_up = archive_lookups(conn, list(rows))
     for uid, res, at in batch:
@@ -225,19 +224,13 @@ def store_batch(
                 res.reason if not res.refused else (row.reason if row else None),
             )
         )
-        stored[uid] = Stored(
-            record.state,
-            record.first_failure_at,
-            title,
-            drift,
-            record.last_ok_at,
-            looked_up.get(uid),
-            res.outcome,
-        )
+        gone = record.state is LinkState.BROKEN or res.outcome is Outcome.GONE
+        if gone and uid not in looked_up:
+            unarchived[uid] = Stored(record.state, res.outcome, record.last_ok_at)
     insert_results(conn, results)
     upsert_states(conn, states)
     upsert_facts(conn, facts)
-    return stored
+    return unarchived
 
 
 def _fact_row(uid: int, repo: RepoFacts, at: datetime) -> FactRow:

@@ -1,9 +1,11 @@
 """A shard's results as a file (`curator check --results-out FILE`), and reading it back
 for `curator merge`.
 
-Input: the run's header (`RunHeader`) and its `ResultRecord`s; or a file. Output: a file
-written atomically (temp + rename: a reader never sees half of it), or the parsed header
-and records, with `InputError` naming file and line for anything malformed. Config: none.
+Input: the run's header (`RunHeader`) and its `ResultRecord`s (all at once, or one by one
+as the run makes them: `ResultsSpool`, which holds them in a temporary file rather than in
+memory); or a file. Output: a file written atomically (temp + rename: a reader never sees
+half of it), or the parsed header and records, with `InputError` naming file and line for
+anything malformed. Config: none.
 
 Format: JSON lines. Line 1 is the header: `{"format": "curator-check-results",
 "version": 1, "run_key", "shard", "started_at", "finished_at", "status", "counts",
@@ -20,6 +22,8 @@ with an offset. The normalized URL is what `merge` matches in its database.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +33,7 @@ from typing import Any
 from curator.check.types import FetchResult, Hop, Outcome, RepoFacts
 from curator.errors import InputError
 from curator.store.kinds import RunStatus
-from curator.util.fsutil import atomic_write_text
+from curator.util.fsutil import atomic_writer
 
 FORMAT = "curator-check-results"
 VERSION = 1
@@ -127,9 +131,38 @@ def _repo_of(data: Any, where: str) -> RepoFacts | None:
 
 
 def write_results_file(path: Path, header: RunHeader, records: Iterable[ResultRecord]) -> None:
-    lines = [json.dumps(_header_json(header), ensure_ascii=False)]
-    lines += [json.dumps(_record_json(r), ensure_ascii=False) for r in records]
-    atomic_write_text(path, "\n".join(lines) + "\n")
+    with ResultsSpool() as spool:
+        for r in records:
+            spool.add(r)
+        spool.write(path, header)
+
+
+class ResultsSpool:
+    """A results file in the making: records added as the run makes them wait in a
+    temporary file (the header, written first, is known only at the end)."""
+
+    def __init__(self) -> None:
+        # Open for the whole run, across calls; close() (or the with block) ends it.
+        self._file = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+
+    def add(self, record: ResultRecord) -> None:
+        self._file.write(json.dumps(_record_json(record), ensure_ascii=False) + "\n")
+
+    def write(self, path: Path, header: RunHeader) -> None:
+        """`path`: the header, then every record added, in the order added."""
+        self._file.seek(0)
+        with atomic_writer(path) as out:
+            out.write(json.dumps(_header_json(header), ensure_ascii=False) + "\n")
+            shutil.copyfileobj(self._file, out)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ResultsSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _time(value: Any, where: str, name: str) -> datetime:

@@ -8,6 +8,11 @@ every finished result is committed. Results are committed by `results.ResultWrit
 batches while the run goes on. The DB (SQLite or PostgreSQL) is reached through plain
 DBAPI (curator/store/dbapi.py), so this process never loads SQLAlchemy unless the DB is
 new or needs a migration.
+
+Memory: while the run goes on, this process holds a url id per URL still to come back and
+little else; each result goes to the writer thread (and to `--results-out`'s temporary
+file) as it arrives. The report is read back from the DB at the end, into a temporary
+file (check/reports.py), so the process's peak grows far less than the list does.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import gc
 import signal
 import time
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -27,17 +31,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urljoin, urlsplit
 
 from curator.check import fragments, results, store
-from curator.check.resultsfile import ResultRecord, RunHeader, write_results_file
+from curator.check.reports import ReportSpool, RunReports, order
+from curator.check.resultsfile import ResultRecord, ResultsSpool, RunHeader
 from curator.check.sharding import Shard
 from curator.check.state import PASSING
-from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport
+from curator.check.summary import CheckInterrupted, CheckSummary, FailOn, UrlReport, tally
 from curator.check.types import ArchiveLookup, CheckConfig, FetchResult, LinkState, Outcome
 from curator.errors import ExitCode, InputError
 from curator.store import sources
 from curator.store.current import open_current
 from curator.store.dbapi import connect, path_of, transaction
 from curator.store.kinds import RunStatus
-from curator.store.links import url_and_host_counts
+from curator.store.links import url_and_host_counts, url_spellings
 from curator.urls import normalize
 from curator.util.perf import run_sync
 from curator.util.when import parse_duration as parse_duration
@@ -154,20 +159,48 @@ def _local_on_disk(link: store.LocalLink, root: Path) -> UrlReport:
 
 
 class _Run:
-    """Mutable bookkeeping of one run; everything the event loop touches lives here."""
+    """Mutable bookkeeping of one run; everything the event loop touches lives here.
 
-    def __init__(self, options: CheckOptions, plan: store.Plan, progress: ProgressSink) -> None:
-        self.options, self.progress = options, progress
-        self.requests: dict[str, list[store.Target | store.LocalLink]] = {}
-        self.by_norm: dict[str, str] = {}
+    Per URL it keeps only what is needed until its result comes back: the request URL and
+    the url id to store the result under (normalized spellings only where they differ,
+    for `--results-out`); the plan's targets are dropped once these are made."""
+
+    def __init__(
+        self,
+        options: CheckOptions,
+        plan: store.Plan,
+        progress: ProgressSink,
+        spool: ResultsSpool | None = None,
+    ) -> None:
+        self.options, self.progress, self.spool = options, progress, spool
+        self.source_id = plan.source_id
+        # Request URL → the url id its result is stored under; a second url row spelt
+        # alike (normalized by an older version) and relative links resolved to it
+        # (--base-url) wait in `more` and `links`.
+        self.ids: dict[str, int] = {}
+        self.norms: dict[str, str] = {}  # request URL → normalized, where they differ
+        self.more: dict[str, list[int]] = {}
+        self.links: dict[str, list[store.LocalLink]] = {}
         for t in plan.check:
-            self._want(t.url, t, t.normalized)  # normalized by the store already
+            if t.url in self.ids:
+                self.more.setdefault(t.url, []).append(t.url_id)
+                continue
+            self.ids[t.url] = t.url_id
+            if t.normalized != t.url:
+                self.norms[t.url] = t.normalized
+        self.skipped = frozenset(t.url_id for t in plan.skipped)
+        self.excluded = {t.url_id: why for t, why in plan.excluded}
         self.local_reports: list[UrlReport] = []
+        by_norm: dict[str, str] | None = None
         for link in plan.local:
             if options.root is not None:
                 self.local_reports.append(_local_on_disk(link, options.root))
             elif options.base_url is not None:
-                self._want(urljoin(options.base_url, link.href), link)
+                if by_norm is None:
+                    by_norm = {self.norms.get(u, u): u for u in self.ids}
+                url = urljoin(options.base_url, link.href)
+                key = by_norm.setdefault(normalize(url), url)
+                self.links.setdefault(key, []).append(link)
             else:
                 self.local_reports.append(
                     UrlReport(
@@ -177,18 +210,20 @@ class _Run:
                         locations=link.locations,
                     )
                 )
-        self.results: dict[str, FetchResult] = {}
-        self.checked_at: dict[str, datetime] = {}
+        self.urls = [*self.ids, *(k for k in self.links if k not in self.ids)]
+        self.to_check = len(self.urls)
+        self.checked = 0
+        self._by_norm: dict[str, str] | None = None  # made if a result comes back respelt
         self.writer: results.ResultWriter | None = None
         self.fragments: dict[int, set[str]] = {}  # url id → fragments its links ask for
-        self.fragment_results: dict[int, FetchResult] = {}  # url id → with fragment-missing
 
     def fragment_urls(self) -> frozenset[str]:
         """Request URLs whose page must be read for its anchors."""
+        wanted = self.fragments
         return frozenset(
             key
-            for key, whos in self.requests.items()
-            if any(isinstance(w, store.Target) and w.url_id in self.fragments for w in whos)
+            for key, uid in self.ids.items()
+            if uid in wanted or any(u in wanted for u in self.more.get(key, ()))
         )
 
     def _with_fragments(self, url_id: int, result: FetchResult) -> FetchResult:
@@ -198,31 +233,62 @@ class _Run:
         gone = fragments.missing(wanted, result.anchors)
         if not gone:
             return result
-        detailed = replace(
+        return replace(
             result,
             reason=fragments.MISSING,
             error="no anchor " + ", ".join(f"#{f}" for f in gone),
         )
-        self.fragment_results[url_id] = detailed
-        return detailed
 
-    def _want(
-        self, url: str, who: store.Target | store.LocalLink, normalized: str | None = None
-    ) -> None:
-        key = self.by_norm.setdefault(normalized or normalize(url), url)
-        self.requests.setdefault(key, []).append(who)
+    def _key_of(self, url: str) -> str | None:
+        """The request URL a result is for (an engine may hand it back spelt otherwise)."""
+        if url in self.ids or url in self.links:
+            return url
+        if self._by_norm is None:
+            pending = [*self.ids, *self.links]
+            self._by_norm = {
+                self.norms.get(k, k) if k in self.ids else normalize(k): k for k in pending
+            }
+        key = self._by_norm.get(normalize(url))
+        return key if key in self.ids or key in self.links else None
 
     def on_result(self, result: FetchResult) -> None:
-        key = result.url if result.url in self.requests else self.by_norm.get(normalize(result.url))
-        if key is None or key in self.results:
+        key = self._key_of(result.url)
+        if key is None:
             return  # not ours, or a duplicate: each URL counts once per run
-        self.results[key] = result
-        at = self.checked_at[key] = self.options.clock()
+        uid = self.ids.pop(key, None)
+        at = self.options.clock()
+        self.checked += 1
         assert self.writer is not None
-        for who in self.requests[key]:
-            if isinstance(who, store.Target):
-                self.writer.submit(who.url_id, self._with_fragments(who.url_id, result), at)
+        detailed = result  # relative links to the page report what its url row got
+        if uid is not None:
+            detailed = self._with_fragments(uid, result)
+            self.writer.submit(uid, detailed, at)
+            if self.spool is not None:
+                self.spool.add(ResultRecord(self.norms.get(key, key), at, detailed))
+            for other in self.more.pop(key, ()):
+                detailed = self._with_fragments(other, result)
+                self.writer.submit(other, detailed, at)
+        for link in self.links.pop(key, ()):
+            self.local_reports.append(_link_report(link, detailed))
         self.progress.update(result)
+
+
+def _link_report(link: store.LocalLink, result: FetchResult) -> UrlReport:
+    """A relative link checked as a web URL (`--base-url`): reported as its result, with
+    no state (it has no url row)."""
+    return UrlReport(
+        url=result.url,
+        outcome=result.outcome,
+        status=result.status,
+        final_url=result.final_url,
+        redirects=result.redirects,
+        title=result.title or None,
+        error=result.error,
+        attempts=result.attempts,
+        elapsed_ms=result.elapsed_ms,
+        locations=link.locations,
+        reason=result.reason,
+    )
 
 
 async def _drive(
@@ -252,9 +318,7 @@ async def _drive(
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread (embedded use): the caller handles signals
     try:
-        task = asyncio.ensure_future(
-            engine_fn(list(run.requests), options.config, run.on_result, stop=stop)
-        )
+        task = asyncio.ensure_future(engine_fn(run.urls, options.config, run.on_result, stop=stop))
         stopped = asyncio.ensure_future(stop.wait())
         await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
         if not task.done():
@@ -326,6 +390,17 @@ async def _select_and_run(
 ) -> CheckSummary:
     started = options.clock()
     t0 = time.monotonic()
+    spool = ResultsSpool() if options.results_out is not None else None
+    try:
+        # The plan is not kept: its targets would outlive their use by the whole run.
+        run = _Run(options, _select(db, options, started), progress, spool)
+        return await _check(db, options, engine_fn, run, started, t0)
+    finally:
+        if spool is not None:
+            spool.close()
+
+
+def _select(db: Where, options: CheckOptions, started: datetime) -> store.Plan:
     with contextlib.closing(connect(db)) as conn, transaction(conn):
         plan = store.select_targets(
             conn,
@@ -335,6 +410,7 @@ async def _select_and_run(
             only_new=options.only_new,
             budget=options.budget,
             shard=options.shard,
+            locations=False,  # read back with the results (check/reports.py)
         )
     if options.only_urls is not None:  # pull-request mode: only the links it adds
         keep = options.only_urls
@@ -345,7 +421,17 @@ async def _select_and_run(
             skipped=tuple(t for t in plan.skipped if t.normalized in keep),
             local=(),
         )
-    run = _Run(options, plan, progress)
+    return plan
+
+
+async def _check(
+    db: Where,
+    options: CheckOptions,
+    engine_fn: EngineFn,
+    run: _Run,
+    started: datetime,
+    t0: float,
+) -> CheckSummary:
     if options.check_fragments:
         options = _prepare_fragments(db, run, options)
     run_key = options.run_key
@@ -353,31 +439,30 @@ async def _select_and_run(
         run_key = uuid.uuid4().hex  # `merge` needs a key to recognise results it has
     shard = str(options.shard) if options.shard else None
     run_id = store.start_run(db, options.as_arguments(), started, run_key, shard)
-    progress.start(len(run.requests))
+    progress = run.progress
+    progress.start(run.to_check)
     try:
         signame = await _drive(run, db, run_id, engine_fn, options)
         if signame is None and options.archive_lookup is not ArchiveLookup.OFF:
             await _lookup_archives(run, db, options)
     except BaseException:
-        store.finish_run(
-            db, run_id, {"checked": len(run.results)}, RunStatus.FAILED, options.clock()
-        )
+        store.finish_run(db, run_id, {"checked": run.checked}, RunStatus.FAILED, options.clock())
         raise
     finally:
         progress.finish()
-    summary = _summarize(run, plan, run_id, started, time.monotonic() - t0, signame)
+    summary = _summarize(run, db, run_id, started, time.monotonic() - t0, signame)
     counts: dict[str, Any] = {o.value: n for o, n in summary.counts.items() if n}
     counts.update(checked=summary.checked, broken=summary.confirmed_broken)
     status = RunStatus.INTERRUPTED if signame else RunStatus.DONE
     finished = options.clock()
     store.finish_run(db, run_id, counts, status, finished)
     if options.results_out is not None:
-        assert run_key is not None
+        assert run_key is not None and run.spool is not None
         header = RunHeader(
             run_key, shard, started, finished, status, options.confirm_runs,
             options.confirm_days, counts, options.as_arguments(),
         )  # fmt: skip
-        write_results_file(options.results_out, header, _records(run))
+        run.spool.write(options.results_out, header)
     if signame:
         raise CheckInterrupted(
             f"{signame}: stopped after {summary.checked} of {summary.to_check} URLs; "
@@ -426,111 +511,56 @@ async def _lookup_archives(run: _Run, db: Where, options: CheckOptions) -> None:
     from curator.store.snapshots import save_archived_urls
 
     assert run.writer is not None
-    stored = run.writer.stored
-    urls = {
-        who.url_id: who.url
-        for whos in run.requests.values()
-        for who in whos
-        if isinstance(who, store.Target)
-    }
+    unarchived = run.writer.unarchived
     every_gone = options.archive_lookup is ArchiveLookup.ALL
-    wanted = [
-        (uid, urls[uid], s.last_ok_at)
-        for uid, s in stored.items()
-        if s.archived_url is None
-        and uid in urls
-        and (s.state is LinkState.BROKEN or (every_gone and s.outcome is Outcome.GONE))
+    ids = [
+        uid
+        for uid, s in unarchived.items()
+        if s.state is LinkState.BROKEN or (every_gone and s.outcome is Outcome.GONE)
     ]
+    if not ids:
+        return
+    with contextlib.closing(connect(db)) as conn, transaction(conn):
+        urls = url_spellings(conn, ids)
+    wanted = [(uid, urls[uid], unarchived[uid].last_ok_at) for uid in ids if uid in urls]
     found = await wayback.lookup_all(wanted, options.config, options.wayback_url)
     save_archived_urls(db, found)
-    for uid, url in found.items():
-        stored[uid] = replace(stored[uid], archived_url=url)
-
-
-def _records(run: _Run) -> list[ResultRecord]:
-    """What `--results-out` writes: each checked web URL once, in the order checked."""
-    out: list[ResultRecord] = []
-    for key, result in run.results.items():
-        target = next((w for w in run.requests[key] if isinstance(w, store.Target)), None)
-        if target is not None:
-            result = run.fragment_results.get(target.url_id, result)
-            out.append(ResultRecord(target.normalized, run.checked_at[key], result))
-    return out
 
 
 def _summarize(
     run: _Run,
-    plan: store.Plan,
+    db: Where,
     run_id: int,
     started: datetime,
     elapsed: float,
     signame: str | None,
 ) -> CheckSummary:
-    assert run.writer is not None
-    stored = run.writer.stored
-    reports: list[UrlReport] = list(run.local_reports)
-    for key, result in run.results.items():
-        for who in run.requests[key]:
-            s = stored.get(who.url_id) if isinstance(who, store.Target) else None
-            if isinstance(who, store.Target):
-                result = run.fragment_results.get(who.url_id, result)
-            reports.append(
-                UrlReport(
-                    url=result.url if isinstance(who, store.LocalLink) else who.url,
-                    outcome=result.outcome,
-                    status=result.status,
-                    final_url=result.final_url,
-                    redirects=result.redirects,
-                    title=result.title or (s.title if s else None),
-                    error=result.error,
-                    attempts=result.attempts,
-                    elapsed_ms=result.elapsed_ms,
-                    state=s.state if s else None,
-                    locations=who.locations,
-                    title_drift=s.title_drift if s else False,
-                    since=s.since if s else None,
-                    reason=result.reason,
-                    archived_url=(s.archived_url or None) if s else None,
-                )
-            )
-    not_checked: list[tuple[store.Target, Outcome, str | None]]
-    not_checked = [(t, Outcome.SKIPPED, None) for t in plan.skipped]
-    not_checked += [(t, Outcome.EXCLUDED, why) for t, why in plan.excluded]
-    for t, outcome, why in not_checked:
-        reports.append(
-            UrlReport(
-                url=t.url,
-                outcome=outcome,
-                status=t.prev.last_status if t.prev and outcome is Outcome.SKIPPED else None,
-                final_url=t.final_url,
-                title=t.title,
-                error=why,
-                state=t.prev.state if t.prev else None,
-                locations=t.locations,
-                title_drift=t.title_drift,
-                since=t.prev.first_failure_at if t.prev else None,
-            )
-        )
-    reports.sort(key=lambda r: (r.url, r.locations))
-    tally = Counter(r.outcome for r in reports)
-    summary = CheckSummary(
-        run_id=run_id,
-        started_at=started,
-        elapsed_s=elapsed,
-        to_check=len(run.requests),
-        checked=len(run.results),
-        results=tuple(reports),
-        exit_code=ExitCode.OK,
-        fail_on=run.options.fail_on,
-        interrupted_by=signame,
-        counts={o: tally.get(o, 0) for o in Outcome},
-    )
+    local = tuple(sorted(run.local_reports, key=order))
+    reports = RunReports(db, run_id, run.source_id, run.skipped, run.excluded, local)
+    spool = ReportSpool()  # one read of the DB; every format then reads the spool
+    sums = tally(spool.adding(reports))
     if signame:
         code = ExitCode.TERMINATED if signame == "SIGTERM" else ExitCode.INTERRUPTED
     elif run.options.fail_on is FailOn.CONFIRMED:
-        code = ExitCode.BROKEN if summary.confirmed_broken else ExitCode.OK
+        code = ExitCode.BROKEN if sums.confirmed_broken else ExitCode.OK
     elif run.options.fail_on is FailOn.GONE:
-        code = ExitCode.BROKEN if tally.get(Outcome.GONE) else ExitCode.OK
+        code = ExitCode.BROKEN if sums.counts[Outcome.GONE] else ExitCode.OK
     else:
         code = ExitCode.OK
-    return replace(summary, exit_code=code)
+    return CheckSummary(
+        run_id=run_id,
+        started_at=started,
+        elapsed_s=elapsed,
+        to_check=run.to_check,
+        checked=run.checked,
+        results=spool,
+        exit_code=code,
+        fail_on=run.options.fail_on,
+        interrupted_by=signame,
+        counts=sums.counts,
+        total=sums.total,
+        confirmed_broken=sums.confirmed_broken,
+        title_drifts=sums.title_drifts,
+        refused_private=sums.refused_private,
+        problems=sums.problems,
+    )

@@ -161,16 +161,20 @@ def share(config: CheckConfig, processes: int) -> CheckConfig:
 
 
 class _Share:
-    """One process's side of the hand-out: what it was sent, what came back."""
+    """One process's side of the hand-out: what it was sent, what came back, and which
+    of its URLs are still out (a few batches: a set of every URL done would grow with
+    the run)."""
 
     def __init__(self, send: Callable[[list[str]], None], close: Callable[[], None]) -> None:
         self._send, self._close = send, close
         self.sent = 0
         self.done = 0
+        self.out: set[str] = set()
         self.alive = True
 
     def send(self, batch: list[str]) -> None:
         self.sent += len(batch)
+        self.out.update(batch)
         try:
             self._send(batch)
         except (ConnectionError, RuntimeError):
@@ -218,12 +222,11 @@ async def run_sharded(
     dispatch = _Dispatcher(
         interleave(urls, host_key), sub.concurrency, _HELD_BATCHES * sub.concurrency
     )
-    done: set[str] = set()
 
     def deliver_for(s: _Share) -> Callable[[FetchResult], None]:
         def deliver(result: FetchResult) -> None:
             s.done += 1
-            done.add(result.url)
+            s.out.discard(result.url)
             on_result(result)
             dispatch.top_up(s)
 
@@ -258,7 +261,8 @@ async def run_sharded(
                     proc.kill()
         for proc in procs:
             await proc.wait()
-    missing = [u for u in urls if u not in done]
+    left = set(dispatch.queue).union(*(s.out for s in dispatch.shares))
+    missing = [u for u in urls if u in left]
     if missing:  # a worker died (killed, out of memory): finish its share here
         await engine.run(missing, config, on_result, stop)
 

@@ -9,7 +9,8 @@ and `StatusRow`s for `curator status`. Config: none. The SQL lives in curator/st
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import itertools
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,9 @@ from curator.check.state import PASSING, StateRecord
 from curator.check.types import LinkState, Outcome
 from curator.errors import InputError
 from curator.store import runs
-from curator.store.dbapi import path_of
+from curator.store.dbapi import IN_CHUNK, path_of
 from curator.store.kinds import RunKind, RunStatus
-from curator.store.links import local_groups, web_groups
+from curator.store.links import iter_web_groups, local_groups, web_groups
 from curator.store.results import last_elapsed_ms
 from curator.store.sources import has_sources, source_id, source_paths
 from curator.store.urlstate import StateRow, archived_urls, states_of
@@ -64,6 +65,7 @@ class Plan:
     excluded: tuple[tuple[Target, str], ...]  # with the reason
     skipped: tuple[Target, ...]
     local: tuple[LocalLink, ...]
+    source_id: int | None = None  # the `--source` the selection was made in
 
 
 def record_of(row: StateRow | None) -> StateRecord | None:
@@ -84,7 +86,7 @@ def record_of(row: StateRow | None) -> StateRecord | None:
 # --- selection ----------------------------------------------------------------------------
 
 
-class _Locations:
+class Locations:
     """ "path:line" locations from `group_concat`'s "source_id:line,..." (integers only, so
     no path can break the format), sorted by path, then line."""
 
@@ -93,6 +95,9 @@ class _Locations:
 
     def __call__(self, where: str) -> tuple[str, ...]:
         paths = self.paths
+        if "," not in where:  # one link: most URLs of a list
+            s, n = where.split(":")
+            return (f"{paths[int(s)]}:{int(n)}",)
         pairs = {(paths[int(s)], int(n)) for s, n in (p.split(":") for p in where.split(","))}
         return tuple(f"{p}:{n}" for p, n in sorted(pairs))
 
@@ -106,30 +111,30 @@ def select_targets(
     only_new: bool = False,
     budget: int | None = None,
     shard: Shard | None = None,
+    locations: bool = True,
 ) -> Plan:
     """Group live links by URL and split them into check / excluded / skipped / local;
-    with `shard`, only the URLs of the hosts that shard owns (and `--budget` per shard)."""
+    with `shard`, only the URLs of the hosts that shard owns (and `--budget` per shard).
+    `locations=False`: web targets without their locations (a check reads them back with
+    its results, check/reports.py); relative links keep theirs."""
     if not has_sources(db):
         raise InputError("the database has no lists yet: run `curator import FILE` first")
     sid = source_id(db, source)
-    groups = web_groups(db, sid)
-    states = states_of(db, [g[0] for g in groups])
-    locations = _Locations(db)
+    located = Locations(db)
     matcher = ExclusionMatcher(list_exclusions(db, now))
 
     due: list[Target] = []
     out_excluded: list[tuple[Target, str]] = []
     skipped: list[Target] = []
-    for uid, url, norm, where, ignored in groups:
+    for uid, url, norm, where, ignored, row in _with_states(db, sid, locations):
         if shard is not None and not shard.owns(host_of_normalized(norm)):
             continue
         norm = url if norm == url else norm  # one string, not two equal ones, per URL
-        row = states.get(uid)
         target = Target(
             uid,
             url,
             norm,
-            locations(where),
+            located(where) if where else (),
             bool(ignored),
             record_of(row),
             row.title if row else None,
@@ -154,10 +159,23 @@ def select_targets(
         tuple(out_excluded),
         tuple(skipped),
         tuple(
-            LocalLink(href, locations(where))
+            LocalLink(href, located(where))
             for href, where in (local_groups(db, sid) if local_ok else ())
         ),
+        sid,
     )
+
+
+def _with_states(
+    db: Db, sid: int | None, locations: bool
+) -> Iterator[tuple[int, str, str, str, bool, StateRow | None]]:
+    """Each web group with its `url_state` row, read a slice at a time: the rows of a
+    100,000-URL list held at once cost the check's parent a third of its peak memory."""
+    groups = iter_web_groups(db, sid, locations=locations)
+    while chunk := list(itertools.islice(groups, IN_CHUNK)):
+        states = states_of(db, [g.url_id for g in chunk])
+        for g in chunk:
+            yield g.url_id, g.url, g.normalized, g.where, g.ignored, states.get(g.url_id)
 
 
 def _slowest_first(db: Db, due: list[Target]) -> list[Target]:
@@ -234,7 +252,7 @@ def load_status(
     """URLs with live links in the given states (default: everything not `ok`)."""
     wanted = {s.value for s in states} if states else None
     groups = {g.url_id: g for g in web_groups(db, source_id(db, source))}
-    locations = _Locations(db)
+    locations = Locations(db)
     out: list[StatusRow] = []
     rows = states_of(db, list(groups))
     archived = archived_urls(db, list(rows))

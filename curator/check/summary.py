@@ -1,12 +1,16 @@
 """The typed result of one check run: `CheckSummary`, its `UrlReport`s and `FailOn`.
 
-Input: built by `runner.py`. Output: frozen dataclasses and `problems()`, the results worth
-a human's look. Config: none. No DB access, no I/O: the text / JSON / Markdown / JUnit
-forms and the terminal tables are drawn by `curator/cli/checkformat.py`.
+Input: built by `runner.py`. Output: frozen dataclasses; `tally()`, which adds a run's
+reports up in one pass (counts, confirmed broken, title drifts, private refusals, and the
+problems: the results worth a human's look). Config: none. No DB access, no I/O: the
+reports themselves come from check/reports.py, the text / JSON / Markdown / JUnit forms
+and the terminal tables are drawn by `curator/cli/checkformat.py`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -45,6 +49,16 @@ class UrlReport:
     def broken(self) -> bool:
         return self.state is LinkState.BROKEN and self.outcome is not Outcome.EXCLUDED
 
+    @property
+    def refused_private(self) -> bool:
+        """Refused for a private, loopback or link-local address: what a list of a local
+        or intranet site gets without `--allow-private`."""
+        return (
+            self.outcome is Outcome.INVALID
+            and (self.error or "").startswith(REFUSED)
+            and is_private_refusal((self.error or "")[len(REFUSED) :])
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
             "url": self.url,
@@ -66,36 +80,26 @@ class UrlReport:
 
 @dataclass(frozen=True, slots=True)
 class CheckSummary:
+    """What a run did, as it stood when the run ended. `results` holds every URL's
+    report, in (url, locations) order, but not in memory: iterating it reads them from a
+    temporary file (check/reports.py), so a run of 100,000 URLs keeps only its problems
+    in memory, not every result."""
+
     run_id: int
     started_at: datetime
     elapsed_s: float
     to_check: int  # requests planned in this run
     checked: int  # requests finished
-    results: tuple[UrlReport, ...]
+    results: Iterable[UrlReport]
     exit_code: ExitCode
     fail_on: FailOn = FailOn.CONFIRMED
     interrupted_by: str | None = None  # "SIGINT" / "SIGTERM"
     counts: dict[Outcome, int] = field(default_factory=dict)
-
-    @property
-    def confirmed_broken(self) -> int:
-        return sum(1 for r in self.results if r.broken)
-
-    @property
-    def refused_private(self) -> int:
-        """URLs refused for a private, loopback or link-local address: what a list of a
-        local or intranet site gets without `--allow-private`."""
-        return sum(
-            1
-            for r in self.results
-            if r.outcome is Outcome.INVALID
-            and (r.error or "").startswith(REFUSED)
-            and is_private_refusal((r.error or "")[len(REFUSED) :])
-        )
-
-    @property
-    def title_drifts(self) -> int:
-        return sum(1 for r in self.results if r.title_drift)
+    total: int = 0  # reports in `results`
+    confirmed_broken: int = 0
+    title_drifts: int = 0
+    refused_private: int = 0  # see `UrlReport.refused_private`
+    problems: tuple[UrlReport, ...] = ()  # worth a human's look, worst first
 
 
 class CheckInterrupted(Interrupted):
@@ -116,15 +120,45 @@ _SEVERITY = [
     Outcome.BLOCKED,
     Outcome.REDIRECTED,
 ]
+_RANK = {o: i for i, o in enumerate(_SEVERITY)}
 
 
-def problems(summary: CheckSummary) -> list[UrlReport]:
-    """Results worth a human's look, worst first: confirmed broken, gone, other failures,
-    moves, title drift. Unchecked relative links are only counted."""
-    found = [
-        r
-        for r in summary.results
-        if r.outcome not in _NOT_PROBLEMS or r.broken or r.title_drift or r.reason
-    ]
-    rank = {o: i for i, o in enumerate(_SEVERITY)}
-    return sorted(found, key=lambda r: (not r.broken, rank.get(r.outcome, 99), r.url))
+def is_problem(r: UrlReport) -> bool:
+    """Worth a human's look: confirmed broken, gone, other failures, moves, title drift,
+    a reason (soft-404, a missing fragment). Unchecked relative links are only counted."""
+    return r.outcome not in _NOT_PROBLEMS or r.broken or r.title_drift or bool(r.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    counts: dict[Outcome, int]
+    total: int
+    confirmed_broken: int
+    title_drifts: int
+    refused_private: int
+    problems: tuple[UrlReport, ...]  # worst first: broken, then by outcome, then URL
+
+
+def tally(reports: Iterable[UrlReport]) -> Tally:
+    """Add `reports` up in one pass, keeping only the problems."""
+    seen: Counter[Outcome] = Counter()
+    total = broken = drifts = refused = 0
+    found: list[UrlReport] = []
+    for r in reports:
+        total += 1
+        seen[r.outcome] += 1
+        broken += r.broken
+        drifts += r.title_drift
+        if r.outcome is Outcome.INVALID and r.refused_private:
+            refused += 1
+        if is_problem(r):
+            found.append(r)
+    found.sort(key=lambda r: (not r.broken, _RANK.get(r.outcome, 99), r.url))
+    return Tally(
+        counts={o: seen.get(o, 0) for o in Outcome},
+        total=total,
+        confirmed_broken=broken,
+        title_drifts=drifts,
+        refused_private=refused,
+        problems=tuple(found),
+    )

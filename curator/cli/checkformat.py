@@ -1,24 +1,28 @@
 """`curator check`, `status` and `exclude list` output: text, JSON, Markdown, JUnit, tables.
 
 Input: a `CheckSummary` (check/runner.py), `StatusRow`s and `ExclusionView`s (check/store.py,
-check/exclusions.py). Output: strings, or rich tables for a terminal. Config: the format
-enums below. No DB access, no exits. The JSON shape is a contract for scripts:
-{"summary": {outcome: count}, "results": [...]}.
+check/exclusions.py). Output: strings, text written to a file object as it is made (the
+JSON and JUnit forms of a check: one entry per URL, read from the summary's `results`
+one by one), or rich tables for a terminal. Config: the format enums below. No exits; the
+only DB access is through `CheckSummary.results`. The JSON shape is a contract for
+scripts: {"summary": {outcome: count}, "results": [...]}.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import TextIO
 from xml.etree import ElementTree as ET
 
 from rich.table import Table
 
 from curator.check.exclusions import ExclusionView
 from curator.check.store import StatusRow
-from curator.check.summary import CheckSummary, UrlReport, problems
+from curator.check.summary import CheckSummary, UrlReport
 from curator.check.types import LinkState, Outcome
 
 
@@ -66,7 +70,7 @@ def _problem_line(r: UrlReport) -> str:
 
 
 def problem_lines(summary: CheckSummary) -> list[str]:
-    return [_problem_line(r) for r in problems(summary)]
+    return [_problem_line(r) for r in summary.problems]
 
 
 def render_text(summary: CheckSummary) -> str:
@@ -78,14 +82,24 @@ def render_text(summary: CheckSummary) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_json(summary: CheckSummary) -> str:
-    """`{"summary": {...}, "results": [...]}` with one result per line: indent=2 would
-    send every value through json's pure-Python encoder (about 2 s for 20,000 results)."""
+def write_json(summary: CheckSummary, out: TextIO) -> None:
+    """`{"summary": {...}, "results": [...]}` with one result per line, each written as it
+    is read: indent=2 would send every value through json's pure-Python encoder (about 2 s
+    for 20,000 results), and one string of every result would hold them all at once."""
     head = json.dumps({o.value: summary.counts.get(o, 0) for o in Outcome}, ensure_ascii=False)
-    if not summary.results:
-        return f'{{\n  "summary": {head},\n  "results": []\n}}\n'
-    rows = ",\n    ".join(json.dumps(r.as_json(), ensure_ascii=False) for r in summary.results)
-    return f'{{\n  "summary": {head},\n  "results": [\n    {rows}\n  ]\n}}\n'
+    out.write(f'{{\n  "summary": {head},\n  "results": [')
+    written = 0
+    lines: list[str] = []
+    for r in summary.results:
+        lines.append(
+            (",\n    " if written else "\n    ") + json.dumps(r.as_json(), ensure_ascii=False)
+        )
+        written += 1
+        if len(lines) >= 500:
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines))
+    out.write("\n  ]\n}\n" if written else "]\n}\n")
 
 
 def _md(text: str | None) -> str:
@@ -97,7 +111,7 @@ def render_markdown(summary: CheckSummary) -> str:
     out += ["| outcome | URLs |", "|---|---:|"]
     out += [f"| {o.value} | {n} |" for o, n in summary.counts.items() if n]
     out += ["", f"**Confirmed broken: {summary.confirmed_broken}**", ""]
-    rows = problems(summary)
+    rows = summary.problems
     if rows:
         out += ["| URL | outcome | status | state | where | note |", "|---|---|---:|---|---|---|"]
         for r in rows:
@@ -120,51 +134,92 @@ def render_markdown(summary: CheckSummary) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_junit(summary: CheckSummary) -> str:
+class _Case(StrEnum):
+    FAILURE = "failure"
+    SKIPPED = "skipped"
+    NOTE = "note"  # a problem that fails nothing: its line as system-out
+    PASSED = "passed"
+
+
+def _case_kind(r: UrlReport) -> _Case:
+    if r.outcome is Outcome.GONE or r.broken:
+        return _Case.FAILURE
+    if r.outcome in (Outcome.SKIPPED, Outcome.EXCLUDED) or (
+        r.outcome is Outcome.LOCAL and r.status is None
+    ):
+        return _Case.SKIPPED
+    if r.outcome not in (Outcome.OK, Outcome.LOCAL):
+        return _Case.NOTE
+    return _Case.PASSED
+
+
+def _case(r: UrlReport, kind: _Case) -> str:
+    """One <testcase>, indented as `ET.indent` indents it inside the suite."""
+    case = ET.Element(
+        "testcase",
+        classname=", ".join(r.locations) or "curator",
+        name=r.url,
+        time=f"{r.elapsed_ms / 1000:.3f}",
+    )
+    if kind is _Case.FAILURE:
+        state = r.state.value if r.state else "unchecked"
+        fail = ET.SubElement(
+            case, "failure", type=r.outcome.value, message=f"{r.outcome.value} ({state})"
+        )
+        fail.text = _problem_line(r)
+    elif kind is _Case.SKIPPED:
+        ET.SubElement(case, "skipped", message=r.error or r.outcome.value)
+    elif kind is _Case.NOTE:
+        ET.SubElement(case, "system-out").text = _problem_line(r)
+    ET.indent(case, level=1)
+    return ET.tostring(case, "unicode")
+
+
+def write_junit(summary: CheckSummary, out: TextIO) -> None:
+    """One <testcase> per URL, written as read. The suite's opening tag carries the
+    totals, so the results are read twice: once to count, once to write."""
+    tests = failures = skipped = 0
+    for r in summary.results:
+        kind = _case_kind(r)
+        tests += 1
+        failures += kind is _Case.FAILURE
+        skipped += kind is _Case.SKIPPED
     suite = ET.Element(
         "testsuite",
         name="curator check",
-        tests=str(len(summary.results)),
+        tests=str(tests),
         time=f"{summary.elapsed_s:.3f}",
         timestamp=summary.started_at.isoformat(),
+        failures=str(failures),
+        skipped=str(skipped),
+        errors="0",
     )
-    failures = skipped = 0
+    empty = ET.tostring(suite, "unicode")
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    if not tests:
+        out.write(empty + "\n")
+        return
+    out.write(empty.removesuffix(" />") + ">")
     for r in summary.results:
-        case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=", ".join(r.locations) or "curator",
-            name=r.url,
-            time=f"{r.elapsed_ms / 1000:.3f}",
-        )
-        if r.outcome is Outcome.GONE or r.broken:
-            failures += 1
-            state = r.state.value if r.state else "unchecked"
-            fail = ET.SubElement(
-                case, "failure", type=r.outcome.value, message=f"{r.outcome.value} ({state})"
-            )
-            fail.text = _problem_line(r)
-        elif r.outcome in (Outcome.SKIPPED, Outcome.EXCLUDED) or (
-            r.outcome is Outcome.LOCAL and r.status is None
-        ):
-            skipped += 1
-            ET.SubElement(case, "skipped", message=r.error or r.outcome.value)
-        elif r.outcome not in (Outcome.OK, Outcome.LOCAL):
-            ET.SubElement(case, "system-out").text = _problem_line(r)
-    suite.set("failures", str(failures))
-    suite.set("skipped", str(skipped))
-    suite.set("errors", "0")
-    ET.indent(suite)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, "unicode") + "\n"
+        out.write("\n  " + _case(r, _case_kind(r)))
+    out.write("\n</testsuite>\n")
+
+
+def write(summary: CheckSummary, fmt: CheckFormat, out: TextIO) -> None:
+    if fmt is CheckFormat.JSON:
+        write_json(summary, out)
+    elif fmt is CheckFormat.JUNIT:
+        write_junit(summary, out)
+    elif fmt is CheckFormat.MARKDOWN:
+        out.write(render_markdown(summary))
+    else:
+        out.write(render_text(summary))
 
 
 def render(summary: CheckSummary, fmt: CheckFormat) -> str:
-    return {
-        CheckFormat.TEXT: render_text,
-        CheckFormat.JSON: render_json,
-        CheckFormat.MARKDOWN: render_markdown,
-        CheckFormat.JUNIT: render_junit,
-    }[fmt](summary)
+    buffer = io.StringIO()
+    write(summary, fmt, buffer)
+    return buffer.getvalue()
 
 
 def summary_table(summary: CheckSummary) -> Table:

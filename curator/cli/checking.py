@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -37,13 +38,16 @@ def _emit_check(
     summary: CheckSummary, fmt: CheckFormat, output_file: Path | None, interactive: bool
 ) -> None:
     from curator.cli import checkformat as report
-    from curator.util.fsutil import atomic_write_text
+    from curator.util.fsutil import atomic_writer
 
+    # JSON and JUnit are written as the results are read back, never held whole.
     if output_file is not None:
-        atomic_write_text(output_file, report.render(summary, fmt))
+        with atomic_writer(output_file) as fh:
+            report.write(summary, fmt, fh)
         err.print(f"report written to {output_file}", markup=False, highlight=False)
     if output_file is None and fmt is not CheckFormat.TEXT:
-        echo(report.render(summary, fmt))
+        report.write(summary, fmt, sys.stdout)
+        sys.stdout.flush()
     elif interactive:
         out.print(report.summary_table(summary))
         for line in report.problem_lines(summary):

@@ -5,9 +5,9 @@ Output: sqlite3 connections set up like connect.py's engine (WAL, busy timeout, 
 keys, transactions we begin ourselves), or psycopg ones wrapped (`PgConnection`) to take the
 same `?` SQL, with curator's advisory write lock; `transaction()`, time conversions
 matching what SQLAlchemy stores, `insert_rows()` and `in_chunks()` for bulk writes and long
-id lists. Config: `BUSY_TIMEOUT_MS`, `WRITE_LOCK_KEY`, `SCHEMA_HEAD` (the one place the
-schema revision is written; migrate.py and the Alembic scripts follow it, a test keeps
-them in step).
+id lists, `stream()` for reads too big to hold at once. Config: `BUSY_TIMEOUT_MS`,
+`WRITE_LOCK_KEY`, `SCHEMA_HEAD` (the one place the schema revision is written; migrate.py
+and the Alembic scripts follow it, a test keeps them in step).
 
 Why not SQLAlchemy here: `curator check` keeps its parent process lean. SQLAlchemy and
 SQLModel cost it 25 MiB and half a second at start-up, for a handful of queries. The
@@ -17,8 +17,9 @@ connect.py (and Alembic), by current.py.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ BUSY_TIMEOUT_MS = 60_000
 WRITE_LOCK_KEY = 0x637572  # "cur"
 SCHEMA_HEAD = "0005"  # the newest Alembic revision in migrations/versions/
 _MAGIC = b"SQLite format 3\x00"
+_CURSOR_NAMES = itertools.count(1)
 
 
 def sql_time(value: datetime | None) -> str | None:
@@ -180,6 +182,23 @@ def fetch_all(db: Db, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         cursor.close()
 
 
+def stream(
+    db: Db, sql: str, params: Sequence[Any] = (), size: int = 1000
+) -> Generator[Any, None, None]:
+    """Rows as plain tuples, fetched `size` at a time and never all held at once: for a
+    read of one row per URL of a big list (a check's report), whose rows would otherwise
+    sit in memory together. On PostgreSQL the result stays on the server (a server-side
+    cursor, which needs the caller's transaction); sqlite3 steps the statement as it goes."""
+    raw = dbapi(db)
+    cursor = raw.server_cursor() if isinstance(raw, PgConnection) else raw.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        while rows := cursor.fetchmany(size):
+            yield from rows
+    finally:
+        cursor.close()
+
+
 def insert_returning_id(db: Db, sql: str, params: Sequence[Any] = ()) -> int:
     """Run one INSERT and return the new row's id: `cursor.lastrowid` is sqlite3's only,
     RETURNING is understood by both (SQLite since 3.35)."""
@@ -293,6 +312,15 @@ class PgConnection:
 
     def cursor(self) -> PgCursor:
         return PgCursor(self.raw.cursor())
+
+    def server_cursor(self) -> PgCursor:
+        """A cursor whose result stays on the server until fetched (inside a transaction);
+        named anew each time, so that two can be read side by side."""
+        # A cursor is planned for its first tenth by default (cursor_tuple_fraction):
+        # a stream reads every row, and that plan took 6 s for the selection of 18,000
+        # URLs on a freshly imported DB instead of 0.07 s.
+        self.raw.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+        return PgCursor(self.raw.cursor(name=f"curator_stream_{next(_CURSOR_NAMES)}"))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
         return self.cursor().execute(sql, params)

@@ -2,10 +2,11 @@
 
 Input: SQL written for sqlite3 (`?` placeholders) and a `DbTarget`, or a `Db` to tell the
 dialect from (`dialect_of`). Output: a `Dialect` (placeholder style, insert-or-ignore,
-upsert, "now", string aggregation, all-true, write lock) and `connect_dbapi(target)`, a
-thin connection with `execute` / `executemany` / `transaction` that takes the same `?` SQL
-on both. Config: `BUSY_TIMEOUT_MS` (dbapi.py), `WRITE_LOCK_KEY`. Query modules ask their
-`Db`'s dialect instead of writing SQLite-only syntax inline.
+upsert, "now", string aggregation, all-true, code point order, write lock) and
+`connect_dbapi(target)`, a thin connection with `execute` / `executemany` / `transaction`
+that takes the same `?` SQL on both. Config: `BUSY_TIMEOUT_MS` (dbapi.py),
+`WRITE_LOCK_KEY`. Query modules ask their `Db`'s dialect instead of writing SQLite-only
+syntax inline.
 
 Why: `curator check`, tagging and export reach the DB through plain DBAPI for speed
 (dbapi.py); psycopg wants `%s` placeholders and has no `INSERT OR IGNORE`, `PRAGMA` or
@@ -75,6 +76,12 @@ class Dialect:
             return f"group_concat({expr}, {sep})" if sep is not None else f"group_concat({expr})"
         comma = "','" if sep is None else sep
         return f"string_agg(CAST({expr} AS TEXT), {comma})"
+
+    def code_point_order(self, expr: str) -> str:
+        """`expr` for ORDER BY in code point order, as Python sorts str: SQLite's default
+        BINARY collation compares UTF-8 bytes, which is that order; PostgreSQL's default
+        collation is the locale's, and "C" compares bytes."""
+        return expr if self.kind is DbKind.SQLITE else f'{expr} COLLATE "C"'
 
     def char(self, code: int) -> str:
         """The one-character string with this code point."""

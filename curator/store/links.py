@@ -9,10 +9,10 @@ at a fraction of the time and memory an ORM row per link takes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-from curator.store.dbapi import Db, dbapi, fetch_all, in_chunks, insert_returning_id
+from curator.store.dbapi import Db, dbapi, fetch_all, in_chunks, insert_returning_id, stream
 from curator.store.dialect import dialect_of
 from curator.urls import LinkKind
 
@@ -46,9 +46,17 @@ class LocalGroup(NamedTuple):
 
 def web_groups(db: Db, source_id: int | None) -> list[WebGroup]:
     """One group per web URL with live links, by url id."""
-    rows = fetch_all(
+    return list(iter_web_groups(db, source_id))
+
+
+def iter_web_groups(db: Db, source_id: int | None, *, locations: bool = True) -> Iterator[WebGroup]:
+    """`web_groups`, streamed (for a caller that keeps less than a row per URL; on
+    PostgreSQL inside a transaction). `locations=False`: each with `where` empty, for a
+    caller that reads the locations later, if at all."""
+    where = _where(db) if locations else "''"
+    rows = stream(
         db,
-        f"SELECT url.id, url.url, url.normalized, {_where(db)},"
+        f"SELECT url.id, url.url, url.normalized, {where},"
         f" {dialect_of(db).all_true('link.excluded')}"
         + _LIVE_FROM
         + " JOIN url ON url.id = link.url_id"
@@ -56,7 +64,19 @@ def web_groups(db: Db, source_id: int | None) -> list[WebGroup]:
         + " GROUP BY url.id ORDER BY url.id",  # PostgreSQL too: url.id is the key
         (LinkKind.WEB.value, source_id, source_id),
     )
-    return [WebGroup(u, url, n, w, bool(i)) for u, url, n, w, i in rows]
+    for uid, url, normalized, found, ignored in rows:
+        yield WebGroup(uid, url, normalized, found, bool(ignored))
+
+
+def live_locations_sql(db: Db) -> str:
+    """SQL of (url_id, "source_id:line,...") per web URL with live links, for a query
+    that joins it: its parameters are (`LinkKind.WEB.value`, source_id, source_id)."""
+    return (
+        f"SELECT link.url_id AS url_id, {_where(db)} AS loc"
+        + _LIVE_FROM
+        + _LIVE_WHERE
+        + " GROUP BY link.url_id"
+    )
 
 
 def local_groups(db: Db, source_id: int | None) -> list[LocalGroup]:

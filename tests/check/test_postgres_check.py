@@ -8,6 +8,7 @@ the same list imported into a SQLite file and a fresh PostgreSQL database.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 
 from tests.check.test_cli import make_db, server  # noqa: F401  (server: the fixture)
 from tests.support.cli import run_cli
+from tests.support.pg import PostgresServer
 
 pytestmark = pytest.mark.slow
 
@@ -97,3 +99,37 @@ def test_exclude_then_check_on_postgres(
     assert code == 0
     assert data["summary"]["excluded"] == 1
     assert "/gone/3" not in hits
+
+
+def test_report_order_on_a_locale_database_is_python_order(
+    tmp_path: Path,
+    server: tuple[str, list[str]],  # noqa: F811
+    pg_server: PostgresServer,
+) -> None:
+    """A database with a locale's collation (ICU en-US: case and punctuation count last)
+    sorts text unlike Python; the check reads its report back from the DB, and lists the
+    URLs in Python's order all the same, as on SQLite."""
+    name = f"icu_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        try:
+            conn.execute(
+                f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'"
+                " LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+            )
+        except psycopg.Error as exc:
+            pytest.skip(f"this PostgreSQL has no ICU collations: {exc}")
+    on_pg = pg_server.url(name)
+    base, _hits = server
+    upper = "HTTP" + base.removeprefix("http")
+    paths = ["/ok/B", "/ok/a", "/ok/_z", "/ok/Z", "/ok/b-1", "/ok/b1", "/gone/A"]
+    urls = [f"{base}{p}" for p in paths] + [f"{upper}/ok/C"]
+    md = tmp_path / "order.md"
+    md.write_text("# Order\n\n" + "".join(f"- [u{i}]({u})\n" for i, u in enumerate(urls)))
+    on_sqlite = tmp_path / "c.db"
+    listed = {}
+    for db in (str(on_sqlite), on_pg):
+        assert run_cli("import", md, "--db", db).code == 0
+        res = run_cli("check", "--db", db, "--allow-private", "--retries", "0", "-f", "json")
+        assert res.stdout, res.stderr
+        listed[db] = [r["url"] for r in json.loads(res.stdout)["results"]]
+    assert listed[on_pg] == listed[str(on_sqlite)] == sorted(urls)
