@@ -19,6 +19,7 @@ from curator.cli.common import (
     echo,
     err,
     load_config,
+    note_decisions,
     now,
     open_engine,
     out,
@@ -288,8 +289,7 @@ def _apply_file_decisions(db: str | None, settings: Config) -> None:
 
     with write_session(open_engine(db, settings)) as session:
         r = apply_decisions(session, settings, now())
-    for url in r.unmatched:
-        err.print(f"note: {url} (in {settings.path}) is in no list", markup=False)
+    note_decisions(r, settings)
 
 
 @app.command("merge")
@@ -376,17 +376,13 @@ def exclude_add_cmd(
     db: DbOption = None,
 ) -> None:
     """Add an exclusion (or update the reason/expiry of an existing one)."""
-    from curator.check.exclusions import add_exclusion
-    from curator.util.config import ExcludeRule, edit_config, set_exclusion
+    from curator.curate.decisions import exclude_links
     from curator.util.when import parse_time
 
     until = parse_time(expires, "--expires") if expires else None
     settings = load_config()
     with write_session(open_engine(db, settings)) as session:
-        created = add_exclusion(session, pattern, reason, until, now())
-        if settings.in_use:  # the file is the record; the DB mirrors it
-            rule = ExcludeRule(pattern.strip(), reason, until)
-            edit_config(settings, lambda table: set_exclusion(table, rule))
+        created, _ = exclude_links(session, settings, pattern, reason, until, now())
     where = f" (and in {settings.path})" if settings.in_use else ""
     echo(f"{'added' if created else 'updated'} exclusion {pattern.strip()}{where}\n")
 
