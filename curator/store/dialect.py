@@ -1,10 +1,10 @@
 """The SQL that differs between SQLite and PostgreSQL, behind one method each.
 
-Input: SQL written for sqlite3 (`?` placeholders) and a `DbTarget`, or a `Db` to tell the
-dialect from (`dialect_of`). Output: a `Dialect` (placeholder style, insert-or-ignore,
-upsert, "now", string aggregation, all-true, code point order, write lock) and
-`connect_dbapi(target)`, a thin connection with `execute` / `executemany` / `transaction`
-that takes the same `?` SQL on both. Config: `BUSY_TIMEOUT_MS` (dbapi.py),
+Input: SQL written for sqlite3 (`?` placeholders) and a `Db` to tell the dialect from
+(`dialect_of`). Output: a `Dialect` (placeholder style, insert-or-ignore,
+upsert, "now", string aggregation, all-true, code point order, write lock). The
+connections that take the same `?` SQL on both are dbapi.py's (`connect`,
+`transaction`, `PgConnection`). Config: `BUSY_TIMEOUT_MS` (dbapi.py),
 `WRITE_LOCK_KEY`. Query modules ask their `Db`'s dialect instead of writing SQLite-only
 syntax inline.
 
@@ -16,16 +16,14 @@ Why: `curator check`, tagging and export reach the DB through plain DBAPI for sp
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from curator.errors import DatabaseError
 from curator.store.dbapi import WRITE_LOCK_KEY, PgConnection, pg_connect_options
 from curator.store.placeholders import qmark_to_format
-from curator.store.target import DbKind, DbTarget
+from curator.store.target import DbKind
 
 __all__ = ["WRITE_LOCK_KEY", "pg_connect_options"]
 
@@ -138,10 +136,8 @@ POSTGRESQL = Dialect(DbKind.POSTGRESQL)
 
 
 def dialect_of(conn: Any) -> Dialect:
-    """The dialect of a `DbapiConnection`, a raw sqlite3/psycopg connection, or an
-    SQLAlchemy session, connection or engine."""
-    if isinstance(conn, DbapiConnection):
-        return conn.dialect
+    """The dialect of a store connection (sqlite3 or `PgConnection`), a raw psycopg
+    connection, or an SQLAlchemy session, connection or engine."""
     if isinstance(conn, sqlite3.Connection):
         return SQLITE
     if isinstance(conn, PgConnection):
@@ -150,78 +146,3 @@ def dialect_of(conn: Any) -> Dialect:
         return POSTGRESQL
     bind = conn.get_bind() if hasattr(conn, "get_bind") else conn  # a session: its engine
     return POSTGRESQL if bind.dialect.name == "postgresql" else SQLITE
-
-
-class DbapiConnection:
-    """One DBAPI connection that takes sqlite3-style SQL (`?`) on either database."""
-
-    def __init__(self, raw: Any, dialect: Dialect, name: str) -> None:
-        self.raw = raw
-        self.dialect = dialect
-        self.name = name
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        cursor = self.raw.cursor()
-        cursor.execute(self.dialect.sql(sql), tuple(params))
-        return cursor
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        cursor = self.raw.cursor()
-        try:
-            cursor.executemany(self.dialect.sql(sql), rows)
-        finally:
-            cursor.close()
-
-    def insert_returning_id(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run an INSERT and return the new row's id (`cursor.lastrowid` is sqlite3 only;
-        RETURNING is understood by both, SQLite since 3.35)."""
-        cursor = self.execute(f"{sql} RETURNING id", params)
-        try:
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return int(row[0])
-
-    def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        cursor = self.execute(sql, params)
-        try:
-            return [tuple(r) for r in cursor.fetchall()]
-        finally:
-            cursor.close()
-
-    @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[DbapiConnection]:
-        """One transaction; writers queue behind each other (see `Dialect.begin_write`)."""
-        try:
-            for stmt in self.dialect.begin_write if write else ("BEGIN",):
-                self.raw.execute(stmt)
-            yield self
-        except BaseException:
-            self.raw.execute("ROLLBACK")
-            raise
-        self.raw.execute("COMMIT")
-
-    def close(self) -> None:
-        self.raw.close()
-
-    def __enter__(self) -> DbapiConnection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def connect_dbapi(target: DbTarget) -> DbapiConnection:
-    """A plain DBAPI connection to `target`, set up like the SQLAlchemy engine's."""
-    if target.is_sqlite:
-        from curator.store.dbapi import connect
-
-        return DbapiConnection(connect(target.sqlite_path), SQLITE, target.display)
-    import psycopg
-
-    try:
-        # autocommit: transactions are opened explicitly by transaction(), as on sqlite3
-        raw = psycopg.connect(target.libpq_url, autocommit=True, options=pg_connect_options())
-    except psycopg.Error as exc:
-        raise DatabaseError(f"cannot connect to {target.display}: {exc}") from exc
-    return DbapiConnection(raw, POSTGRESQL, target.display)

@@ -1,19 +1,56 @@
-"""store/dialect.py: the same `?` SQL through `connect_dbapi` on SQLite and on a real
-PostgreSQL server: placeholders, insert-or-ignore, upsert, now, string aggregation, and
-write transactions that queue behind each other."""
+"""store/dialect.py and store/dbapi.py: the same `?` SQL through the store's connections
+(`dbapi.connect`, `dbapi.transaction`) on SQLite and on a real PostgreSQL server:
+placeholders, insert-or-ignore, upsert, now, string aggregation, and write transactions
+that queue behind each other."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from curator.store.dialect import connect_dbapi
+from curator.store.dbapi import connect, dbapi, fetch_all, insert_returning_id, transaction
+from curator.store.dialect import dialect_of
 from curator.store.placeholders import qmark_to_format
-from curator.store.target import parse_db_target
+from curator.store.target import DbTarget, parse_db_target
+
+
+class Conn:
+    """The store's connection with the calls these tests make, as the store makes them."""
+
+    def __init__(self, target: DbTarget) -> None:
+        self.db: Any = connect(target)
+        self.dialect = dialect_of(self.db)
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        dbapi(self.db).execute(sql, params)
+
+    def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        dbapi(self.db).executemany(sql, rows)
+
+    def fetch_all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in fetch_all(self.db, sql, params)]
+
+    def insert_returning_id(self, sql: str, params: tuple[Any, ...]) -> int:
+        return insert_returning_id(self.db, sql, params)
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[None]:
+        with transaction(self.db, write=write):
+            yield
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_conn(target: DbTarget) -> closing[Conn]:
+    return closing(Conn(target))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -31,7 +68,7 @@ def test_qmark_to_format_leaves_quoted_text_alone() -> None:
 
 
 def test_same_sql_on_both(target_text: str) -> None:
-    with connect_dbapi(parse_db_target(target_text)) as conn:
+    with open_conn(parse_db_target(target_text)) as conn:
         d = conn.dialect
         with conn.transaction(write=True):
             conn.execute("CREATE TABLE kv (k VARCHAR NOT NULL PRIMARY KEY, v INTEGER, t VARCHAR)")
@@ -54,7 +91,7 @@ def test_same_sql_on_both(target_text: str) -> None:
 
 
 def test_failed_transaction_rolls_back(target_text: str) -> None:
-    with connect_dbapi(parse_db_target(target_text)) as conn:
+    with open_conn(parse_db_target(target_text)) as conn:
         with conn.transaction(write=True):
             conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
         with pytest.raises(RuntimeError), conn.transaction(write=True):
@@ -65,12 +102,12 @@ def test_failed_transaction_rolls_back(target_text: str) -> None:
 
 def test_write_transactions_queue(target_text: str) -> None:
     target = parse_db_target(target_text)
-    with connect_dbapi(target) as setup, setup.transaction(write=True):
+    with open_conn(target) as setup, setup.transaction(write=True):
         setup.execute("CREATE TABLE log (who VARCHAR, at_step INTEGER)")
     entered: list[tuple[str, float]] = []
 
     def writer(name: str, hold: float) -> None:
-        with connect_dbapi(target) as conn, conn.transaction(write=True):
+        with open_conn(target) as conn, conn.transaction(write=True):
             entered.append((name, time.monotonic()))
             (n,) = conn.fetch_all("SELECT count(*) FROM log")[0]
             time.sleep(hold)  # a read-then-write that must not interleave
@@ -83,7 +120,7 @@ def test_write_transactions_queue(target_text: str) -> None:
     second.start()
     first.join(10)
     second.join(10)
-    with connect_dbapi(target) as conn:
+    with open_conn(target) as conn:
         assert sorted(conn.fetch_all("SELECT who, at_step FROM log")) == [
             ("first", 0),
             ("second", 1),  # saw the first writer's row: it waited for its commit
@@ -95,7 +132,7 @@ def test_check_path_helpers(target_text: str) -> None:
     """What the check path's SQLite-only constructs become: RETURNING for lastrowid, a typed
     NULL parameter, min() over booleans, times in and out."""
     when = datetime(2026, 12, 4, 20, 30, 1, 123456, tzinfo=UTC)
-    with connect_dbapi(parse_db_target(target_text)) as conn:
+    with open_conn(parse_db_target(target_text)) as conn:
         d = conn.dialect
         with conn.transaction(write=True):
             conn.execute(
