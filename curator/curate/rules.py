@@ -251,12 +251,10 @@ def load_rules(path: Path | None = None) -> RuleSet:
     return RuleSet(str(path), tuple(tags), tuple(rules), stop, speed, virtues)
 
 
-def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One regex for the stop phrases, to run on lowercased text: words on word boundaries,
-    any run of spaces or hyphens between them ("GPU accelerated" also stops
+def _alternation(phrases: tuple[str, ...]) -> str:
+    """Phrases as one regex group, to run on lowercased text: longest first, words on word
+    boundaries, any run of spaces or hyphens between them ("GPU accelerated" also matches
     "GPU-accelerated")."""
-    if not phrases:
-        return None
     parts = []
     for phrase in sorted(phrases, key=len, reverse=True):
         words = [re.escape(w) for w in re.split(r"[\s\-]+", phrase.lower()) if w]
@@ -264,17 +262,12 @@ def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
         left = r"(?<![a-z0-9])" if phrase[0].isascii() and phrase[0].isalnum() else ""
         right = r"(?![a-z0-9])" if phrase[-1].isascii() and phrase[-1].isalnum() else ""
         parts.append(left + body + right)
-    return re.compile("|".join(parts))
+    return "(?:" + "|".join(parts) + ")"
 
 
-def _alternation(phrases: tuple[str, ...]) -> str:
-    """Phrases as one regex group on lowercased text, longest first, words on word
-    boundaries and any spaces or hyphens between them."""
-    bodies = [
-        r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", p.lower()) if w)
-        for p in sorted(phrases, key=len, reverse=True)
-    ]
-    return r"(?<![a-z0-9])(?:" + "|".join(bodies) + r")(?![a-z0-9])"
+def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for the stop phrases, to run on lowercased text."""
+    return re.compile(_alternation(phrases)) if phrases else None
 
 
 def tagline_pattern(
@@ -604,8 +597,9 @@ class Tagger:
             self._value(first, plans[Field.TITLE], item.title)
         if item.description:
             self._value(first, plans[Field.DESCRIPTION], item.description)
-        if item.notes:
-            self._value(first, plans[Field.NOTES], _opening(item.notes))
+        notes = _opening(item.notes) if item.notes else ""
+        if notes:
+            self._value(first, plans[Field.NOTES], notes)
         for i, hit in self._category(item.category).items():
             first.setdefault(i, hit)
         if item.urls:
@@ -639,14 +633,14 @@ class Tagger:
         if (self._vetoable and not self._vetoable.isdisjoint(first)) or (
             self._conditional and not self._conditional.isdisjoint(first)
         ):
-            self._check_entry(first, item)
+            self._check_entry(first, item, notes)
         return first
 
-    def _check_entry(self, first: dict[int, Hit], item: TagInput) -> None:
+    def _check_entry(self, first: dict[int, Hit], item: TagInput, notes: str) -> None:
         """Drop the rules whose `unless_entry` keywords are in the entry's own words, and
         those whose `with_entry` keywords are not."""
         n = self._rule_count
-        own = [item.title, item.description, _opening(item.notes)]
+        own = [item.title, item.description, notes]
         own += [cell for _, cell in item.columns]
         present: set[int] = set()
         for text in own:
