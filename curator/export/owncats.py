@@ -42,7 +42,8 @@ def category_name(heading: str, taken: Iterable[str] = ()) -> str:
 def own_categories(
     taxonomy: Taxonomy, counts: Mapping[tuple[str, ...], int]
 ) -> dict[tuple[str, ...], CategoryInfo]:
-    """Own categories for the unmapped paths of one list (`counts`: entries per path)."""
+    """Own categories for the paths of a list the taxonomy does not fit (`counts`: entries
+    per path)."""
     distinct = sorted(counts)
     if not distinct:
         return {}
@@ -52,15 +53,14 @@ def own_categories(
     # A list on another topic keeps all its headings: there the taxonomy's words mean other
     # things (a Go list's "Web Frameworks" are not deep-learning frameworks, its "Hardware"
     # is GPIO and Bluetooth libraries), so its mapped sections would be filed wrongly.
-    unmapped = distinct
     # The list's title is the heading every entry shares; its sections come next.
     depth = _common_prefix(distinct) if len(distinct) > 1 else max(len(distinct[0]) - 1, 0)
-    total = sum(counts[p] for p in unmapped)
+    total = sum(counts.values())
     taken = set(taxonomy.names)
     out: dict[tuple[str, ...], CategoryInfo] = {}
     by_heading: dict[str, CategoryInfo] = {}
-    for path in unmapped:
-        level = _level(path, depth, unmapped, counts, total)
+    for path in distinct:
+        level = _level(path, depth, distinct, counts, total)
         if level is None:
             continue  # entries above the first section stay in misc
         heading = path[level]
