@@ -126,7 +126,7 @@ def _record(
     if not config.in_use:
         return Recorded()
     url = main_url_of(db, entry_id)
-    if not url or not url.startswith(("http://", "https://")):
+    if url is None or not _web(url):
         return Recorded(skipped=f"entry {entry_id} has no web URL: kept in the DB only")
     edit_config(config, change(url))
     return Recorded(url)
