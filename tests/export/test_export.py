@@ -18,6 +18,7 @@ import pytest
 
 from curator.util import fsutil
 from tests.support.cli import LISTS, SEEDS, import_demo, run_cli
+from tests.support.export_pages import entries_of, items
 
 
 @pytest.fixture(scope="module")
@@ -49,22 +50,6 @@ def files(out: Path) -> dict[str, bytes]:
 
 def page(out: Path, name: str) -> str:
     return (out / name).read_text(encoding="utf-8")
-
-
-def items(text: str) -> list[str]:
-    """Top-level list items of a page, each with its continuation lines."""
-    out: list[str] = []
-    for line in text.splitlines():
-        if line.startswith("- "):
-            out.append(line)
-        elif line.startswith("  ") and out:
-            out[-1] += "\n" + line
-    return out
-
-
-def entries_of(text: str) -> list[str]:
-    """The entries of a page: its list items after the table of contents."""
-    return items(text.split("## Contents", 1)[1].split("\n## ", 1)[1])
 
 
 def section_of(text: str, title: str) -> str:

@@ -14,6 +14,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.support.cli import ROOT, import_demo, run_cli
+from tests.support.export_pages import entries_of
 
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 _COUNT = re.compile(r"\b1 (entries|lists|categories|tags|links|rows)\b")
@@ -50,18 +51,6 @@ def broken_relative_links(out: Path) -> list[str]:
     return bad
 
 
-def entries(page: str) -> list[str]:
-    """The entries of a category or tag page: list items after the contents."""
-    body = page.split("## Contents", 1)[1].split("\n## ", 1)[1]
-    out: list[str] = []
-    for line in body.splitlines():
-        if line.startswith("- "):
-            out.append(line)
-        elif line.startswith("  ") and out:
-            out[-1] += "\n" + line
-    return out
-
-
 def repeated_link_texts(out: Path) -> list[str]:
     """Entries whose plain text lists a label of one of their own links as an item."""
     bad = []
@@ -69,7 +58,7 @@ def repeated_link_texts(out: Path) -> list[str]:
         text = page.read_text(encoding="utf-8")
         if "## Contents" not in text or page.name in ("README.md", "CHANGES.md"):
             continue
-        for entry in entries(text):
+        for entry in entries_of(text):
             labels = {label.strip() for label, _ in links_of(entry)}
             plain = re.sub(r"\[[^\]]*\]\([^)]*\)", "", entry)
             items = {i.strip() for i in re.split(r"[,，、;；|·\n—]", plain)}
@@ -90,12 +79,12 @@ def count_problems(out: Path) -> list[str]:
     for name, n in cats:
         page = (out / f"{name}.md").read_text(encoding="utf-8")
         stated = int(re.search(r"^(\d+) entr(?:y|ies) from", page, re.M).group(1))  # type: ignore[union-attr]
-        if not int(n) == stated == len(entries(page)):
-            bad.append(f"{name}: index {n}, page says {stated}, holds {len(entries(page))}")
+        if not int(n) == stated == len(entries_of(page)):
+            bad.append(f"{name}: index {n}, page says {stated}, holds {len(entries_of(page))}")
     for name, n in re.findall(r"^\| \[`.+?`\]\(tags/(\w+)\.md\) \| .* \| (\d+) \|$", readme, re.M):
         page = (out / "tags" / f"{name}.md").read_text(encoding="utf-8")
-        if len(entries(page)) != int(n):
-            bad.append(f"tag {name}: index {n}, page holds {len(entries(page))}")
+        if len(entries_of(page)) != int(n):
+            bad.append(f"tag {name}: index {n}, page holds {len(entries_of(page))}")
     shown = 0
     for line in re.findall(r"^- \[.+?\]\(sources/.+?\): (.*)$", readme, re.M):
         m = re.match(r"(\d+) entr(?:y|ies)(?: \((\d+) shown)?", line)
@@ -152,7 +141,7 @@ def test_the_demo_exports_are_ready_to_publish(demo: Path) -> None:
     assert count_problems(demo) == []
     # The Diffusion series: the three parts are links, not also a "第一篇, 第二篇" text.
     hardware = (demo / "hardware.md").read_text(encoding="utf-8")
-    entry = next(e for e in entries(hardware) if "深入浅出扩散模型" in e)
+    entry = next(e for e in entries_of(hardware) if "深入浅出扩散模型" in e)
     assert "— 从原理,数学推导和代码实现分别讲解SD" in entry
     assert entry.count("第一篇") == 1 and "[第一篇](" in entry
 
@@ -252,7 +241,7 @@ def test_fragments_tags_and_counts_of_the_fixture(fixture_db: Path) -> None:
     pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.md")}
     every = "".join(pages.values())
     shared = next(
-        e for t in pages.values() if "## Contents" in t for e in entries(t) if "Shared page" in e
+        e for t in pages.values() if "## Contents" in t for e in entries_of(t) if "Shared page" in e
     )
     assert "perf" not in shared and "also in *b › More › Speed*" in shared
     assert "— only the rest stays" in shared  # the sub-links' labels are not repeated
