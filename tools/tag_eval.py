@@ -26,7 +26,9 @@ How the fixture was labelled (by reading each entry: title, description, notes, 
   GPU section, 异构计算, AI/NPU/GPU 芯片特性, 高性能计算) counts as hardware by definition.
 - perf: the stated subject is speed or efficiency: optimization, acceleration, kernels,
   GEMM/Winograd, profiling, latency/throughput measurement, inference engines built for
-  speed, quantization. "Performance" meaning accuracy, or said in passing, is not perf.
+  speed, quantization and model compression (pruning, lightweight networks: done for speed
+  or memory; relabelled so in session 2026-12-05, as issue 14's standard says), distributed
+  training. "Performance" meaning accuracy, or said in passing, is not perf.
 - llm: large/pretrained language models; compression: quantization, pruning,
   distillation, lightweight nets; deployment: inference engines, conversion, serving;
   course: courses, tutorials, lecture material; book: books; paper: papers, preprints,

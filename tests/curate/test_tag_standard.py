@@ -199,11 +199,9 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("docker datacenter", "Docker Datacenter", "Container management for teams", "", NONE),
     ("shared memory ipc", "Boost.Interprocess", "Shared memory between processes", "", NONE),
     ("diffusion in a gpu section", "Diffusion models explained", "", "GPU", NONE),
-    # compression or distributed training as a topic is its own subject (the compression tag,
-    # the seed labels): perf needs speed or memory said
-    ("pruning alone", "模型剪枝", "", "", NONE),
+    # knowledge distillation is as often done for the student's accuracy: perf needs speed
+    # or memory said
     ("distillation alone", "知识蒸馏", "", "", NONE),
-    ("distributed training alone", "分布式训练入门", "", "", NONE),
     ("compiler infrastructure alone", "MLIR tutorial", "", "", NONE),
     ("cloud api named after a chip maker", "g1", "Reasoning chains on a hosted API", "", NONE),
     # -- words that name the thing only in some company (`with_entry`)
@@ -245,6 +243,33 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("memory-efficient", "xformers-lite", "Memory-efficient attention blocks", "", P),
     ("more efficient", "Compressive Transformer", "A more efficient Transformer-XL", "", P),
     ("efficient in a title", "Efficient Training of Language Models on GPU Clusters", "", "", HP),
+    # -- compressing a model is done for speed or memory; compressing media or files is not
+    ("pruning alone", "模型剪枝", "", "", P),
+    ("model compression", "PocketFlow", "Use AutoML to do model compression", "", P),
+    ("low-rank compression", "SVD-LLM", "Truncation-aware SVD for LLM compression", "", P),
+    ("kv cache compression", "KVQuant-lite", "Compressing the KV cache of long prompts", "", P),
+    ("lightweight networks", "轻量级网络设计", "", "", P),
+    ("mobile cnn", "RepViT: Revisiting Mobile CNN From ViT Perspective", "", "", P),
+    ("an image codec", "Learned image compression with neural networks", "", "", NONE),
+    ("gzip", "pgzip", "Parallel implementation of gzip compression", "", NONE),
+    ("compression for robustness", "Compressing deep networks improves robustness", "", "", NONE),
+    # -- training or inference spread over devices, and serving systems that schedule
+    ("distributed training", "分布式训练入门", "", "", P),
+    ("distributed framework", "Horovod", "Distributed training framework for PyTorch", "", P),
+    ("distributed search", "Hyperopt", "Distributed hyperparameter optimization", "", NONE),
+    ("serving research", "Llumnix", "Dynamic scheduling for LLM serving", "", P),
+    ("disaggregated serving", "DistServe", "Disaggregated prefill, decode for LLM serving", "", P),
+    ("a serving framework", "BentoML", "The unified model serving framework", "", NONE),
+    ("serving fairness", "Fairness in serving large language models", "", "", NONE),
+    # -- vendors' GPU libraries and GPU programming interfaces
+    ("cublas", "cuBLAS", "Dense linear algebra library", "", H),
+    ("cutlass", "CUTLASS", "Templates for matrix multiply", "", H),
+    ("vulkan", "Vulkan compute shaders", "", "", H),
+    ("hpc book", "Introduction to High-Performance Scientific Computing", "", "", HP),
+    # -- inference time as a cost, not as a moment; an RL method is not a program's speed
+    ("inference time cut", "TinyDet", "Cuts inference time by half on CPUs", "", P),
+    ("at inference time", "Test-time scaling", "More reasoning at inference time", "", NONE),
+    ("policy optimization", "Kimi k1.5", "Long-context RL with policy optimization", "", NONE),
 ]
 
 

@@ -280,7 +280,8 @@ def test_unless_cancels_a_rule_for_that_field() -> None:
     assert "perf" not in tagger.tag(
         TagInput(title="FinRL", description="基于强化学习的量化交易框架")
     )
-    assert "perf" not in tagger.tag(TagInput(title="模型压缩-轻量化网络设计与部署总结"))
+    # "轻量化" holds "量化" (quantization): the unless keeps it out
+    assert "perf" not in tagger.tag(TagInput(title="轻量化网页设计总结"))
     assert "perf" not in tagger.tag(TagInput(title="深度学习基础-优化算法详解"))
     assert "perf" in tagger.tag(TagInput(title="通用矩阵乘(GEMM)优化算法"))  # GEMM still counts
 
