@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from curator.check.types import LinkState
 from curator.cli import format as output
-from curator.parse.model import ShownRole
-from curator.urls import LinkKind
-from curator.util.words import counted
-
-if TYPE_CHECKING:
-    pass
-
-
 from curator.cli.common import (
     DbOption,
     FormatOption,
@@ -33,6 +25,9 @@ from curator.cli.common import (
     read_session,
     write_session,
 )
+from curator.parse.model import ShownRole
+from curator.urls import LinkKind
+from curator.util.words import counted
 
 
 @app.command("import")

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from curator.check.summary import FailOn
-from curator.report.model import RotFormat
-from curator.report.model import Scope as RotScope
-
-if TYPE_CHECKING:
-    pass
-
-
 from curator.cli.checking import NOT_CHECKED
 from curator.cli.common import DbOption, app, echo, err, open_engine
+from curator.report.model import RotFormat
+from curator.report.model import Scope as RotScope
 
 
 @app.command("report")

@@ -266,6 +266,22 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("cutlass", "CUTLASS", "Templates for matrix multiply", "", H),
     ("vulkan", "Vulkan compute shaders", "", "", H),
     ("hpc book", "Introduction to High-Performance Scientific Computing", "", "", HP),
+    # -- a heading that names speed as its topic; one that names a method does not say why
+    ("an acceleration chapter", "Medusa", "Multiple decoding heads", "Inference Acceleration", P),
+    ("推理加速 chapter", "EAGLE", "", "推理加速", P),
+    ("an attack under it", "BadSpec", "A backdoor in LLMs", "Efficient Inference", NONE),
+    ("courses under it", "dl-course", "A PyTorch course", "Inference acceleration courses", NONE),
+    ("a method heading", "Wanda", "A simple approach for LLMs", "Pruning and Sparsity", NONE),
+    # -- measuring under load, memory allocation, computations made fast
+    ("load testing", "k6-lite", "A load testing tool for APIs", "", P),
+    ("压测", "接口压测实践", "", "", P),
+    ("caching allocator", "The CUDA caching allocator", "", "", HP),
+    ("space-efficient", "ribbon", "A space-efficient filter", "", P),
+    ("high-performance gemm", "Anatomy of high-performance matrix multiplication", "", "", P),
+    ("parallel processors", "Programming Massively Parallel Processors", "", "", HP),
+    ("model architecture in chinese", "RE2 笔记", "模型体系结构与实验", "", NONE),
+    ("computer architecture in chinese", "计算机体系结构：量化研究方法", "", "", H),
+    ("accelerating science", "OLMo: Accelerating the Science of Language Models", "", "", NONE),
     # -- inference time as a cost, not as a moment; an RL method is not a program's speed
     ("inference time cut", "TinyDet", "Cuts inference time by half on CPUs", "", P),
     ("at inference time", "Test-time scaling", "More reasoning at inference time", "", NONE),
