@@ -91,6 +91,9 @@ class RuleSet:
     # [taglines]: speed words blanked where they sit in a list of a product's virtues.
     tagline_speed: tuple[str, ...] = ()
     tagline_virtues: tuple[str, ...] = ()
+    # Table columns that name who made an item (机构, Organization, Authors): their cells
+    # say who, not what the item is about ("Kendryte" made a chat model).
+    maker_columns: tuple[str, ...] = ()
 
     def info(self, name: str) -> TagInfo:
         for t in self.tags:
@@ -183,10 +186,11 @@ def check_tag_name(name: str, where: str = "tag") -> str:
 def load_rules(path: Path | None = None) -> RuleSet:
     path = resolve_config(path, "tags.toml")
     data = read_toml(path)
-    unknown = set(data) - {"tags", "rules", "stop", "taglines"}
+    unknown = set(data) - {"tags", "rules", "stop", "taglines", "maker_columns"}
     if unknown:
         raise InputError(
-            f"{path}: unknown top-level keys {sorted(unknown)} (use tags, rules, stop, taglines)"
+            f"{path}: unknown top-level keys {sorted(unknown)}"
+            " (use tags, rules, stop, taglines, maker_columns)"
         )
     stop = _strings(data.get("stop", []), f"{path}: stop")
     taglines = data.get("taglines") or {}
@@ -194,6 +198,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
         raise InputError(f"{path}: [taglines] takes only speed = [...] and virtues = [...]")
     speed = _strings(taglines.get("speed", []), f"{path}: taglines.speed")
     virtues = _strings(taglines.get("virtues", []), f"{path}: taglines.virtues")
+    makers = _strings(data.get("maker_columns", []), f"{path}: maker_columns")
     tags: list[TagInfo] = []
     for name, meta in (data.get("tags") or {}).items():
         check_tag_name(name, f"{path}: [tags.{name}]")
@@ -248,7 +253,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
             known.add(tag)
     if not rules:
         raise InputError(f"{path}: no [[rules]]")
-    return RuleSet(str(path), tuple(tags), tuple(rules), stop, speed, virtues)
+    return RuleSet(str(path), tuple(tags), tuple(rules), stop, speed, virtues, makers)
 
 
 def _alternation(phrases: tuple[str, ...]) -> str:
@@ -401,8 +406,12 @@ class Tagger:
     _vetoable: frozenset[int] = field(init=False)  # rules with unless_entry keywords
     _conditional: frozenset[int] = field(init=False)  # rules with with_entry keywords
     _rule_count: int = field(init=False)
+    _makers: frozenset[str] = field(init=False)  # maker column names, lowercased
+    _maker_header: dict[str, bool] = field(init=False)
 
     def __post_init__(self) -> None:
+        self._makers = frozenset(m.strip().lower() for m in self.ruleset.maker_columns)
+        self._maker_header = {}
         self._stop = stop_pattern(self.ruleset.stop)
         keys = {max(re.split(r"[\s\-]+", p.lower()), key=len) for p in self.ruleset.stop}
         self._stop_gate = re.compile("|".join(re.escape(k) for k in sorted(keys))) if keys else None
@@ -579,6 +588,16 @@ class Tagger:
             self._value(hits, self._plans[Field.COLUMNS], value)
         return hits
 
+    def _is_maker(self, header: str) -> bool:
+        """A header names a maker when it, or a part of it split on "/" ("机构/个人"), is one
+        of `maker_columns`."""
+        found = self._maker_header.get(header)
+        if found is None:
+            name = header.strip().lower()
+            parts = {name, *(p.strip() for p in re.split(r"[/|、,]", name))}
+            found = self._maker_header[header] = not self._makers.isdisjoint(parts)
+        return found
+
     def _host_rules(self, host: str) -> list[int]:
         """Rules whose domain keyword is the host or a parent domain of it, longest first."""
         rules = self._hosts.get(host)
@@ -589,8 +608,23 @@ class Tagger:
             ]
         return rules
 
+    def _without_makers(self, item: TagInput) -> TagInput:
+        """The row without its maker cells: in its columns, in its description (a table
+        row's description is its other cells joined with " | ") and in the texts of the
+        links those cells hold."""
+        makers = {cell for name, cell in item.columns if cell and self._is_maker(name)}
+        if not makers:
+            return item
+        return item._replace(
+            description=" | ".join(p for p in item.description.split(" | ") if p not in makers),
+            columns=tuple((n, c) for n, c in item.columns if not self._is_maker(n)),
+            links=tuple(t for t in item.links if not any(t in cell for cell in makers)),
+        )
+
     def _first(self, item: TagInput) -> dict[int, Hit]:
         """The first hit of each rule that fires: field values in a fixed order."""
+        if item.columns and self._makers:
+            item = self._without_makers(item)
         first: dict[int, Hit] = {}
         plans = self._plans
         if item.title:

@@ -90,15 +90,17 @@ def test_textbooks_in_a_paper_title_is_not_a_book(tagger: Tagger) -> None:
 # -- headings as hints ----------------------------------------------------------------
 
 
-def test_a_gpu_heading_tags_only_entries_whose_words_do_not_point_elsewhere(
-    tagger: Tagger,
-) -> None:
-    hits = tagger.hits(TagInput("Understanding warps", "", "", ("Notes", "GPU")))
+def test_a_heading_tags_only_when_it_names_the_hardware_field(tagger: Tagger) -> None:
+    # A bare device name as a heading is the list's layout, not a fact about each item.
+    assert "hardware" not in tags_of(tagger, "Mojo", "A programming language for AI", "GPU")
+    assert "hardware" not in tags_of(tagger, "A ChatGPT explainer", "", "Notes", "CUDA")
+    hits = tagger.hits(TagInput("Understanding warps", "", "", ("Notes", "GPU 硬件")))
     hw = [h for h in hits if h.tag == "hardware"]
-    assert [(h.field, h.matched) for h in hw] == [("section", "GPU")]
-    assert 'section: "GPU"' in hw[0].reason
-    assert "hardware" not in tags_of(tagger, "深入浅出扩散模型(Diffusion Model)系列", "", "GPU")
-    assert "hardware" not in tags_of(tagger, "A ChatGPT explainer", "", "Notes", "GPU")
+    assert [(h.field, h.matched) for h in hw] == [("category", "GPU 硬件")]
+    assert 'category: "GPU 硬件"' in hw[0].reason
+    # ...and the entry's own words still point elsewhere.
+    diffusion = "深入浅出扩散模型(Diffusion Model)系列"
+    assert "hardware" not in tags_of(tagger, diffusion, "", "GPU 硬件")
     # The list's title is not a section: a PyTorch page in "GPU MODE" › "Code / Libs".
     assert "hardware" not in tags_of(tagger, "PyTorch internals", "", "GPU MODE", "Code / Libs")
     # A bare "Hardware" heading in a software list holds device libraries, not hardware.
@@ -112,7 +114,7 @@ def test_a_gpu_heading_tags_only_entries_whose_words_do_not_point_elsewhere(
 LIST_MD = """\
 # Notes
 
-## GPU
+## GPU 硬件
 
 - [Warp scheduling](https://example.com/warps) - how warps are issued
 - [Tokenizer tutorial](https://example.com/tok) - BPE from scratch
@@ -143,7 +145,7 @@ def test_tag_explain_shows_rule_field_and_matched_text(small_db: Path) -> None:
     assert "hardware" not in rows["Tokenizer tutorial"]["tags"]
     r = run_cli("tag", "--explain", str(warps["id"]), "--db", small_db)
     assert r.code == 0, r.stderr
-    assert 'hardware: hardware-section, section: "GPU"' in r.stdout
+    assert 'hardware: hardware-chapter, category: "GPU 硬件"' in r.stdout
     assert "weaker kind of reason" in r.stdout
     r = run_cli("tag", "--explain", str(serving["id"]), "--format", "json", "--db", small_db)
     data = json.loads(r.stdout)
@@ -260,6 +262,36 @@ def test_with_entry_makes_a_rule_wait_for_a_second_word_in_the_entry(tmp_path: P
     )
     with pytest.raises(InputError, match="with_entry must be a list"):
         load_rules(bad)
+
+
+def test_a_maker_column_says_who_made_an_item_not_what_it_is_about(tagger: Tagger) -> None:
+    # A chat-model table: the chip maker that trained a model is in its 机构/个人 cell,
+    # in the row's description (its cells joined) and as a link text in that cell.
+    row = TagInput(
+        "Toucan",
+        "7B | 中英 | Toucan-LLM | Kendryte",
+        columns=(("模型", "Toucan"), ("大小", "7B"), ("机构/个人", "Kendryte")),
+        links=("Toucan-LLM", "Kendryte"),
+    )
+    assert "hardware" not in tagger.tag(row)
+    # The same cell under a column that says what the item is, is the item's own word.
+    chip = row._replace(columns=(("模型", "Toucan"), ("芯片", "Kendryte")))
+    assert "hardware" in tagger.tag(chip)
+
+
+def test_maker_columns_are_data(tmp_path: Path) -> None:
+    rules = tmp_path / "r.toml"
+    rules.write_text(
+        'maker_columns = ["Sponsor"]\n[[rules]]\nname = "hw"\ntag = "hardware"\n'
+        'fields = ["columns"]\nkeywords = ["NVIDIA"]\n',
+        encoding="utf-8",
+    )
+    tagger = Tagger(load_rules(rules))
+    assert tagger.hits(TagInput("A", columns=(("Sponsor", "NVIDIA"),))) == []
+    assert tagger.hits(TagInput("A", columns=(("Vendor", "NVIDIA"),))) != []
+    rules.write_text('maker_columns = "Sponsor"\n', encoding="utf-8")
+    with pytest.raises(InputError, match="maker_columns must be a list"):
+        load_rules(rules)
 
 
 def test_taglines_blank_a_speed_word_among_virtues_and_keep_speed_among_speed(

@@ -108,8 +108,9 @@ def test_seed_entries_get_the_tags_the_issue_names(dbc: Path) -> None:
         if e["category"][-1] == "GPU"
     ]
     assert len(gpu_section) >= 40
-    # The heading is a hint: entries whose own words are about something else (a
-    # diffusion-model series, the phi-1.5 report) are not hardware (issue 14).
+    # A bare "GPU" heading adds nothing (issue 14): the entries of the seed's GPU section
+    # are hardware by their own words, and those about something else (a diffusion-model
+    # series, the phi-1.5 report) are not.
     elsewhere = ("深入浅出扩散模型", "Textbooks Are All You Need")
     for e in gpu_section:
         assert ("hardware" in e["tags"]) != e["title"].startswith(elsewhere), e["title"]
