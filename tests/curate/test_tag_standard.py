@@ -282,6 +282,12 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("model architecture in chinese", "RE2 笔记", "模型体系结构与实验", "", NONE),
     ("computer architecture in chinese", "计算机体系结构：量化研究方法", "", "", H),
     ("accelerating science", "OLMo: Accelerating the Science of Language Models", "", "", NONE),
+    # -- compilers for speed; SIMD makes a library fast, it is not a hardware topic
+    ("triton language", "Triton language tutorials", "", "", HP),
+    ("tensor compilers", "Awesome tensor compilers", "", "", P),
+    ("a simd library", "simdjson-go", "JSON parsing with SIMD instructions", "", P),
+    ("memory fragmentation", "Reducing memory fragmentation of LLM serving", "", "", P),
+    ("flash memory", "LLM inference from flash memory", "", "", H),
     # -- inference time as a cost, not as a moment; an RL method is not a program's speed
     ("inference time cut", "TinyDet", "Cuts inference time by half on CPUs", "", P),
     ("at inference time", "Test-time scaling", "More reasoning at inference time", "", NONE),
