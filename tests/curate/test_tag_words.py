@@ -24,6 +24,13 @@ def tagger() -> Tagger:
     return Tagger(load_rules(ROOT / "data" / "tags.toml"))
 
 
+def rules_from(tmp_path: Path, text: str) -> Tagger:
+    """A Tagger of a rules file with `text`, as a list maintainer would write one."""
+    rules = tmp_path / "r.toml"
+    rules.write_text(text, encoding="utf-8")
+    return Tagger(load_rules(rules))
+
+
 def tags_of(tagger: Tagger, title: str, description: str = "", *section: str) -> set[str]:
     return set(tagger.tag(TagInput(title, description, "", tuple(section))))
 
@@ -221,14 +228,12 @@ def test_corpus_tuning_half_reaches_the_target() -> None:
 
 
 def test_sub_link_texts_and_url_path_words_are_fields_rules_can_use(tmp_path: Path) -> None:
-    rules = tmp_path / "r.toml"
-    rules.write_text(
+    tagger = rules_from(
+        tmp_path,
         '[[rules]]\nname = "hw-links"\ntag = "hardware"\nfields = ["links"]\n'
         'keywords = ["CUDA"]\n\n'
         '[[rules]]\nname = "perf-path"\ntag = "perf"\nfields = ["path"]\nkeywords = ["faster"]\n',
-        encoding="utf-8",
     )
-    tagger = Tagger(load_rules(rules))
     item = TagInput(
         "whisper",
         "speech recognition",
@@ -243,13 +248,11 @@ def test_sub_link_texts_and_url_path_words_are_fields_rules_can_use(tmp_path: Pa
 
 
 def test_with_entry_makes_a_rule_wait_for_a_second_word_in_the_entry(tmp_path: Path) -> None:
-    rules = tmp_path / "r.toml"
-    rules.write_text(
+    tagger = rules_from(
+        tmp_path,
         '[[rules]]\nname = "kern"\ntag = "perf"\nfields = ["title"]\nkeywords = ["kernel"]\n'
         'with_entry = ["GPU", "fused"]\n',
-        encoding="utf-8",
     )
-    tagger = Tagger(load_rules(rules))
     assert tagger.hits(TagInput("Matlab kernel", "for notebooks")) == []
     # The second word may sit in any of the entry's own fields, not in a heading.
     hit = tagger.hits(TagInput("A softmax kernel", "fused into attention"))
@@ -280,32 +283,27 @@ def test_a_maker_column_says_who_made_an_item_not_what_it_is_about(tagger: Tagge
 
 
 def test_maker_columns_are_data(tmp_path: Path) -> None:
-    rules = tmp_path / "r.toml"
-    rules.write_text(
+    tagger = rules_from(
+        tmp_path,
         'maker_columns = ["Sponsor"]\n[[rules]]\nname = "hw"\ntag = "hardware"\n'
         'fields = ["columns"]\nkeywords = ["NVIDIA"]\n',
-        encoding="utf-8",
     )
-    tagger = Tagger(load_rules(rules))
     assert tagger.hits(TagInput("A", columns=(("Sponsor", "NVIDIA"),))) == []
     assert tagger.hits(TagInput("A", columns=(("Vendor", "NVIDIA"),))) != []
-    rules.write_text('maker_columns = "Sponsor"\n', encoding="utf-8")
     with pytest.raises(InputError, match="maker_columns must be a list"):
-        load_rules(rules)
+        rules_from(tmp_path, 'maker_columns = "Sponsor"\n')
 
 
 def test_taglines_blank_a_speed_word_among_virtues_and_keep_speed_among_speed(
     tmp_path: Path,
 ) -> None:
-    rules = tmp_path / "r.toml"
-    rules.write_text(
+    tagger = rules_from(
+        tmp_path,
         '[taglines]\nspeed = ["fast", "efficient", "low-latency"]\n'
         'virtues = ["simple", "reliable"]\n\n'
         '[[rules]]\nname = "speed"\ntag = "perf"\nfields = ["description"]\n'
         'keywords = ["fast", "efficient"]\n',
-        encoding="utf-8",
     )
-    tagger = Tagger(load_rules(rules))
     assert tagger.tag(TagInput("x", "A simple, fast and reliable web server")) == {}
     assert tagger.tag(TagInput("x", "Simple and efficient notes")) == {}
     assert tagger.tag(TagInput("x", "Very simple and highly efficient")) == {}
