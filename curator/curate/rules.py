@@ -589,8 +589,8 @@ class Tagger:
         return hits
 
     def _is_maker(self, header: str) -> bool:
-        """A header names a maker when it, or a part of it split on "/" ("机构/个人"), is one
-        of `maker_columns`."""
+        """A header names a maker when it, or a part of it split on "/", "|", "、" or ","
+        ("机构/个人"), is one of `maker_columns`."""
         found = self._maker_header.get(header)
         if found is None:
             name = header.strip().lower()
