@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -13,6 +12,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.serving import serving
 
 pytestmark = pytest.mark.slow
 
@@ -62,14 +62,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def server() -> Iterator[tuple[str, list[str]]]:
     hits: list[str] = []
     handler = type("Handler", (_Handler,), {"hits": hits})
-    srv = _Server(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}", hits
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with serving(_Server(("127.0.0.1", 0), handler)) as base:
+        yield base, hits
 
 
 def make_db(tmp_path: Path, base: str) -> tuple[Path, Path]:

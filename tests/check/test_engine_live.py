@@ -18,6 +18,7 @@ import pytest
 
 from curator.check.engine import check_url_sync, run_checks
 from curator.check.types import CheckConfig, FetchResult, Outcome
+from tests.support.serving import serving
 
 pytestmark = pytest.mark.slow
 
@@ -171,13 +172,9 @@ class LiveServer(socketserver.ThreadingTCPServer):
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
     srv = LiveServer()
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield srv
-    srv.stopping.set()
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+    with serving(srv):
+        yield srv
+        srv.stopping.set()
 
 
 def cfg(**kw: object) -> CheckConfig:

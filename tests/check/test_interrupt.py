@@ -11,7 +11,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from curator.check.types import CheckConfig, FetchResult, Outcome
 from curator.errors import ExitCode
 from curator.ingest.importer import import_paths
 from curator.store.connect import open_engine
+from tests.support.serving import serving
 
 N_URLS = 200
 DELAY_S = 0.3
@@ -107,14 +107,8 @@ class _SlowHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def slow_server() -> Iterator[str]:
-    srv = _Server(("127.0.0.1", 0), _SlowHandler)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_address[1]}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with serving(_Server(("127.0.0.1", 0), _SlowHandler)) as base:
+        yield base
 
 
 def curator(db: Path, *args: str) -> list[str]:

@@ -18,13 +18,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.serving import serving
 
 TIMEOUT_S = 10
 RSS_GROWTH_LIMIT_KB = 50 * 1024
@@ -118,13 +118,8 @@ def server() -> Iterator[str]:
     Hostile.bomb = _gzip_bomb(256 * 1024 * 1024)  # 256 MB of spaces in ~250 KB
     httpd = _QuietServer(("127.0.0.1", 0), Hostile)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(httpd) as base:
+        yield base
 
 
 def check_one(tmp_path: Path, url: str) -> tuple[dict, int]:  # type: ignore[type-arg]

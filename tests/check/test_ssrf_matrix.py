@@ -16,7 +16,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.serving import serving
 
 PUBLIC_IP = "93.184.216.34"  # a global address the guard accepts; the dialler reroutes it
 
@@ -69,13 +69,8 @@ def serve(handler_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
     handler = handler_factory(server_info)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server_info.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(httpd):
         yield server_info
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def _quiet(cls):  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_cli
+from tests.support.serving import serving
 
 N_FIRST = 60  # URLs in the list the checks run on
 N_BIG = 4000  # entries in the list imported meanwhile
@@ -48,13 +48,8 @@ class Slow(http.server.BaseHTTPRequestHandler):
 def server() -> Iterator[str]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(httpd) as base:
+        yield base
 
 
 def query(db: Path, sql: str) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import respx
+
+from tests.support.serving import serving
 
 REPO = "octo/awesome"
 
@@ -159,12 +160,5 @@ class FakeGitHub:
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{server.server_address[1]}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serving(server) as self.base:
             yield self.base
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()

@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.serving import serving
+
 _ALIAS = re.compile(r'(\w+): repository\(owner: ("(?:[^"\\]|\\.)*"), name: ("(?:[^"\\]|\\.)*")\)')
 
 
@@ -204,12 +206,5 @@ def serve_fake_github(site: FakeGitHubSite | None = None) -> Iterator[FakeGitHub
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    site.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server) as site.base:
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support.serving import serving
 
 
 class Site:
@@ -52,11 +53,5 @@ class Site:
 def serve_site() -> Iterator[Site]:
     """Start a `Site` on a free port; stop it (and its thread) on exit."""
     s = Site()
-    thread = threading.Thread(target=s.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(s.server):
         yield s
-    finally:
-        s.server.shutdown()
-        s.server.server_close()
-        thread.join()
