@@ -102,14 +102,6 @@ VALIDATION = (
     "webpro--awesome-dotfiles--README.md",
     "kilimchoi--engineering-blogs--README.md",
 )
-HALVES = {
-    "tuning": TUNING,
-    "validation": VALIDATION,
-    "dev": TUNING,
-    "dev-held-out": TUNING,
-    "dev-tricky": TUNING,
-    "dev-tricky-held-out": TUNING,
-}
 # More labels of the tuning half's lists (entries not in tags.jsonl, sampled at random, about
 # two thirds among entries with a speed or hardware word, at most 25 to 50 per list), made by
 # the standard of issue 14 for development only: file, line, url, hardware, perf, why, and
@@ -122,6 +114,13 @@ HALVES = {
 # these are the ones that resemble the validation half. No titles: the corpus lists stay
 # out of the repository.
 DEV_LABELS = HERE / "tag_dev_labels.jsonl"
+DEV_SETS = {  # --corpus name → "set" of the dev labels it scores
+    "dev": "looked-at",
+    "dev-held-out": "held-out",
+    "dev-tricky": "tricky",
+    "dev-tricky-held-out": "tricky-held-out",
+}
+HALVES = {"tuning": TUNING, "validation": VALIDATION, **dict.fromkeys(DEV_SETS, TUNING)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,16 +230,11 @@ class CorpusReport:
 
 
 def read_corpus_labels(corpus: Path = CORPUS, half: str = "tuning") -> list[dict[str, object]]:
-    path = DEV_LABELS if half.startswith("dev") else corpus / "tags.jsonl"
+    path = DEV_LABELS if half in DEV_SETS else corpus / "tags.jsonl"
     with path.open(encoding="utf-8") as fh:
         labels = [json.loads(line) for line in fh if line.strip()]
-    if half.startswith("dev"):
-        wanted = {
-            "dev-held-out": "held-out",
-            "dev-tricky": "tricky",
-            "dev-tricky-held-out": "tricky-held-out",
-        }.get(half, "looked-at")
-        labels = [d for d in labels if d.get("set") == wanted]
+    if half in DEV_SETS:
+        labels = [d for d in labels if d.get("set") == DEV_SETS[half]]
     return labels
 
 
@@ -335,15 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min", type=float, help="fail if hardware/perf P or R is below this")
     ap.add_argument(
         "--corpus",
-        choices=(
-            "tuning",
-            "validation",
-            "both",
-            "dev",
-            "dev-held-out",
-            "dev-tricky",
-            "dev-tricky-held-out",
-        ),
+        choices=("tuning", "validation", "both", *DEV_SETS),
         help="also score the corpus labels (../shared/corpus) of this half",
     )
     args = ap.parse_args(argv)
@@ -352,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no corpus at {CORPUS} (expected ../shared/corpus/tags.jsonl)", file=sys.stderr)
             return 2
         halves = ("tuning", "validation") if args.corpus == "both" else (args.corpus,)
-        if args.corpus.startswith("dev") and not DEV_LABELS.is_file():
+        if args.corpus in DEV_SETS and not DEV_LABELS.is_file():
             print(f"no dev labels at {DEV_LABELS}", file=sys.stderr)
             return 2
         for half in halves:
