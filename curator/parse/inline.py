@@ -26,6 +26,12 @@ def strip_invisible(text: str) -> str:
 _BADGE_HINTS = ("shields.io", "badge", "badgen.net", "travis-ci", "circleci.com", "codecov.io")
 
 
+# HTML elements that render as blocks of their own inside a cell or an item.
+_BLOCK_TAGS = frozenset(
+    ("p", "div", "summary", "details", "li", "ul", "ol", "table", "tr", "td", "th", "hr")
+)
+
+
 @dataclass(slots=True)
 class Run:
     text: str
@@ -197,6 +203,10 @@ def flatten(token: Token, first_line: int | None = None) -> InlineText:
                     emit(Run(attrs["data"], line=line))
                 elif tag == "br" and link_href is None:
                     emit(Run("\n", line=line, hard=True))
+                elif tag.lstrip("/") in _BLOCK_TAGS and link_href is None:
+                    # `<summary>More</summary><p>idea</p>` renders as separate blocks:
+                    # their words must not run together ("Moreidea").
+                    emit(Run(" ", line=line))
         # em/s open/close and anything else carry no text of their own
     close_link()
     return out

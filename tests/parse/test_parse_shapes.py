@@ -68,6 +68,16 @@ def test_tables_without_outer_pipes_ragged_rows_and_many_links_per_cell() -> Non
     assert rows[2].url == "https://z.example/"
 
 
+def test_block_html_inside_a_cell_keeps_its_words_apart() -> None:
+    doc = parse_markdown(
+        "# T\n\n|Paper|Main Idea|\n|---|---|\n|[Axial](https://a.example/)|"
+        "<details><summary>EXPAND</summary><p>attention on each axis</p></details>|\n"
+    )
+    (row,) = [e for e in doc.curated if e.kind is EntryKind.TABLE_ROW]
+    assert row.columns is not None
+    assert row.columns["Main Idea"].split() == ["EXPAND", "attention", "on", "each", "axis"]
+
+
 def test_tab_indentation_and_zero_width_characters() -> None:
     doc = parse_markdown(
         "# L\n\n- [Par\u200bent](https://p.example/)\n\t- [Child](https://c.example/)"
