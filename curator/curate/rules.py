@@ -275,6 +275,9 @@ def stop_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(_alternation(phrases)) if phrases else None
 
 
+_CJK_WORD = "\u4e00-\u9fff"  # CJK ideographs: no spaces between words
+
+
 def tagline_pattern(
     speed: tuple[str, ...], virtues: tuple[str, ...]
 ) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None:
@@ -287,8 +290,13 @@ def tagline_pattern(
     s, v = _alternation(speed), _alternation(virtues)
     # "the fastest and most interactive": intensifiers ride along with the word they lift.
     item = f"(?:(?:most|more|very|highly|extremely|super|really|truly)\\s+)?(?:{s}|{v})"
-    glue = r"\s*(?:,|;|/|&|\+|\band\b|\bor\b)\s*(?:(?:and|&)\s+)?"
-    chain = re.compile(f"{item}(?:{glue}{item})+")
+    # Chinese lists the same virtues with 、，和 or 且, or with nothing between two words
+    # ("轻量高性能").
+    glue = (
+        r"\s*(?:,|;|/|&|\+|、|，|；|和|且|又|与|\band\b|\bor\b)\s*(?:(?:and|&)\s+)?"
+        rf"|(?<=[{_CJK_WORD}])(?=[{_CJK_WORD}])"
+    )
+    chain = re.compile(f"{item}(?:(?:{glue}){item})+")
     return chain, re.compile(s), re.compile(v)
 
 

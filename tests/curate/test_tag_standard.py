@@ -292,6 +292,18 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("inference time cut", "TinyDet", "Cuts inference time by half on CPUs", "", P),
     ("at inference time", "Test-time scaling", "More reasoning at inference time", "", NONE),
     ("policy optimization", "Kimi k1.5", "Long-context RL with policy optimization", "", NONE),
+    # -- the same taglines in Chinese: a product's 高性能 or 速度极快 is not its point
+    ("高性能 product", "AUI", "一个靠谱的高性能移动前端框架", "", NONE),
+    ("virtues with 、", "brpc-lite", "简单、高效、可靠的 RPC 框架", "", NONE),
+    ("virtues run together", "httplib", "轻量高性能的 HTTP 库", "", NONE),
+    ("速度极快的", "uv", "一个速度极快的 Python 包管理器", "", NONE),
+    ("高性能 computation", "fastllm", "高性能的大模型推理引擎", "", P),
+    ("inference speed", "tiny-llm", "推理速度快，延迟低", "", P),
+    ("a 高性能 article", "高性能 MySQL 实践", "", "", P),
+    ("高性能计算", "高性能计算入门", "", "", HP),
+    ("why so fast", "Redis 为什么这么快", "", "", P),
+    ("slow queries", "MySQL 慢查询分析", "", "", P),
+    ("attention chapter", "Linformer", "Attention at a low cost", "Efficient Attention", P),
 ]
 
 

@@ -321,6 +321,21 @@ def test_taglines_blank_a_speed_word_among_virtues_and_keep_speed_among_speed(
         load_rules(bad)
 
 
+def test_chinese_taglines_join_with_enumeration_commas_or_nothing(tmp_path: Path) -> None:
+    tagger = rules_from(
+        tmp_path,
+        '[taglines]\nspeed = ["高性能", "高效"]\nvirtues = ["简单", "轻量", "可靠"]\n\n'
+        '[[rules]]\nname = "speed"\ntag = "perf"\nfields = ["description"]\n'
+        'keywords = ["高性能", "高效"]\n',
+    )
+    assert tagger.tag(TagInput("x", "简单、高效、可靠的 RPC 框架")) == {}
+    assert tagger.tag(TagInput("x", "简单和高效")) == {}
+    assert tagger.tag(TagInput("x", "轻量高性能的 HTTP 库")) == {}
+    # Speed words with each other, or alone, still count.
+    assert "perf" in tagger.tag(TagInput("x", "高性能、高效的推理"))
+    assert "perf" in tagger.tag(TagInput("x", "高性能推理引擎"))
+
+
 def test_a_long_digest_in_the_notes_counts_only_by_its_opening_lines(tagger: Tagger) -> None:
     body = "\n".join(f"step {i}: tokens and labels" for i in range(8))
     digest = f"Motivation\nNER with lattices\n{body}\nRNNs cannot use the GPU's parallelism"
