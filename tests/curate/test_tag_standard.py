@@ -304,6 +304,10 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("why so fast", "Redis 为什么这么快", "", "", P),
     ("slow queries", "MySQL 慢查询分析", "", "", P),
     ("attention chapter", "Linformer", "Attention at a low cost", "Efficient Attention", P),
+    ("perf as a word", "LLM-Perf Leaderboard", "Hugging Face", "", P),
+    ("binary hashing", "Deep binary hashing for image retrieval", "[bnn]", "", NONE),
+    ("trace analysis", "Holistic Trace Analysis", "", "", P),
+    ("overlap", "Comet", "Fine-grained computation-communication overlapping for MoE", "", P),
 ]
 
 
