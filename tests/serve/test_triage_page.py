@@ -4,6 +4,7 @@ tokens on every change, the access token, the Host check, the bind rule."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import sqlite3
@@ -70,10 +71,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(db: Path, *extra: str) -> Iterator[str]:
-    """`curator serve` as a subprocess on a free port, until the block ends."""
+def serving(db: Path, *extra: str, config: Path | None = None) -> Iterator[str]:
+    """`curator serve` as a subprocess on a free port, until the block ends; with `config`,
+    that file is its curator.toml."""
     port = _free_port()
     log = db.with_suffix(".serve.log")
+    env = {**os.environ, "CURATOR_CONFIG": str(config) if config else ""}
     with log.open("wb") as err:
         proc = subprocess.Popen(
             [
@@ -81,6 +84,7 @@ def serving(db: Path, *extra: str) -> Iterator[str]:
                 *("--db", str(db), *extra),
             ],
             cwd=ROOT,
+            env=env,
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
@@ -268,26 +272,27 @@ def test_soft_404s_and_parked_pages_are_listed_by_the_checks_reason(tmp_path: Pa
 def test_decisions_made_on_the_page_go_into_curator_toml(checked: Lists, tmp_path: Path) -> None:
     """With a curator.toml in use, the page records exclusions and tags in it (comments
     kept), as `curator exclude add` and `curator tag add` do."""
-    from starlette.testclient import TestClient
-
-    from curator.serve.app import create_app
     from curator.util.config import load_config
 
     toml = tmp_path / "curator.toml"
     toml.write_text("# decisions of this list's maintainers\n[check]\ntimeout = 20\n")
-    app = create_app(checked.db, config=load_config(tmp_path))
     gone = checked.site.url("/gone")
-    with TestClient(app, base_url="http://127.0.0.1") as client:
-        html = client.get("/entries?q=Fine").text
+    with serving(checked.db, config=toml) as base:
+        status, html, _ = _request(base + "/entries?q=Fine")
+        assert status == 200
         csrf = re.search(r'name="csrf" value="([^"]+)"', html)
         assert csrf is not None
         entry = re.search(r'data-entry="(\d+)"', html)
         assert entry is not None
         form = {"csrf": csrf.group(1), "back": "/"}
-        r = client.post("/exclude", data={**form, "pattern": gone, "reason": "dead for good"})
-        assert r.status_code in (200, 303) and "error" not in str(r.url)
-        r = client.post("/tag", data={**form, "entry_id": entry.group(1), "tag": "perf"})
-        assert r.status_code in (200, 303) and "error" not in str(r.url)
+        status, _, headers = _request(
+            base + "/exclude", {**form, "pattern": gone, "reason": "dead for good"}
+        )
+        assert status == 303 and "error" not in headers["location"]
+        status, _, headers = _request(
+            base + "/tag", {**form, "entry_id": entry.group(1), "tag": "perf"}
+        )
+        assert status == 303 and "error" not in headers["location"]
     text = toml.read_text()
     assert text.startswith("# decisions of this list's maintainers")  # comments kept
     cfg = load_config(tmp_path)
