@@ -265,6 +265,9 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("cublas", "cuBLAS", "Dense linear algebra library", "", H),
     ("cutlass", "CUTLASS", "Templates for matrix multiply", "", H),
     ("vulkan", "Vulkan compute shaders", "", "", H),
+    ("cub", "CUB", "Block-wide primitives", "", H),
+    ("cubes", "Magic Squares and Cubes", "", "", NONE),
+    ("cupy", "CuPy", "NumPy-compatible arrays", "", H),
     ("hpc book", "Introduction to High-Performance Scientific Computing", "", "", HP),
     # -- a heading that names speed as its topic; one that names a method does not say why
     ("an acceleration chapter", "Medusa", "Multiple decoding heads", "Inference Acceleration", P),
@@ -308,6 +311,7 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("a backend in passing", "Jan", "Offline chat app; engines: llama.cpp, TensorRT-LLM", "", NONE),
     ("a component in passing", "ModernBERT", "Encoder with RoPE, FlashAttention", "", NONE),
     ("named after it", "TensorRT-LLM", "NVIDIA's library for LLMs", "", P),
+    ("a quantization library", "bitsandbytes", "A library by Tim Dettmers", "", P),
     ("binary hashing", "Deep binary hashing for image retrieval", "[bnn]", "", NONE),
     ("trace analysis", "Holistic Trace Analysis", "", "", P),
     ("overlap", "Comet", "Fine-grained computation-communication overlapping for MoE", "", P),
