@@ -312,6 +312,8 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("a component in passing", "ModernBERT", "Encoder with RoPE, FlashAttention", "", NONE),
     ("named after it", "TensorRT-LLM", "NVIDIA's library for LLMs", "", P),
     ("a quantization library", "bitsandbytes", "A library by Tim Dettmers", "", P),
+    ("optimistic is not optimizing", "pocache", "Optimistic cache for Go services", "", NONE),
+    ("efficient dataset distillation", "Efficient Dataset Distillation via Matching", "", "", NONE),
     ("binary hashing", "Deep binary hashing for image retrieval", "[bnn]", "", NONE),
     ("trace analysis", "Holistic Trace Analysis", "", "", P),
     ("overlap", "Comet", "Fine-grained computation-communication overlapping for MoE", "", P),
