@@ -57,7 +57,7 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("cxl", "What CXL means for memory pooling", "", "", H),
     ("supercomputer", "Frontier, the exascale supercomputer", "", "", H),
     ("datacenter", "Datacenter design for AI training", "", "", H),
-    ("hpc system", "Building an HPC system", "", "", H),
+    ("hpc system", "Building an HPC system", "", "", HP),
     # -- hardware: memory and cache hierarchies
     ("hbm", "HBM3 and the memory wall", "", "", H),
     ("dram", "What every programmer should know about DRAM", "", "", H),
@@ -234,6 +234,7 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("register file", "Register file virtualization for GPUs", "", "", H),
     ("processing in memory", "Processing-in-memory for recommendation", "", "", H),
     ("hpc spelled out", "Introduction to High Performance Computing", "", "", HP),
+    ("hpc abbreviated", "Art of HPC", "Books on parallel programming", "", HP),
     ("a scene's occupancy", "Occupancy networks for 3D reconstruction", "", "", NONE),
     ("sass the stylesheet language", "go-libsass", "A wrapper of the Sass library", "", NONE),
     # -- "efficient": a computation's, or a paper's topic; a product's own word is a tagline
