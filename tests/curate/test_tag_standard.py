@@ -234,7 +234,7 @@ ROWS: list[tuple[str, str, str, str, set[str]]] = [
     ("register file", "Register file virtualization for GPUs", "", "", H),
     ("processing in memory", "Processing-in-memory for recommendation", "", "", H),
     ("hpc spelled out", "Introduction to High Performance Computing", "", "", HP),
-    ("hpc abbreviated", "Art of HPC", "Books on parallel programming", "", HP),
+    ("hpc abbreviated", "Art of HPC", "A series of books", "", HP),
     ("a scene's occupancy", "Occupancy networks for 3D reconstruction", "", "", NONE),
     ("sass the stylesheet language", "go-libsass", "A wrapper of the Sass library", "", NONE),
     # -- "efficient": a computation's, or a paper's topic; a product's own word is a tagline
