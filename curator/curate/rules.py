@@ -175,6 +175,26 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def _word_lists(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    """`[words]`: named lists of keywords that several rules share ("@other_purpose")."""
+    if not isinstance(value, dict):
+        raise InputError(f"{where} must be a table of lists")
+    return {name: _strings(words, f"{where}.{name}") for name, words in value.items()}
+
+
+def _keywords(value: Any, where: str, shared: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """A rule's keyword list, with each "@name" replaced by the `[words]` list it names."""
+    out: list[str] = []
+    for word in _strings(value, where):
+        if not word.startswith("@"):
+            out.append(word)
+        elif word[1:] in shared:
+            out.extend(shared[word[1:]])
+        else:
+            raise InputError(f"{where}: {word!r} names no list in [words]")
+    return tuple(out)
+
+
 def check_tag_name(name: str, where: str = "tag") -> str:
     if not TAG_NAME.match(name):
         raise InputError(
@@ -186,12 +206,13 @@ def check_tag_name(name: str, where: str = "tag") -> str:
 def load_rules(path: Path | None = None) -> RuleSet:
     path = resolve_config(path, "tags.toml")
     data = read_toml(path)
-    unknown = set(data) - {"tags", "rules", "stop", "taglines", "maker_columns"}
+    unknown = set(data) - {"tags", "rules", "stop", "taglines", "maker_columns", "words"}
     if unknown:
         raise InputError(
             f"{path}: unknown top-level keys {sorted(unknown)}"
-            " (use tags, rules, stop, taglines, maker_columns)"
+            " (use tags, rules, stop, taglines, maker_columns, words)"
         )
+    shared = _word_lists(data.get("words", {}), f"{path}: [words]")
     stop = _strings(data.get("stop", []), f"{path}: stop")
     taglines = data.get("taglines") or {}
     if not isinstance(taglines, dict) or set(taglines) - {"speed", "virtues"}:
@@ -235,7 +256,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
             raise InputError(f"{where}: unknown field ({exc}); use {choices}") from exc
         if not fields:
             raise InputError(f"{where}: fields is empty")
-        keywords = _strings(raw.get("keywords", []), f"{where}: keywords")
+        keywords = _keywords(raw.get("keywords", []), f"{where}: keywords", shared)
         patterns = _strings(raw.get("patterns", []), f"{where}: patterns")
         if not keywords and not patterns:
             raise InputError(f"{where}: needs keywords or patterns")
@@ -244,9 +265,9 @@ def load_rules(path: Path | None = None) -> RuleSet:
                 re.compile(p)
             except re.error as exc:
                 raise InputError(f"{where}: bad pattern {p!r} ({exc})") from exc
-        unless = _strings(raw.get("unless", []), f"{where}: unless")
-        unless_entry = _strings(raw.get("unless_entry", []), f"{where}: unless_entry")
-        with_entry = _strings(raw.get("with_entry", []), f"{where}: with_entry")
+        unless = _keywords(raw.get("unless", []), f"{where}: unless", shared)
+        unless_entry = _keywords(raw.get("unless_entry", []), f"{where}: unless_entry", shared)
+        with_entry = _keywords(raw.get("with_entry", []), f"{where}: with_entry", shared)
         rules.append(Rule(name, tag, fields, keywords, patterns, unless, unless_entry, with_entry))
         if tag not in known:
             tags.append(TagInfo(tag))

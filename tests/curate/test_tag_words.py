@@ -321,6 +321,29 @@ def test_taglines_blank_a_speed_word_among_virtues_and_keep_speed_among_speed(
         load_rules(bad)
 
 
+def test_a_shared_word_list_serves_every_rule_that_names_it(tmp_path: Path) -> None:
+    tagger = rules_from(
+        tmp_path,
+        '[words]\nother = ["attack", "watermark"]\n\n'
+        '[[rules]]\nname = "q"\ntag = "perf"\nfields = ["title"]\nkeywords = ["quantized"]\n'
+        'unless_entry = ["@other", "privacy"]\n\n'
+        '[[rules]]\nname = "p"\ntag = "perf"\nfields = ["title"]\nkeywords = ["pruned"]\n'
+        'unless_entry = ["@other"]\n',
+    )
+    assert tags_of(tagger, "Fast quantized nets") == {"perf"}
+    assert tags_of(tagger, "An attack on quantized nets") == set()
+    assert tags_of(tagger, "A watermark in pruned nets") == set()
+    assert tags_of(tagger, "Privacy of quantized nets") == set()
+    assert tags_of(tagger, "Privacy of pruned nets") == {"perf"}
+    with pytest.raises(InputError, match="'@nothing' names no list in \\[words\\]"):
+        rules_from(
+            tmp_path,
+            '[[rules]]\ntag = "a"\nfields = ["title"]\nkeywords = ["b"]\nunless = ["@nothing"]\n',
+        )
+    with pytest.raises(InputError, match=r"\[words\] must be a table of lists"):
+        rules_from(tmp_path, 'words = ["a"]\n[[rules]]\ntag = "a"\nfields = ["title"]\n')
+
+
 def test_chinese_taglines_join_with_enumeration_commas_or_nothing(tmp_path: Path) -> None:
     tagger = rules_from(
         tmp_path,
